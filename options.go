@@ -1,0 +1,326 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package mcpauth
+
+import (
+	"context"
+	"crypto"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Defaults used when the corresponding [Options] field is zero.
+const (
+	DefaultServerName     = "mcp_server"
+	DefaultTenant         = "default"
+	DefaultArgumentPrefix = "arg_"
+	DefaultResourcePrefix = "mcp_"
+	DefaultMaxBodyBytes   = 4 << 20
+	DefaultDenyCode       = -32010
+	DefaultDenyMessage    = "Unauthorized"
+	DefaultIdentityHeader = "Authorization"
+	DefaultHeaderRegex    = `^[Bb]earer (.+)$`
+	DefaultJWTClaim       = "sub"
+	DefaultFixedUser      = "client"
+	DefaultCacheSize      = 10000
+	DefaultAllowTTL       = 60 * time.Second
+	DefaultDenyTTL        = 10 * time.Second
+	DefaultPDPTimeout     = 5 * time.Second
+	DefaultJWTLeeway      = 30 * time.Second
+)
+
+// DefaultBypassMethods are the JSON-RPC methods passed on without a check
+// when [Options.BypassMethods] is nil. Patterns use path.Match syntax.
+var DefaultBypassMethods = []string{"initialize", "ping", "notifications/*", "server/discover"}
+
+// Options configures a [Middleware]. The zero value (or a nil *Options) is a
+// valid configuration: fixed identity "client", server name "mcp_server",
+// tenant "default", strict decoding, list filtering and a decision cache.
+// [New] copies Options; changing them afterwards has no effect.
+type Options struct {
+	// ServerName is the Permit resource type for tools/call and the prefix of
+	// the list and read resource types. Default "mcp_server".
+	ServerName string
+
+	// ActionPrefix is prepended to the action of every method except
+	// tools/call, as in permit-fastmcp. Default "".
+	ActionPrefix string
+
+	// NoServerPrefix makes resource types for methods other than tools/call
+	// use ResourcePrefix instead of ServerName+"_" (permit-fastmcp's
+	// prefix_resource_with_server_name=false).
+	NoServerPrefix bool
+
+	// ResourcePrefix is used instead of ServerName+"_" when NoServerPrefix is
+	// set. Default "mcp_".
+	ResourcePrefix string
+
+	// ArgumentPrefix is prepended to each top-level tools/call argument name
+	// to form an ABAC attribute. Default "arg_". Set NoArgumentPrefix for no
+	// prefix at all.
+	ArgumentPrefix string
+
+	// NoArgumentPrefix uses the argument names themselves as attribute
+	// names. Names that would overwrite a built-in attribute are handled
+	// according to ArgumentCollision.
+	NoArgumentPrefix bool
+
+	// NestedArguments sends tools/call arguments as one "arguments" attribute
+	// instead of flattening them into ArgumentPrefix+name attributes.
+	NestedArguments bool
+
+	// ArgumentCollision says what happens when an argument name would
+	// overwrite a built-in attribute (tool_name, mcp_method, tenant, ...).
+	// The default, CollisionDeny, refuses the request.
+	ArgumentCollision ArgumentCollision
+
+	// BypassMethods are method patterns (path.Match syntax: *, ?, [...])
+	// passed on without identity or a check. Nil means
+	// [DefaultBypassMethods]; an empty non-nil slice bypasses nothing.
+	BypassMethods []string
+
+	// PublicTools are tool names whose tools/call needs neither identity nor
+	// a check (for example a "login" tool).
+	PublicTools []string
+
+	// UnknownMethods says how to handle a method with no mapping rule. The
+	// default denies it.
+	UnknownMethods UnknownMethodPolicy
+
+	// LegacyResourceTypes maps resources/read and prompts/get to
+	// permit-fastmcp's "{server}_resources:<uri>" and "{server}_prompts:<name>"
+	// resource types instead of the type/key pair.
+	LegacyResourceTypes bool
+
+	// Mapping replaces the built-in mapping. It may call [DefaultMapping]
+	// and adjust the result. Nil uses DefaultMapping.
+	Mapping MappingFunc
+
+	// Tenant says where the Permit tenant comes from. Default: the fixed
+	// tenant "default".
+	Tenant TenantOptions
+
+	// Identity says how the caller is identified. Default: the fixed user
+	// "client".
+	Identity IdentityOptions
+
+	// MaxBodyBytes caps the request body the middleware reads. Default 4 MiB.
+	// A larger body is rejected with HTTP 413.
+	MaxBodyBytes int64
+
+	// AllowBatch authorizes every element of a JSON-RPC batch (a top-level
+	// array) and denies the whole batch if any element is denied. By default
+	// batches are rejected with HTTP 400 and JSON-RPC error -32600.
+	AllowBatch bool
+
+	// Deny shapes the response to a denied request.
+	Deny DenyOptions
+
+	// DisableAudit turns off the per-decision audit log record.
+	DisableAudit bool
+
+	// AuditArguments includes tool argument values in audit records. Off by
+	// default: arguments may carry personal data or secrets.
+	AuditArguments bool
+
+	// Logger receives audit records and errors. Nil discards them.
+	Logger *slog.Logger
+
+	// Cache configures the decision cache.
+	Cache CacheOptions
+
+	// DisableListFiltering turns off per-item filtering of tools/list,
+	// prompts/list, resources/list and resources/templates/list results.
+	DisableListFiltering bool
+
+	// CoarseListCheck additionally (or, with DisableListFiltering, instead)
+	// checks each list request as a whole against "{server}_{kind}"/"list",
+	// as permit-fastmcp does.
+	CoarseListCheck bool
+}
+
+// ArgumentCollision is the policy for argument names that would overwrite a
+// built-in attribute. The zero value denies.
+type ArgumentCollision int
+
+const (
+	// CollisionDeny refuses the request with a JSON-RPC invalid-params error.
+	CollisionDeny ArgumentCollision = iota
+	// CollisionRename stores the argument under DefaultArgumentPrefix+name.
+	CollisionRename
+)
+
+// UnknownMethodPolicy is the policy for methods without a mapping rule. The
+// zero value denies.
+type UnknownMethodPolicy int
+
+const (
+	// UnknownDeny denies methods without a mapping rule.
+	UnknownDeny UnknownMethodPolicy = iota
+	// UnknownCheckAccess checks them as resource "{server}_method:<m>" with
+	// action "access", as permit-fastmcp does.
+	UnknownCheckAccess
+)
+
+// TenantOptions selects the tenant source. At most one of Claim and Header
+// may be set; when neither is, Fixed (default "default") is used.
+type TenantOptions struct {
+	// Fixed is the tenant used for every request. Default "default".
+	Fixed string
+	// Claim takes the tenant from this JWT claim (JWT identity mode only) or
+	// from this key of Principal.Attributes (context mode).
+	Claim string
+	// Header takes the tenant from this request header.
+	Header string
+	// Required denies a request whose Claim or Header is missing instead of
+	// falling back to Fixed.
+	Required bool
+}
+
+// IdentityMode selects how the caller is identified.
+type IdentityMode int
+
+const (
+	// IdentityFixed uses IdentityOptions.FixedUser for every request.
+	IdentityFixed IdentityMode = iota
+	// IdentityHeader uses the value of IdentityOptions.Header (after
+	// IdentityOptions.HeaderRegex, when set) as the user key.
+	IdentityHeader
+	// IdentityJWT verifies a JWT from IdentityOptions.Header and uses the
+	// IdentityOptions.JWT.Claim claim as the user key.
+	IdentityJWT
+	// IdentityContext uses the [Principal] stored in the request context by
+	// an authentication layer.
+	IdentityContext
+	// IdentityCustom calls IdentityOptions.Func.
+	IdentityCustom
+)
+
+// Identity is the result of identifying a caller.
+type Identity struct {
+	// User is the subject of checks.
+	User User
+	// Tenant overrides the tenant source when non-empty.
+	Tenant string
+	// Scopes are the credential's scopes; part of the decision cache key.
+	Scopes []string
+	// Expiry is when the credential expires (zero if unknown). Cached allows
+	// never outlive it.
+	Expiry time.Time
+	// Principal is the context principal in IdentityContext mode.
+	Principal *Principal
+}
+
+// IdentityFunc identifies the caller of r. It returns an error wrapping
+// [ErrUnauthenticated] when the request carries no valid identity.
+type IdentityFunc func(r *http.Request) (*Identity, error)
+
+// IdentityOptions configures identification.
+type IdentityOptions struct {
+	// Mode selects the source. Default IdentityFixed.
+	Mode IdentityMode
+	// FixedUser is the user key in IdentityFixed mode. Default "client".
+	FixedUser string
+	// Header is the request header read in IdentityHeader and IdentityJWT
+	// modes. Default "Authorization".
+	Header string
+	// HeaderRegex extracts the credential from Header: its first capture
+	// group is used. Default `^[Bb]earer (.+)$` in JWT mode; in header mode
+	// the default is to use the whole value unless the header is
+	// Authorization, where the default regex applies.
+	HeaderRegex string
+	// JWT configures verification in IdentityJWT mode.
+	JWT JWTOptions
+	// Func identifies the caller in IdentityCustom mode.
+	Func IdentityFunc
+	// AllowUnknown is permit-fastmcp's behaviour: a request without a valid
+	// identity is checked as user "unknown" with attributes saying why,
+	// instead of being rejected with HTTP 401. Not for production.
+	AllowUnknown bool
+	// ResourceMetadataURL, when set, is advertised in the WWW-Authenticate
+	// challenge of 401 responses (RFC 9728).
+	ResourceMetadataURL string
+}
+
+// JWTOptions configures JWT verification. Exactly one key source must be
+// set: Secret (HS256/384/512), PublicKey or PublicKeyPEM (RS*, PS*, ES*,
+// EdDSA), or JWKSURL.
+type JWTOptions struct {
+	// Secret is the HMAC secret. An empty secret is refused by New.
+	Secret []byte
+	// PublicKey is an *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey.
+	PublicKey crypto.PublicKey
+	// PublicKeyPEM is a PEM-encoded public key ("PUBLIC KEY" or
+	// "RSA PUBLIC KEY") or certificate.
+	PublicKeyPEM []byte
+	// JWKSURL is fetched for keys; they are cached and refreshed.
+	JWKSURL string
+	// JWKSRefresh is how long fetched keys are reused. Default 10 minutes.
+	JWKSRefresh time.Duration
+	// HTTPClient fetches JWKSURL. Default: a client with a 10 s timeout.
+	HTTPClient *http.Client
+	// Algorithms are the accepted "alg" values. Default: HS256 for Secret;
+	// for public keys, the algorithms that fit the key type.
+	Algorithms []string
+	// Issuer, when set, must equal the "iss" claim.
+	Issuer string
+	// Audience, when set, must be one of the "aud" claim's values.
+	Audience string
+	// Claim is the claim used as the user key. Default "sub".
+	Claim string
+	// Leeway is the clock skew tolerated for exp, nbf and iat. Default 30 s.
+	Leeway time.Duration
+	// RequireExpiry rejects tokens without an "exp" claim.
+	RequireExpiry bool
+}
+
+// ToolDenyStyle selects how a denied tools/call is answered.
+type ToolDenyStyle int
+
+const (
+	// ToolDenyResult answers with a successful JSON-RPC response carrying a
+	// tool result with isError true, so the model sees the refusal.
+	ToolDenyResult ToolDenyStyle = iota
+	// ToolDenyError answers with a JSON-RPC error, like other methods.
+	ToolDenyError
+	// ToolDenyHTTP403 answers with HTTP 403 and a JSON-RPC error body.
+	ToolDenyHTTP403
+)
+
+// DenyOptions shapes denials.
+type DenyOptions struct {
+	// Code is the JSON-RPC error code. Default -32010.
+	Code int
+	// Message is the JSON-RPC error message. Default "Unauthorized".
+	Message string
+	// ExposeReason puts the denial reason in the error's data member (and
+	// the tool result's text). Reasons never include internal error text.
+	ExposeReason bool
+	// ToolCall selects how tools/call denials look. Default ToolDenyResult.
+	ToolCall ToolDenyStyle
+	// Handler, when set, writes every denial instead of the built-in
+	// responses.
+	Handler DenyHandler
+}
+
+// DenyHandler writes the response for a denied request.
+type DenyHandler func(w http.ResponseWriter, r *http.Request, d *Denial)
+
+// CacheOptions configures the decision cache.
+type CacheOptions struct {
+	// Size bounds the number of cached decisions. Default 10,000. A negative
+	// size disables the cache.
+	Size int
+	// AllowTTL is how long an allow is reused. Default 60 s.
+	AllowTTL time.Duration
+	// DenyTTL is how long a deny is reused. Default 10 s.
+	DenyTTL time.Duration
+	// PDPTimeout bounds one (possibly shared) decision point call. Default 5 s.
+	PDPTimeout time.Duration
+}
+
+// MappingFunc maps a decoded JSON-RPC request to a [Check]. It returns
+// ok=false when the request needs no check. It returns an error wrapping
+// [ErrNoMapping] for a method it cannot map; the request is then denied.
+type MappingFunc func(ctx context.Context, req *Request) (c *Check, ok bool, err error)

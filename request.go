@@ -1,0 +1,61 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package mcpauth
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// MCP method names the middleware knows.
+const (
+	MethodInitialize             = "initialize"
+	MethodPing                   = "ping"
+	MethodServerDiscover         = "server/discover"
+	MethodToolsCall              = "tools/call"
+	MethodToolsList              = "tools/list"
+	MethodPromptsList            = "prompts/list"
+	MethodPromptsGet             = "prompts/get"
+	MethodResourcesList          = "resources/list"
+	MethodResourcesTemplatesList = "resources/templates/list"
+	MethodResourcesRead          = "resources/read"
+	MethodResourcesSubscribe     = "resources/subscribe"
+	MethodResourcesUnsubscribe   = "resources/unsubscribe"
+	MethodCompletionComplete     = "completion/complete"
+)
+
+// Request is one decoded JSON-RPC request, as a [MappingFunc] sees it.
+type Request struct {
+	// HTTP is the HTTP request that carried the message.
+	HTTP *http.Request
+	// Method is the JSON-RPC method.
+	Method string
+	// ID is the raw JSON-RPC id; nil for a notification.
+	ID json.RawMessage
+	// Params is the raw params member; nil when absent.
+	Params json.RawMessage
+	// Name is params.name (tools/call, prompts/get), when present.
+	Name string
+	// URI is params.uri (resources/read, subscribe, unsubscribe).
+	URI string
+	// Arguments is params.arguments (tools/call, prompts/get), decoded with
+	// numbers as json.Number; nil when absent.
+	Arguments map[string]any
+	// Ref is params.ref of completion/complete.
+	Ref *CompletionRef
+	// Identity is the identified caller; nil for bypassed requests.
+	Identity *Identity
+	// Tenant is the tenant chosen by the tenant source.
+	Tenant string
+	// ListMethod is set when the request is a synthetic list-time check of
+	// one listed item: it names the list method (for example "tools/list").
+	ListMethod string
+}
+
+// CompletionRef is the reference a completion/complete request completes:
+// a prompt ("ref/prompt", Name) or a resource template ("ref/resource", URI).
+type CompletionRef struct {
+	Type string
+	Name string
+	URI  string
+}
