@@ -5,6 +5,7 @@ package repository
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -12,9 +13,14 @@ import (
 // has expired. Callers test for it with errors.Is; backends may wrap it.
 var ErrNotFound = errors.New("repository: not found")
 
-// ErrConflict is returned by CompareAndSwap-style operations when the stored
-// record is not the one the caller expected.
+// ErrConflict is returned by conditional writes, such as [Creator.Create],
+// when the stored record is not the one the caller expected.
 var ErrConflict = errors.New("repository: conflict")
+
+// ErrUnsupported is returned by [Repository] when the operation needs an
+// optional ability ([Taker], [Creator], [Lister]) that its Store lacks. It
+// also matches errors.ErrUnsupported.
+var ErrUnsupported = fmt.Errorf("repository: operation not supported by the store: %w", errors.ErrUnsupported)
 
 // Store is the contract every backend implements: a key/value store of
 // opaque records (the typed layer, [Repository], stores JSON).
