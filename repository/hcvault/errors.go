@@ -1,0 +1,138 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package hcvault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/hashicorp/vault/api"
+)
+
+// ErrPermissionDenied is wrapped by errors for requests Vault refused with
+// HTTP 403: the token lacks a capability on the path, or is invalid or
+// expired.
+var ErrPermissionDenied = errors.New("hcvault: permission denied")
+
+// ErrSealed is wrapped by errors for requests Vault refused because it is
+// sealed (HTTP 503 "Vault is sealed").
+var ErrSealed = errors.New("hcvault: vault is sealed")
+
+// ErrMountNotFound is wrapped by errors for requests to a mount that does not
+// exist (HTTP 404 "no handler for route").
+var ErrMountNotFound = errors.New("hcvault: mount not found")
+
+// ErrMalformedRecord is wrapped by errors for a secret under the store's
+// prefix whose data is not a complete record written by this package (for
+// example written by another tool, or cut short). Such a secret is never
+// returned as a value.
+var ErrMalformedRecord = errors.New("hcvault: malformed record")
+
+// errCASMismatch marks a write refused because the check-and-set version did
+// not match; callers re-read and retry or report a conflict.
+var errCASMismatch = errors.New("hcvault: check-and-set version mismatch")
+
+// opError is the error every Store method returns for a failed call. Its
+// message names the operation and the kind of failure only: never the key,
+// the request URL (which holds the encoded key) or the token. The original
+// error (often an *api.ResponseError) stays reachable through errors.As.
+type opError struct {
+	op       string
+	kind     error // a sentinel of this package, or nil
+	msg      string
+	causes   []error
+	hasCause bool
+}
+
+func (e *opError) Error() string {
+	return "hcvault: " + e.op + ": " + e.msg
+}
+
+func (e *opError) Unwrap() []error {
+	if e.kind == nil {
+		return e.causes
+	}
+	return append([]error{e.kind}, e.causes...)
+}
+
+// classify turns an error from the api client into an *opError. ctx is the
+// context of the call: when it is done, its error is wrapped too so callers
+// can test for context.Canceled and context.DeadlineExceeded.
+func classify(ctx context.Context, op string, err error) error {
+	e := &opError{op: op, causes: []error{err}}
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		e.causes = append(e.causes, ctxErr)
+	}
+	var re *api.ResponseError
+	switch {
+	case errors.As(err, &re):
+		e.kind, e.msg = classifyResponse(re)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		e.msg = contextMessage(err)
+	case ctx.Err() != nil:
+		e.msg = contextMessage(ctx.Err())
+	default:
+		e.msg = transportMessage(err)
+	}
+	return e
+}
+
+// classifyResponse maps a Vault error response to a sentinel and a message
+// without Vault's error strings, which can quote the request path.
+func classifyResponse(re *api.ResponseError) (error, string) {
+	switch {
+	case re.StatusCode == http.StatusForbidden:
+		return ErrPermissionDenied, "permission denied (HTTP 403)"
+	case re.StatusCode == http.StatusServiceUnavailable && mentions(re, "sealed"):
+		return ErrSealed, "vault is sealed (HTTP 503)"
+	case re.StatusCode == http.StatusNotFound && mentions(re, "no handler for route"):
+		return ErrMountNotFound, "mount not found (HTTP 404)"
+	case re.StatusCode == http.StatusBadRequest && mentions(re, "check-and-set parameter did not match"):
+		return errCASMismatch, "check-and-set version mismatch (HTTP 400)"
+	case re.StatusCode == http.StatusBadRequest && mentions(re, "check-and-set parameter required"):
+		return nil, "the mount or secret requires check-and-set on every write (cas_required), which this store does not support (HTTP 400)"
+	default:
+		return nil, fmt.Sprintf("vault returned HTTP %d", re.StatusCode)
+	}
+}
+
+// mentions reports whether one of Vault's error strings contains s.
+func mentions(re *api.ResponseError, s string) bool {
+	for _, m := range re.Errors {
+		if strings.Contains(strings.ToLower(m), s) {
+			return true
+		}
+	}
+	return false
+}
+
+func contextMessage(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "context deadline exceeded"
+	}
+	return "context canceled"
+}
+
+// transportMessage describes a network failure without the request URL.
+func transportMessage(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err.Error()
+	}
+	var curl *api.OutputStringError
+	var policy *api.OutputPolicyError
+	if errors.As(err, &curl) || errors.As(err, &policy) {
+		// These carry the whole request (curl's includes the token).
+		return "client is in output-curl-string or output-policy mode"
+	}
+	return err.Error()
+}
+
+// malformed reports a secret whose data is not one of our records.
+func malformed(op string, detail error) error {
+	return &opError{op: op, kind: ErrMalformedRecord, msg: "malformed record: " + detail.Error()}
+}
