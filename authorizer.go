@@ -8,34 +8,34 @@ import "context"
 // and optional attributes used by ABAC conditions.
 type User struct {
 	// Key identifies the user in the decision point (Permit's user key).
-	Key string
+	Key string `json:"key"`
 	// Attributes are user attributes (for example the verified JWT claims).
-	Attributes map[string]any
+	Attributes map[string]any `json:"attributes,omitempty"`
 }
 
 // Resource is the object of an authorization check, in Permit's model.
 type Resource struct {
 	// Type is the resource type declared in the policy, such as "mcp_server".
-	Type string
+	Type string `json:"type"`
 	// Key optionally names one instance of the type, such as a resource URI.
-	Key string
+	Key string `json:"key,omitempty"`
 	// Tenant is the tenant the check runs in. Authorizers treat an empty
 	// tenant as "default", as Permit does.
-	Tenant string
+	Tenant string `json:"tenant,omitempty"`
 	// Attributes are resource attributes used by ABAC conditions, such as
 	// "tool_name" or the flattened tool arguments "arg_<name>".
-	Attributes map[string]any
+	Attributes map[string]any `json:"attributes,omitempty"`
 }
 
 // Check is one authorization question: may User perform Action on Resource?
 // It is what the middleware sends to an [Authorizer] and mirrors the body of
 // the Permit PDP's POST /allowed.
 type Check struct {
-	User     User
-	Action   string
-	Resource Resource
+	User     User     `json:"user"`
+	Action   string   `json:"action"`
+	Resource Resource `json:"resource"`
 	// Context is extra, non-identifying input for the decision point.
-	Context map[string]any
+	Context map[string]any `json:"context,omitempty"`
 }
 
 // An Authorizer decides [Check]s. Implementations must be safe for

@@ -52,6 +52,11 @@ type Denial struct {
 	// Err wraps one of the sentinel errors (ErrForbidden, ErrUnauthenticated,
 	// ...) and, for decision failures, the underlying cause.
 	Err error
+
+	protocol bool              // a malformed request rather than a policy denial
+	tool     string            // the tool name of a denied tools/call
+	batch    bool              // the request was a batch
+	batchIDs []json.RawMessage // ids of the batch's requests
 }
 
 // Error implements error.

@@ -1,0 +1,360 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package mcpauth
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Attribute names the built-in mapping sets on resources. Tool and prompt
+// arguments can never overwrite them (see [Options.ArgumentCollision]).
+const (
+	AttrToolName     = "tool_name"
+	AttrMCPMethod    = "mcp_method"
+	AttrResourceType = "resource_type"
+	AttrResourceURI  = "resource_uri"
+	AttrPromptName   = "prompt_name"
+	AttrArguments    = "arguments"
+	AttrTenant       = "tenant"
+)
+
+// reservedAttrs are the attribute names arguments must not overwrite.
+var reservedAttrs = map[string]bool{
+	AttrToolName: true, AttrMCPMethod: true, AttrResourceType: true,
+	AttrResourceURI: true, AttrPromptName: true, AttrArguments: true, AttrTenant: true,
+}
+
+// mapper is the built-in mapping, configured once from Options.
+type mapper struct {
+	server        string // resource type of tools/call
+	typePrefix    string // prefix of the other resource types
+	actionPrefix  string
+	argPrefix     string
+	nested        bool
+	collision     ArgumentCollision
+	unknown       UnknownMethodPolicy
+	legacyTypes   bool
+	toolsType     string
+	promptsType   string
+	resourcesType string
+}
+
+func newMapper(o *Options) *mapper {
+	m := &mapper{
+		server:       o.ServerName,
+		actionPrefix: o.ActionPrefix,
+		argPrefix:    o.ArgumentPrefix,
+		nested:       o.NestedArguments,
+		collision:    o.ArgumentCollision,
+		unknown:      o.UnknownMethods,
+		legacyTypes:  o.LegacyResourceTypes,
+	}
+	if m.server == "" {
+		m.server = DefaultServerName
+	}
+	if o.NoArgumentPrefix {
+		m.argPrefix = ""
+	} else if m.argPrefix == "" {
+		m.argPrefix = DefaultArgumentPrefix
+	}
+	if o.NoServerPrefix {
+		m.typePrefix = o.ResourcePrefix
+		if m.typePrefix == "" {
+			m.typePrefix = DefaultResourcePrefix
+		}
+	} else {
+		m.typePrefix = m.server + "_"
+	}
+	m.toolsType = m.typePrefix + "tools"
+	m.promptsType = m.typePrefix + "prompts"
+	m.resourcesType = m.typePrefix + "resources"
+	return m
+}
+
+// DefaultMapping returns the built-in mapping configured by opts (nil means
+// defaults). A custom [MappingFunc] can call it and adjust the result:
+//
+//	base := mcpauth.DefaultMapping(opts)
+//	opts.Mapping = func(ctx context.Context, r *mcpauth.Request) (*mcpauth.Check, bool, error) {
+//		c, ok, err := base(ctx, r)
+//		if ok && err == nil {
+//			c.Resource.Attributes["client"] = r.HTTP.Header.Get("X-Client")
+//		}
+//		return c, ok, err
+//	}
+//
+// The mapping, in Permit terms (server is [Options.ServerName]):
+//
+//   - tools/call: resource type server, action = the tool name with ".", "/"
+//     and "_" turned into "-" ("unknown-tool" when empty), attributes
+//     tool_name, mcp_method and each top-level argument as "arg_<name>".
+//   - tools/list, prompts/list, resources/list, resources/templates/list:
+//     type server_tools, server_prompts or server_resources, action "list".
+//   - resources/read, resources/subscribe, resources/unsubscribe: type
+//     server_resources, key and attribute resource_uri = the URI, action
+//     "read".
+//   - prompts/get: type server_prompts, key and attribute prompt_name = the
+//     prompt name, action "read", arguments as for tools/call.
+//   - completion/complete: checked as prompts/get of the referenced prompt
+//     or resources/read of the referenced resource, without arguments.
+//   - anything else: an error wrapping [ErrNoMapping], unless
+//     [Options.UnknownMethods] is [UnknownCheckAccess].
+//
+// Bypassed methods and public tools never reach the mapping.
+func DefaultMapping(opts *Options) MappingFunc {
+	if opts == nil {
+		opts = &Options{}
+	}
+	return newMapper(opts).mapRequest
+}
+
+// toolAction turns a tool name into a Permit action key.
+func toolAction(name string) string {
+	if name == "" {
+		return "unknown-tool"
+	}
+	if !strings.ContainsAny(name, "./_") {
+		return name
+	}
+	b := []byte(name)
+	for i, c := range b {
+		if c == '.' || c == '/' || c == '_' {
+			b[i] = '-'
+		}
+	}
+	return string(b)
+}
+
+// methodOf is the mcp_method attribute: the list method for list-time item
+// checks, the request's own method otherwise.
+func methodOf(r *Request) string {
+	if r.ListMethod != "" {
+		return r.ListMethod
+	}
+	return r.Method
+}
+
+func (m *mapper) mapRequest(_ context.Context, r *Request) (*Check, bool, error) {
+	c := &Check{Resource: Resource{Tenant: r.Tenant}}
+	if r.Identity != nil {
+		c.User = r.Identity.User
+	}
+	switch r.Method {
+	case MethodToolsCall:
+		attrs := make(map[string]any, 2+len(r.Arguments))
+		attrs[AttrToolName] = r.Name
+		attrs[AttrMCPMethod] = methodOf(r)
+		if err := m.addArguments(attrs, r.Arguments); err != nil {
+			return nil, false, err
+		}
+		c.Action = toolAction(r.Name)
+		c.Resource.Type = m.server
+		c.Resource.Attributes = attrs
+	case MethodToolsList:
+		m.listCheck(c, r, m.toolsType, "tools")
+	case MethodPromptsList:
+		m.listCheck(c, r, m.promptsType, "prompts")
+	case MethodResourcesList, MethodResourcesTemplatesList:
+		m.listCheck(c, r, m.resourcesType, "resources")
+	case MethodResourcesRead, MethodResourcesSubscribe, MethodResourcesUnsubscribe:
+		if r.URI == "" {
+			return nil, false, fmt.Errorf("%w: %s without params.uri", ErrMalformedRequest, r.Method)
+		}
+		m.resourceCheck(c, r, r.URI)
+	case MethodPromptsGet:
+		if r.Name == "" {
+			return nil, false, fmt.Errorf("%w: %s without params.name", ErrMalformedRequest, r.Method)
+		}
+		if err := m.promptCheck(c, r, r.Name, r.Arguments); err != nil {
+			return nil, false, err
+		}
+	case MethodCompletionComplete:
+		ref := r.Ref
+		switch {
+		case ref == nil:
+			return nil, false, fmt.Errorf("%w: completion/complete without params.ref", ErrMalformedRequest)
+		case ref.Type == "ref/prompt" && ref.Name != "":
+			if err := m.promptCheck(c, r, ref.Name, nil); err != nil {
+				return nil, false, err
+			}
+		case ref.Type == "ref/resource" && ref.URI != "":
+			m.resourceCheck(c, r, ref.URI)
+		default:
+			return nil, false, fmt.Errorf("%w: completion/complete with an unsupported params.ref", ErrMalformedRequest)
+		}
+	default:
+		if m.unknown != UnknownCheckAccess {
+			return nil, false, fmt.Errorf("%w %q", ErrNoMapping, r.Method)
+		}
+		c.Action = "access"
+		c.Resource.Type = m.typePrefix + "method:" + r.Method
+		c.Resource.Attributes = map[string]any{
+			AttrMCPMethod:    methodOf(r),
+			AttrResourceType: "unknown",
+		}
+	}
+	return c, true, nil
+}
+
+func (m *mapper) listCheck(c *Check, r *Request, typ, kind string) {
+	c.Action = m.actionPrefix + "list"
+	c.Resource.Type = typ
+	c.Resource.Attributes = map[string]any{
+		AttrMCPMethod:    methodOf(r),
+		AttrResourceType: kind,
+	}
+}
+
+func (m *mapper) resourceCheck(c *Check, r *Request, uri string) {
+	c.Action = m.actionPrefix + "read"
+	if m.legacyTypes {
+		c.Resource.Type = m.resourcesType + ":" + uri
+	} else {
+		c.Resource.Type = m.resourcesType
+		c.Resource.Key = uri
+	}
+	c.Resource.Attributes = map[string]any{
+		AttrMCPMethod:    methodOf(r),
+		AttrResourceType: "resources",
+		AttrResourceURI:  uri,
+	}
+}
+
+func (m *mapper) promptCheck(c *Check, r *Request, name string, args map[string]any) error {
+	c.Action = m.actionPrefix + "read"
+	if m.legacyTypes {
+		c.Resource.Type = m.promptsType + ":" + name
+	} else {
+		c.Resource.Type = m.promptsType
+		c.Resource.Key = name
+	}
+	attrs := make(map[string]any, 3+len(args))
+	attrs[AttrMCPMethod] = methodOf(r)
+	attrs[AttrResourceType] = "prompts"
+	attrs[AttrPromptName] = name
+	if err := m.addArguments(attrs, args); err != nil {
+		return err
+	}
+	c.Resource.Attributes = attrs
+	return nil
+}
+
+// addArguments adds tool or prompt arguments to attrs, flattened under the
+// argument prefix or nested under "arguments". A name that would overwrite
+// a built-in attribute is refused or renamed, never applied.
+func (m *mapper) addArguments(attrs map[string]any, args map[string]any) error {
+	if m.nested {
+		if args == nil {
+			args = map[string]any{}
+		}
+		attrs[AttrArguments] = args
+		return nil
+	}
+	for k, v := range args {
+		name := m.argPrefix + k
+		if reservedAttrs[name] {
+			if m.collision != CollisionRename {
+				return fmt.Errorf("%w: argument %q would overwrite the %q attribute", ErrMalformedRequest, k, name)
+			}
+			name = DefaultArgumentPrefix + k
+		}
+		attrs[name] = v
+	}
+	return nil
+}
+
+// matchMethod reports whether method matches the shell-style pattern, with
+// fnmatch semantics: '*' matches any run of characters (including '/'), '?'
+// one character, and '[...]' a class ('[!...]' negated, ranges allowed).
+// A malformed class never matches.
+func matchMethod(pattern, method string) bool {
+	px, nx := 0, 0
+	starPx, starNx := -1, -1
+	for nx < len(method) || px < len(pattern) {
+		if px < len(pattern) {
+			switch c := pattern[px]; c {
+			case '*':
+				starPx, starNx = px, nx
+				px++
+				continue
+			case '?':
+				if nx < len(method) {
+					px++
+					nx++
+					continue
+				}
+			case '[':
+				if nx < len(method) {
+					ok, next, valid := matchClass(pattern, px, method[nx])
+					if !valid {
+						return false
+					}
+					if ok {
+						px = next
+						nx++
+						continue
+					}
+				}
+			default:
+				if nx < len(method) && method[nx] == c {
+					px++
+					nx++
+					continue
+				}
+			}
+		}
+		if starPx >= 0 && starNx < len(method) {
+			starNx++
+			px, nx = starPx+1, starNx
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// matchClass matches c against the class starting at pattern[i] == '['. It
+// returns whether c matched, the index after the class, and whether the
+// class was well formed.
+func matchClass(pattern string, i int, c byte) (matched bool, next int, valid bool) {
+	i++
+	negate := false
+	if i < len(pattern) && (pattern[i] == '!' || pattern[i] == '^') {
+		negate = true
+		i++
+	}
+	first := true
+	for i < len(pattern) {
+		if pattern[i] == ']' && !first {
+			return matched != negate, i + 1, true
+		}
+		first = false
+		lo := pattern[i]
+		hi := lo
+		if i+2 < len(pattern) && pattern[i+1] == '-' && pattern[i+2] != ']' {
+			hi = pattern[i+2]
+			i += 2
+		}
+		if lo <= c && c <= hi {
+			matched = true
+		}
+		i++
+	}
+	return false, 0, false
+}
+
+// validPattern reports whether every class in pattern is closed.
+func validPattern(pattern string) bool {
+	for i := 0; i < len(pattern); i++ {
+		if pattern[i] == '[' {
+			_, next, ok := matchClass(pattern, i, 0)
+			if !ok {
+				return false
+			}
+			i = next - 1
+		}
+	}
+	return true
+}
