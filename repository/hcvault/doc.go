@@ -75,10 +75,11 @@
 // Errors name the operation and the kind of failure, never the key, the
 // request URL or the token. Vault's refusals wrap sentinels:
 // [ErrPermissionDenied] (HTTP 403), [ErrSealed] (503 "Vault is sealed"),
-// [ErrMountNotFound] (404 "no handler for route"); a bad record wraps
-// [ErrMalformedRecord]. The api client's error (for example an
-// *api.ResponseError with the status code and Vault's messages) stays
-// reachable with errors.As, and a done context's error with errors.Is.
+// [ErrMountNotFound] (404 "no handler for route", or a mount that is not a
+// KV version 2 engine); a bad record wraps [ErrMalformedRecord]. The api
+// client's error (for example an *api.ResponseError with the status code and
+// Vault's messages) stays reachable with errors.As, and a done context's
+// error with errors.Is.
 //
 // # Client, timeouts and retries
 //

@@ -23,7 +23,8 @@ var ErrPermissionDenied = errors.New("hcvault: permission denied")
 var ErrSealed = errors.New("hcvault: vault is sealed")
 
 // ErrMountNotFound is wrapped by errors for requests to a mount that does not
-// exist (HTTP 404 "no handler for route").
+// exist (HTTP 404 "no handler for route"), or that is not a KV version 2
+// engine (a KV version 1 engine answers without version metadata).
 var ErrMountNotFound = errors.New("hcvault: mount not found")
 
 // ErrMalformedRecord is wrapped by errors for a secret under the store's
@@ -41,11 +42,10 @@ var errCASMismatch = errors.New("hcvault: check-and-set version mismatch")
 // the request URL (which holds the encoded key) or the token. The original
 // error (often an *api.ResponseError) stays reachable through errors.As.
 type opError struct {
-	op       string
-	kind     error // a sentinel of this package, or nil
-	msg      string
-	causes   []error
-	hasCause bool
+	op     string
+	kind   error // a sentinel of this package, or nil
+	msg    string
+	causes []error
 }
 
 func (e *opError) Error() string {
@@ -130,6 +130,12 @@ func transportMessage(err error) string {
 		return "client is in output-curl-string or output-policy mode"
 	}
 	return err.Error()
+}
+
+// notKVv2 reports a response without KV version 2 metadata: the mount
+// exists but is another engine (often KV version 1).
+func notKVv2(op string) error {
+	return &opError{op: op, kind: ErrMountNotFound, msg: "no KV version 2 engine at the mount"}
 }
 
 // malformed reports a secret whose data is not one of our records.

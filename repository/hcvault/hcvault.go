@@ -456,7 +456,7 @@ func (s *Store) read(ctx context.Context, op, seg string) (state, error) {
 	}
 	md, ok := secret.Data["metadata"].(map[string]any)
 	if !ok {
-		return state{}, malformed(op, errors.New("no version metadata (is the mount KV version 2?)"))
+		return state{}, notKVv2(op)
 	}
 	v, err := integer(md["version"])
 	if err != nil || v <= 0 || v > 1<<31-1 {
@@ -529,8 +529,14 @@ func (s *Store) write(ctx context.Context, op, seg string, data map[string]any, 
 	if cas >= 0 {
 		body["options"] = map[string]any{"cas": cas}
 	}
-	if _, err := s.client.Logical().WriteWithContext(ctx, s.dataPath(seg), body); err != nil {
+	secret, err := s.client.Logical().WriteWithContext(ctx, s.dataPath(seg), body)
+	if err != nil {
 		return classify(ctx, op, err)
+	}
+	// KV v2 answers a write with the new version's metadata; a KV v1 engine
+	// (or anything else) at the mount answers without it.
+	if secret == nil || secret.Data["version"] == nil {
+		return notKVv2(op)
 	}
 	return nil
 }
