@@ -270,7 +270,9 @@ func TestPermitErrors(t *testing.T) {
 			bulk: true, wantMsg: "invalid answer: unexpected number of results"},
 		{name: "bulk answer is not a list", setup: func(s *permittest.Server) { s.RespondRaw(200, `{"allow":true}`) },
 			bulk: true, wantMsg: "invalid answer: json: cannot unmarshal bool"},
-		{name: "answer too large", setup: func(s *permittest.Server) { s.RespondRaw(200, `{"allow":true,"debug":"`+strings.Repeat("x", 9<<20)+`"}`) },
+		{name: "answer too large", setup: func(s *permittest.Server) {
+			s.RespondRaw(200, `{"allow":true,"debug":"`+strings.Repeat("x", 9<<20)+`"}`)
+		},
 			wantMsg: "answer larger than 8388608 bytes"},
 		{name: "connection refused", opts: &mcpauth.PermitOptions{PDPURL: closed.URL}, wantMsg: "connection refused"},
 		{name: "timeout", setup: func(s *permittest.Server) { s.Hold() }, opts: &mcpauth.PermitOptions{Timeout: 20 * time.Millisecond},
