@@ -1,0 +1,157 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package jsonrpc
+
+import (
+	"encoding/json"
+	"errors"
+)
+
+// DecodeObject decodes a JSON object (tool or prompt arguments) into a map,
+// with numbers as [json.Number]. It refuses repeated member names anywhere in
+// the value and top-level names that differ only in case (under Unicode
+// simple folding, as encoding/json matches struct fields), so the map holds
+// exactly the arguments every decoder sees. Empty input and JSON null give a
+// nil map. Any failure is an [*Error] with [CodeInvalidParams].
+func DecodeObject(raw json.RawMessage) (map[string]any, error) {
+	b := []byte(raw)
+	if len(b) == 0 {
+		return nil, nil
+	}
+	if !json.Valid(b) {
+		return nil, invalidParams("invalid params: arguments are not a single JSON value")
+	}
+	i := skipSpace(b, 0)
+	switch b[i] {
+	case 'n':
+		return nil, nil
+	case '{':
+	default:
+		return nil, invalidParams("invalid params: arguments must be an object")
+	}
+	if _, err := walkObject(b, i, 1, nil, true); err != nil {
+		return nil, asInvalidParams(err)
+	}
+	v, _ := buildValue(b, i)
+	return v.(map[string]any), nil
+}
+
+// DecodeRef decodes params.ref of completion/complete the way the go-sdk
+// server does: an object whose type is "ref/prompt" (with a name and no uri)
+// or "ref/resource" (with a uri and no name). Repeated and case-variant
+// member names are refused. Any failure is an [*Error] with
+// [CodeInvalidParams].
+func DecodeRef(raw json.RawMessage) (typ, name, uri string, err error) {
+	b := []byte(raw)
+	if !json.Valid(b) {
+		return "", "", "", invalidParams("invalid params: params.ref is not a single JSON value")
+	}
+	i := skipSpace(b, 0)
+	if b[i] != '{' {
+		return "", "", "", invalidParams(`invalid params: "params.ref" must be an object`)
+	}
+	if _, err := walkObject(b, i, 1, refNames, false); err != nil {
+		return "", "", "", asInvalidParams(err)
+	}
+	o := object{b: b, i: i + 1}
+	for {
+		key, v, more, err := o.next()
+		if err != nil {
+			return "", "", "", asInvalidParams(err)
+		}
+		if !more {
+			break
+		}
+		var end int
+		switch string(key) {
+		case "type":
+			typ, end, err = paramString(b, v, `"params.ref.type"`)
+		case "name":
+			name, end, err = paramString(b, v, `"params.ref.name"`)
+		case "uri":
+			uri, end, err = paramString(b, v, `"params.ref.uri"`)
+		default:
+			end, err = skipValue(b, v, 2)
+		}
+		if err != nil {
+			return "", "", "", asInvalidParams(err)
+		}
+		o.i = end
+	}
+	switch {
+	case typ == "ref/prompt" && uri == "", typ == "ref/resource" && name == "":
+		return typ, name, uri, nil
+	case typ == "ref/prompt":
+		return "", "", "", invalidParams(`invalid params: a "ref/prompt" reference must not have a uri`)
+	case typ == "ref/resource":
+		return "", "", "", invalidParams(`invalid params: a "ref/resource" reference must not have a name`)
+	default:
+		return "", "", "", invalidParams(`invalid params: "params.ref.type" must be "ref/prompt" or "ref/resource"`)
+	}
+}
+
+// asInvalidParams gives a walker error the code of an argument failure.
+func asInvalidParams(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return invalidParams(e.Message)
+	}
+	return err
+}
+
+// buildValue decodes the value at b[i], which walkObject has checked, the
+// way encoding/json decodes into an any with UseNumber: objects become
+// map[string]any, arrays []any, numbers json.Number; invalid UTF-8 and
+// unpaired surrogates in strings become U+FFFD.
+func buildValue(b []byte, i int) (any, int) {
+	switch b[i] {
+	case '"':
+		raw, end, esc := stringSpan(b, i)
+		return lenientString(raw, esc), end
+	case '{':
+		m := make(map[string]any)
+		o := object{b: b, i: i + 1}
+		for {
+			key, v, more, _ := o.next()
+			if !more {
+				return m, o.i
+			}
+			var val any
+			val, o.i = buildValue(b, v)
+			m[string(key)] = val
+		}
+	case '[':
+		a := []any{}
+		i++
+		for n := 0; ; n++ {
+			i = skipSpace(b, i)
+			if b[i] == ']' {
+				return a, i + 1
+			}
+			if n > 0 {
+				i = skipSpace(b, i+1)
+			}
+			var val any
+			val, i = buildValue(b, i)
+			a = append(a, val)
+		}
+	case 't':
+		return true, i + len("true")
+	case 'f':
+		return false, i + len("false")
+	case 'n':
+		return nil, i + len("null")
+	default:
+		end := skipScalar(b, i)
+		return json.Number(b[i:end]), end
+	}
+}
+
+// lenientString decodes a string value as encoding/json does.
+func lenientString(raw []byte, esc bool) string {
+	if !esc && isASCII(raw) {
+		return string(raw)
+	}
+	s, _ := unquote(make([]byte, 0, len(raw)), raw, false)
+	return string(s)
+}

@@ -1,0 +1,306 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package jsonrpc
+
+import (
+	"bytes"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// The helpers in this file walk bytes that json.Valid has already accepted,
+// so they trust the grammar (a '"' opens a string, a ':' follows a key, ...)
+// and only extract spans. Every index they compute stays inside the input
+// for valid JSON; FuzzDecode checks that they never panic.
+
+// maxDepth is the deepest nesting of objects and arrays Decode accepts. It is
+// the limit of the go-sdk's internal JSON decoder (internal/json
+// defaultMaxDepth): a body the server would refuse for its depth is refused
+// here too, with the top-level value at depth 1.
+const maxDepth = 1000
+
+// isSpace reports whether c is JSON whitespace, the only bytes encoding/json
+// (and the go-sdk's decoder) skip around values.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
+}
+
+// skipSpace returns the index of the first non-whitespace byte at or after i.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the string that opens at b[i].
+func skipString(b []byte, i int) int {
+	i++
+	for {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return len(b)
+		}
+		bs := bytes.IndexByte(b[i:i+q], '\\')
+		if bs < 0 {
+			return i + q + 1
+		}
+		// Skip the backslash and the byte it escapes; the four hex digits of
+		// a \u escape never contain a quote.
+		i += bs + 2
+	}
+}
+
+// stringSpan returns the content of the string opening at b[i] (without its
+// quotes), the index just past it, and whether the content holds escapes.
+func stringSpan(b []byte, i int) (raw []byte, end int, esc bool) {
+	end = skipString(b, i)
+	raw = b[i+1 : end-1]
+	return raw, end, bytes.IndexByte(raw, '\\') >= 0
+}
+
+// skipScalar returns the index just past the number (or literal true, false,
+// null) that starts at b[i].
+func skipScalar(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+// isASCII reports whether s holds only ASCII bytes.
+func isASCII(s []byte) bool {
+	for _, c := range s {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// unquote appends the decoded content of a JSON string (raw excludes the
+// quotes) to dst. With strict set, invalid UTF-8 and unpaired UTF-16
+// surrogate escapes make it fail; otherwise each becomes U+FFFD, exactly as
+// encoding/json and the go-sdk's decoder (segmentio/encoding) decode them.
+func unquote(dst, raw []byte, strict bool) ([]byte, bool) {
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		switch {
+		case c == '\\':
+			if i+1 >= len(raw) {
+				return dst, false
+			}
+			e := raw[i+1]
+			i += 2
+			switch e {
+			case '"', '\\', '/':
+				dst = append(dst, e)
+			case 'b':
+				dst = append(dst, '\b')
+			case 'f':
+				dst = append(dst, '\f')
+			case 'n':
+				dst = append(dst, '\n')
+			case 'r':
+				dst = append(dst, '\r')
+			case 't':
+				dst = append(dst, '\t')
+			case 'u':
+				r, ok := hex4(raw, i)
+				if !ok {
+					return dst, false
+				}
+				i += 4
+				if utf16.IsSurrogate(r) {
+					r2, ok2 := rune(0), false
+					if i+1 < len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+						r2, ok2 = hex4(raw, i+2)
+					}
+					if d := utf16.DecodeRune(r, r2); ok2 && d != unicode.ReplacementChar {
+						r = d
+						i += 6
+					} else {
+						if strict {
+							return dst, false
+						}
+						r = unicode.ReplacementChar
+					}
+				}
+				dst = utf8.AppendRune(dst, r)
+			default:
+				return dst, false
+			}
+		case c < utf8.RuneSelf:
+			dst = append(dst, c)
+			i++
+		default:
+			r, size := utf8.DecodeRune(raw[i:])
+			if r == utf8.RuneError && size == 1 {
+				if strict {
+					return dst, false
+				}
+				dst = utf8.AppendRune(dst, utf8.RuneError)
+			} else {
+				dst = append(dst, raw[i:i+size]...)
+			}
+			i += size
+		}
+	}
+	return dst, true
+}
+
+// hex4 decodes the four hex digits at s[i:i+4].
+func hex4(s []byte, i int) (rune, bool) {
+	if i+4 > len(s) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range s[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// keyBytes returns the decoded name of the member key whose string content
+// is raw. A key must be valid UTF-8 without unpaired surrogate escapes: a
+// key that would be rewritten to U+FFFD could collide with another key after
+// decoding, so such bodies are refused instead of guessed at.
+func keyBytes(raw []byte, esc bool) ([]byte, bool) {
+	if !esc {
+		if !isASCII(raw) && !utf8.Valid(raw) {
+			return nil, false
+		}
+		return raw, true
+	}
+	return unquote(make([]byte, 0, len(raw)), raw, true)
+}
+
+// strictString decodes a string value the middleware acts on (method,
+// params.name, params.uri, ...). Like keyBytes it refuses invalid UTF-8 and
+// unpaired surrogates, so the string returned is the one any JSON decoder
+// produces.
+func strictString(raw []byte, esc bool) (string, bool) {
+	if !esc {
+		if !isASCII(raw) && !utf8.Valid(raw) {
+			return "", false
+		}
+		return string(raw), true
+	}
+	var buf [64]byte
+	s, ok := unquote(buf[:0], raw, true)
+	return string(s), ok
+}
+
+// foldKey returns a canonical form of s under Unicode simple case folding,
+// the equivalence bytes.EqualFold and encoding/json's case-insensitive
+// member matching use: foldKey(x) == foldKey(y) exactly when
+// bytes.EqualFold(x, y). s must be valid UTF-8.
+func foldKey(s []byte) string {
+	out := make([]byte, 0, len(s))
+	for _, r := range string(s) {
+		min := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < min {
+				min = f
+			}
+		}
+		out = utf8.AppendRune(out, min)
+	}
+	return string(out)
+}
+
+// keySet detects repeated member names in one object. The first few names
+// are compared pairwise without allocating; larger objects switch to a map.
+// With fold set, names equal under Unicode case folding count as repeats.
+type keySet struct {
+	fold  bool
+	n     int
+	small [8][]byte
+	big   map[string]struct{}
+}
+
+// add records k and reports whether it is new.
+func (s *keySet) add(k []byte) bool {
+	if s.big != nil {
+		mk := s.mapKey(k)
+		if _, dup := s.big[mk]; dup {
+			return false
+		}
+		s.big[mk] = struct{}{}
+		return true
+	}
+	for _, p := range s.small[:s.n] {
+		if bytes.Equal(p, k) || (s.fold && bytes.EqualFold(p, k)) {
+			return false
+		}
+	}
+	if s.n < len(s.small) {
+		s.small[s.n] = k
+		s.n++
+		return true
+	}
+	s.big = make(map[string]struct{}, 4*len(s.small))
+	for _, p := range s.small {
+		s.big[s.mapKey(p)] = struct{}{}
+	}
+	s.big[s.mapKey(k)] = struct{}{}
+	return true
+}
+
+func (s *keySet) mapKey(k []byte) string {
+	if s.fold {
+		return foldKey(k)
+	}
+	return string(k)
+}
+
+// foldsToAny reports whether k differs from every name in names but equals
+// one of them under case folding: a case variant of a member that matters.
+func foldsToAny(k []byte, names []string) bool {
+	ascii := isASCII(k)
+	for _, n := range names {
+		if string(k) != n && equalFold(k, n, ascii) {
+			return true
+		}
+	}
+	return false
+}
+
+// equalFold is bytes.EqualFold(k, []byte(n)) for an ASCII n, without the
+// conversion when k is ASCII too (two ASCII strings fold only letter case).
+func equalFold(k []byte, n string, ascii bool) bool {
+	if !ascii {
+		return bytes.EqualFold(k, []byte(n))
+	}
+	if len(k) != len(n) {
+		return false
+	}
+	for i := range len(k) {
+		a, b := k[i], n[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
