@@ -1,0 +1,318 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mcpauth/mcpauth"
+	"github.com/modelcontextprotocol/go-sdk/auth"
+)
+
+// Grant describes the verified access token of the current request. It is
+// in the request context of handlers behind [Provider.RequireBearer].
+type Grant struct {
+	// ClientID is the OAuth client the token was issued to.
+	ClientID string
+	// Subject and Email identify the user, as resolved at login.
+	Subject string
+	Email   string
+	// IdentitySource says where Subject and Email came from (one of the
+	// IdentitySource constants): the upstream ID token, userinfo, Pangea's
+	// token check, a custom IdentifyFunc, or none.
+	IdentitySource string
+	// Scopes are the granted scopes.
+	Scopes []string
+	// Resource is the audience: the MCP URL.
+	Resource string
+	// Expiry is when the access token expires.
+	Expiry time.Time
+
+	family   string
+	provider *Provider
+}
+
+type grantKey struct{}
+
+// GrantFromContext returns the grant stored by [Provider.RequireBearer].
+func GrantFromContext(ctx context.Context) (*Grant, bool) {
+	g, ok := ctx.Value(grantKey{}).(*Grant)
+	return g, ok && g != nil
+}
+
+// ErrNoGrant is returned by [UpstreamTokenFromContext] outside a request
+// verified by [Provider.RequireBearer].
+var ErrNoGrant = errors.New("provider: no verified grant in context")
+
+// UpstreamTokenFromContext returns the upstream identity provider's token
+// for the user of the current request, decrypted from the store, so tool
+// code can call upstream APIs on the user's behalf. It must never be sent
+// to the MCP client.
+func UpstreamTokenFromContext(ctx context.Context) (*UpstreamToken, error) {
+	g, ok := GrantFromContext(ctx)
+	if !ok {
+		return nil, ErrNoGrant
+	}
+	p := g.provider
+	fam, err := getJSON[familyRecord](ctx, p.store, keyFamily+g.family)
+	if err != nil {
+		if isNotFound(err) {
+			return nil, errors.New("provider: the grant has been revoked")
+		}
+		return nil, err
+	}
+	raw, err := p.sealer.open(fam.Upstream, g.family)
+	if err != nil {
+		return nil, err
+	}
+	var ut UpstreamToken
+	if err := json.Unmarshal(raw, &ut); err != nil {
+		return nil, fmt.Errorf("provider: corrupt upstream token: %w", err)
+	}
+	return &ut, nil
+}
+
+// RequireBearer returns middleware for the MCP endpoint that demands one of
+// this provider's access tokens in the Authorization header and
+// [Options.RequiredScopes]. A missing or bad token gets 401 with an RFC
+// 9728 challenge (WWW-Authenticate: Bearer resource_metadata="…",
+// scope="…", plus error="invalid_token" for a bad token); missing scopes get
+// 403 insufficient_scope. On success the request context carries the
+// [mcpauth.Principal] (read by the mcpauth middleware's context identity
+// mode), the go-sdk [auth.TokenInfo] (whose UserID binds MCP sessions to the
+// user) and the [Grant].
+//
+// Upstream tokens are never accepted: only tokens minted by this provider
+// for its MCP URL are.
+func (p *Provider) RequireBearer(next http.Handler) http.Handler {
+	return p.RequireScopes(p.requiredScopes...)(next)
+}
+
+// RequireScopes is like [Provider.RequireBearer] with an explicit set of
+// required scopes, for example for one route that needs more.
+func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handler {
+	scopes = slices.Clone(scopes)
+	hint := scopes
+	if len(hint) == 0 {
+		hint = p.scopes
+	}
+	return func(next http.Handler) http.Handler {
+		// go-sdk keeps its TokenInfo context key private; its own middleware
+		// is the only way to set it. It runs after our verification and
+		// re-reads the verified result, so it never rejects on its own.
+		inner := auth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
+			g, ok := GrantFromContext(ctx)
+			if !ok {
+				return nil, auth.ErrInvalidToken
+			}
+			return &auth.TokenInfo{Scopes: g.Scopes, Expiration: g.Expiry, UserID: g.Subject}, nil
+		}, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true, ClockSkew: time.Duration(math.MaxInt64 / 2)})(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tok, ok := bearerToken(r)
+			if !ok {
+				p.challenge(w, http.StatusUnauthorized, "", "", hint)
+				return
+			}
+			g, err := p.verify(r.Context(), tok)
+			if err != nil {
+				if !errors.Is(err, errInvalidToken) {
+					p.logger.Error("provider: verify token", "err", err)
+					writeJSON(w, http.StatusServiceUnavailable, &oauthError{Code: "temporarily_unavailable", Description: "the token could not be verified"})
+					return
+				}
+				p.challenge(w, http.StatusUnauthorized, "invalid_token", "the access token is invalid, expired or revoked", hint)
+				return
+			}
+			for _, s := range scopes {
+				if !slices.Contains(g.Scopes, s) {
+					p.challenge(w, http.StatusForbidden, "insufficient_scope", "the access token lacks a required scope", scopes)
+					return
+				}
+			}
+			ctx := context.WithValue(r.Context(), grantKey{}, g)
+			ctx = mcpauth.ContextWithPrincipal(ctx, &mcpauth.Principal{
+				Subject:  g.Subject,
+				Email:    g.Email,
+				ClientID: g.ClientID,
+				Scopes:   slices.Clone(g.Scopes),
+				Resource: g.Resource,
+				Expiry:   g.Expiry,
+			})
+			inner.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
+
+// bearerToken extracts the token of an "Authorization: Bearer" header.
+// Tokens in the query string or body are not accepted.
+func bearerToken(r *http.Request) (string, bool) {
+	h := r.Header.Values("Authorization")
+	if len(h) != 1 {
+		return "", false
+	}
+	scheme, tok, ok := strings.Cut(h[0], " ")
+	if !ok || !strings.EqualFold(scheme, "bearer") {
+		return "", false
+	}
+	tok = strings.TrimSpace(tok)
+	return tok, tok != "" && !strings.ContainsAny(tok, " \t")
+}
+
+// challenge writes a 401/403 with the RFC 6750/9728 challenge.
+func (p *Provider) challenge(w http.ResponseWriter, status int, code, desc string, scopes []string) {
+	params := []string{fmt.Sprintf("resource_metadata=%q", p.ResourceMetadataURL())}
+	if len(scopes) > 0 {
+		params = append(params, fmt.Sprintf("scope=%q", strings.Join(scopes, " ")))
+	}
+	if code != "" {
+		params = append(params, fmt.Sprintf("error=%q", code), fmt.Sprintf("error_description=%q", desc))
+	}
+	w.Header().Set("WWW-Authenticate", "Bearer "+strings.Join(params, ", "))
+	if code == "" {
+		code, desc = "invalid_token", "authentication required"
+	}
+	writeJSON(w, status, &oauthError{Code: code, Description: desc})
+}
+
+var errInvalidToken = errors.New("provider: invalid token")
+
+// verify checks an access token: known hash, not expired, issued for this
+// MCP URL, grant not revoked. Results are cached for TokenCacheTTL.
+func (p *Provider) verify(ctx context.Context, tok string) (*Grant, error) {
+	if !strings.HasPrefix(tok, prefixAccess) || len(tok) != len(prefixAccess)+64 {
+		return nil, errInvalidToken
+	}
+	h := hashSecret(tok)
+	now := p.now()
+	if g, ok := p.cache.get(h); ok {
+		if now.Before(g.Expiry) {
+			return g, nil
+		}
+		p.cache.drop(h)
+		return nil, errInvalidToken
+	}
+	rec, err := getJSON[tokenRecord](ctx, p.store, keyAccess+h)
+	if isNotFound(err) {
+		return nil, errInvalidToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !now.Before(rec.ExpiresAt) || rec.Resource != p.resource {
+		return nil, errInvalidToken
+	}
+	fam, err := getJSON[familyRecord](ctx, p.store, keyFamily+rec.Family)
+	if isNotFound(err) {
+		return nil, errInvalidToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	g := &Grant{
+		ClientID:       rec.ClientID,
+		Subject:        fam.Subject,
+		Email:          fam.Email,
+		IdentitySource: fam.IdentitySource,
+		Scopes:         rec.Scopes,
+		Resource:       rec.Resource,
+		Expiry:         rec.ExpiresAt,
+		family:         rec.Family,
+		provider:       p,
+	}
+	p.cache.put(h, g)
+	return g, nil
+}
+
+// tokenCache is a bounded cache of verified access tokens.
+type tokenCache struct {
+	ttl  time.Duration
+	size int
+	now  func() time.Time
+
+	mu sync.Mutex // guards m
+	m  map[string]cacheEntry
+}
+
+type cacheEntry struct {
+	g   *Grant
+	exp time.Time
+}
+
+func newTokenCache(ttl time.Duration, size int, now func() time.Time) *tokenCache {
+	return &tokenCache{ttl: ttl, size: size, now: now, m: make(map[string]cacheEntry)}
+}
+
+func (c *tokenCache) get(h string) (*Grant, bool) {
+	if c.ttl <= 0 {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[h]
+	if !ok {
+		return nil, false
+	}
+	if !c.now().Before(e.exp) {
+		delete(c.m, h)
+		return nil, false
+	}
+	return e.g, true
+}
+
+func (c *tokenCache) put(h string, g *Grant) {
+	if c.ttl <= 0 {
+		return
+	}
+	now := c.now()
+	exp := now.Add(c.ttl)
+	if g.Expiry.Before(exp) {
+		exp = g.Expiry
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.size {
+		for k, e := range c.m {
+			if !now.Before(e.exp) {
+				delete(c.m, k)
+			}
+		}
+		for k := range c.m {
+			if len(c.m) < c.size {
+				break
+			}
+			delete(c.m, k)
+		}
+	}
+	c.m[h] = cacheEntry{g: g, exp: exp}
+}
+
+func (c *tokenCache) drop(h string) {
+	c.mu.Lock()
+	delete(c.m, h)
+	c.mu.Unlock()
+}
+
+func (c *tokenCache) dropFamily(family string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.m {
+		if e.g.family == family {
+			delete(c.m, k)
+		}
+	}
+}
+
+func (c *tokenCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
+}

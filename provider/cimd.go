@@ -1,0 +1,261 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// errBlockedAddress is returned when a CIMD host resolves to an address the
+// SSRF guard refuses.
+var errBlockedAddress = errors.New("provider: address not allowed")
+
+// cimdFetcher fetches and caches Client ID Metadata Documents.
+type cimdFetcher struct {
+	opts   CIMDOptions
+	scopes []string
+	client *http.Client
+	now    func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cimdEntry
+}
+
+type cimdEntry struct {
+	c   *clientRecord
+	exp time.Time
+}
+
+func newCIMDFetcher(o CIMDOptions, scopes []string, now func() time.Time) *cimdFetcher {
+	o.Timeout = orDuration(o.Timeout, DefaultCIMDTimeout)
+	o.CacheTTL = orDuration(o.CacheTTL, DefaultCIMDCacheTTL)
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultCIMDMaxBytes
+	}
+	if o.Scopes != nil {
+		scopes = o.Scopes
+	}
+	dialer := &net.Dialer{Timeout: o.Timeout}
+	if !o.AllowPrivate {
+		dialer.Control = guardAddress
+	}
+	tr := &http.Transport{
+		DialContext:           dialer.DialContext,
+		TLSClientConfig:       o.TLSConfig,
+		TLSHandshakeTimeout:   o.Timeout,
+		ResponseHeaderTimeout: o.Timeout,
+		MaxIdleConns:          10,
+		IdleConnTimeout:       30 * time.Second,
+		ForceAttemptHTTP2:     true,
+		// Proxy stays nil: a proxy would resolve the host itself and bypass
+		// the address guard.
+	}
+	return &cimdFetcher{
+		opts:   o,
+		scopes: scopes,
+		client: &http.Client{
+			Transport: tr,
+			Timeout:   o.Timeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error {
+				return errors.New("provider: redirects are not followed for client metadata documents")
+			},
+		},
+		now:   now,
+		cache: make(map[string]cimdEntry),
+	}
+}
+
+// guardAddress refuses connections to non-public addresses. It runs after
+// DNS resolution, on the address actually dialled, so a public name that
+// resolves to a private address is refused too.
+func guardAddress(network, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("%w: %s", errBlockedAddress, address)
+	}
+	if !publicAddr(ap.Addr()) {
+		return fmt.Errorf("%w: %s", errBlockedAddress, ap.Addr())
+	}
+	return nil
+}
+
+var (
+	cgnat     = netip.MustParsePrefix("100.64.0.0/10")
+	benchmark = netip.MustParsePrefix("198.18.0.0/15")
+	nat64     = netip.MustParsePrefix("64:ff9b::/96")
+)
+
+// publicAddr reports whether a is a globally routable unicast address.
+func publicAddr(a netip.Addr) bool {
+	a = a.Unmap()
+	if nat64.Contains(a) {
+		var v4 [4]byte
+		b := a.As16()
+		copy(v4[:], b[12:])
+		a = netip.AddrFrom4(v4)
+	}
+	switch {
+	case !a.IsValid(), a.IsUnspecified(), a.IsLoopback(), a.IsPrivate(),
+		a.IsLinkLocalUnicast(), a.IsLinkLocalMulticast(), a.IsInterfaceLocalMulticast(),
+		a.IsMulticast(), cgnat.Contains(a), benchmark.Contains(a):
+		return false
+	}
+	if a.Is4() && (a.As4()[0] == 0 || a.As4()[0] >= 240) {
+		return false
+	}
+	return true
+}
+
+// cimdDocument is the subset of client metadata the provider uses.
+type cimdDocument struct {
+	ClientID                string   `json:"client_id"`
+	ClientName              string   `json:"client_name"`
+	ClientURI               string   `json:"client_uri"`
+	RedirectURIs            []string `json:"redirect_uris"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+	GrantTypes              []string `json:"grant_types"`
+	ResponseTypes           []string `json:"response_types"`
+	Scope                   string   `json:"scope"`
+}
+
+// checkClientIDURL validates a CIMD client_id: an https URL with a path,
+// no fragment, no user info and no dot segments.
+func (f *cimdFetcher) checkClientIDURL(id string) error {
+	u, err := url.Parse(id)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return errors.New("client ID is not an https URL")
+	}
+	if u.Path == "" || u.Path == "/" || u.Fragment != "" || u.User != nil {
+		return errors.New("client ID URL must have a path and no fragment or user info")
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return errors.New("client ID URL must not contain dot segments")
+		}
+	}
+	if len(f.opts.AllowedHosts) > 0 && !slices.ContainsFunc(f.opts.AllowedHosts, func(h string) bool { return strings.EqualFold(h, u.Hostname()) }) {
+		return errors.New("client ID host is not allowed")
+	}
+	return nil
+}
+
+// get returns the client described by the document at id.
+func (f *cimdFetcher) get(ctx context.Context, id string) (*clientRecord, error) {
+	f.mu.Lock()
+	e, ok := f.cache[id]
+	f.mu.Unlock()
+	now := f.now()
+	if ok && now.Before(e.exp) {
+		return e.c, nil
+	}
+	c, err := f.fetch(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("%w: client metadata document: %v", errUnknownClient, err)
+	}
+	f.mu.Lock()
+	if len(f.cache) >= DefaultCIMDCacheSize {
+		for k, v := range f.cache {
+			if !now.Before(v.exp) || len(f.cache) >= DefaultCIMDCacheSize {
+				delete(f.cache, k)
+			}
+		}
+	}
+	f.cache[id] = cimdEntry{c: c, exp: now.Add(f.opts.CacheTTL)}
+	f.mu.Unlock()
+	return c, nil
+}
+
+func (f *cimdFetcher) fetch(ctx context.Context, id string) (*clientRecord, error) {
+	if err := f.checkClientIDURL(id); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, id, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, f.opts.MaxBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) > f.opts.MaxBytes {
+		return nil, fmt.Errorf("document larger than %d bytes", f.opts.MaxBytes)
+	}
+	var doc cimdDocument
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, errors.New("document is not a JSON object")
+	}
+	if doc.ClientID != id {
+		return nil, fmt.Errorf("document client_id %q does not equal its URL", doc.ClientID)
+	}
+	if len(doc.RedirectURIs) == 0 {
+		return nil, errors.New("document has no redirect_uris")
+	}
+	for _, u := range doc.RedirectURIs {
+		if err := checkRedirectURI(u); err != nil {
+			return nil, err
+		}
+	}
+	switch doc.TokenEndpointAuthMethod {
+	case "", AuthMethodNone:
+	default:
+		return nil, fmt.Errorf("token_endpoint_auth_method %q: CIMD clients are public", doc.TokenEndpointAuthMethod)
+	}
+	for _, rt := range doc.ResponseTypes {
+		if rt != "code" {
+			return nil, fmt.Errorf("response type %q is not supported", rt)
+		}
+	}
+	grants := []string{"authorization_code", "refresh_token"}
+	if len(doc.GrantTypes) > 0 {
+		if !slices.Contains(doc.GrantTypes, "authorization_code") {
+			return nil, errors.New("grant_types must include authorization_code")
+		}
+		grants = []string{"authorization_code"}
+		if slices.Contains(doc.GrantTypes, "refresh_token") {
+			grants = append(grants, "refresh_token")
+		}
+	}
+	scopes := f.scopes
+	if doc.Scope != "" {
+		scopes = nil
+		for _, s := range strings.Fields(doc.Scope) {
+			if slices.Contains(f.scopes, s) {
+				scopes = append(scopes, s)
+			}
+		}
+	}
+	return &clientRecord{
+		ClientID:     id,
+		AuthMethod:   AuthMethodNone,
+		Name:         doc.ClientName,
+		ClientURI:    doc.ClientURI,
+		RedirectURIs: doc.RedirectURIs,
+		GrantTypes:   grants,
+		Scopes:       slices.Clone(scopes),
+		Kind:         "cimd",
+	}, nil
+}

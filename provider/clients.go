@@ -1,0 +1,323 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
+)
+
+// errUnknownClient is returned by lookupClient for a client that does not exist.
+var errUnknownClient = errors.New("provider: unknown client")
+
+func staticClients(list []StaticClient, scopes []string) (map[string]*clientRecord, error) {
+	m := make(map[string]*clientRecord, len(list))
+	for _, c := range list {
+		if c.ID == "" {
+			return nil, errors.New("provider: static client without ID")
+		}
+		if strings.HasPrefix(c.ID, "https://") {
+			return nil, fmt.Errorf("provider: static client ID %q must not be an https URL (reserved for CIMD)", c.ID)
+		}
+		if _, dup := m[c.ID]; dup {
+			return nil, fmt.Errorf("provider: duplicate static client %q", c.ID)
+		}
+		if len(c.RedirectURIs) == 0 {
+			return nil, fmt.Errorf("provider: static client %q has no redirect URIs", c.ID)
+		}
+		for _, u := range c.RedirectURIs {
+			if err := checkRedirectURI(u); err != nil {
+				return nil, fmt.Errorf("provider: static client %q: %w", c.ID, err)
+			}
+		}
+		method := c.AuthMethod
+		if method == "" {
+			method = AuthMethodNone
+			if c.Secret != "" {
+				method = AuthMethodClientSecretBasic
+			}
+		}
+		if !slices.Contains(authMethods, method) {
+			return nil, fmt.Errorf("provider: static client %q: unknown auth method %q", c.ID, method)
+		}
+		if (method == AuthMethodNone) != (c.Secret == "") {
+			return nil, fmt.Errorf("provider: static client %q: auth method %q does not match whether a secret is set", c.ID, method)
+		}
+		sc := c.Scopes
+		if sc == nil {
+			sc = scopes
+		}
+		for _, s := range sc {
+			if !slices.Contains(scopes, s) {
+				return nil, fmt.Errorf("provider: static client %q: scope %q is not in Scopes", c.ID, s)
+			}
+		}
+		rec := &clientRecord{
+			ClientID:     c.ID,
+			AuthMethod:   method,
+			Name:         c.Name,
+			RedirectURIs: slices.Clone(c.RedirectURIs),
+			GrantTypes:   []string{"authorization_code", "refresh_token"},
+			Scopes:       slices.Clone(sc),
+			Kind:         "static",
+		}
+		if c.Secret != "" {
+			rec.SecretHash = hashSecret(c.Secret)
+		}
+		m[c.ID] = rec
+	}
+	return m, nil
+}
+
+// lookupClient finds a static, CIMD or dynamically registered client.
+func (p *Provider) lookupClient(ctx context.Context, id string) (*clientRecord, error) {
+	if id == "" {
+		return nil, errUnknownClient
+	}
+	if c, ok := p.static[id]; ok {
+		return c, nil
+	}
+	if strings.HasPrefix(id, "https://") {
+		if p.cimd == nil {
+			return nil, errUnknownClient
+		}
+		return p.cimd.get(ctx, id)
+	}
+	c, err := getJSON[clientRecord](ctx, p.store, keyClient+id)
+	if isNotFound(err) {
+		return nil, errUnknownClient
+	}
+	return c, err
+}
+
+// checkRedirectURI accepts https URLs and http URLs on a loopback host,
+// without fragment or user info.
+func checkRedirectURI(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return fmt.Errorf("redirect URI %q is not an absolute URL", raw)
+	}
+	if u.Fragment != "" || u.RawFragment != "" || strings.Contains(raw, "#") {
+		return fmt.Errorf("redirect URI %q has a fragment", raw)
+	}
+	if u.User != nil {
+		return fmt.Errorf("redirect URI %q has user info", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if isLoopbackHost(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("redirect URI %q must use https unless it is on a loopback host", raw)
+	default:
+		return fmt.Errorf("redirect URI %q must use https or loopback http", raw)
+	}
+}
+
+// serveRegister implements RFC 7591 dynamic client registration.
+func (p *Provider) serveRegister(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		methodNotAllowed(w, "POST, OPTIONS")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFormBytes))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, &oauthError{Code: "invalid_client_metadata", Description: "request body too large or unreadable"})
+		return
+	}
+	var md oauthex.ClientRegistrationMetadata
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	if err := dec.Decode(&md); err != nil || dec.More() {
+		writeJSON(w, http.StatusBadRequest, &oauthError{Code: "invalid_client_metadata", Description: "body must be one JSON object of client metadata"})
+		return
+	}
+	rec, code, desc := p.validateRegistration(&md)
+	if code != "" {
+		writeJSON(w, http.StatusBadRequest, &oauthError{Code: code, Description: desc})
+		return
+	}
+	var secret string
+	if rec.AuthMethod != AuthMethodNone {
+		secret = randomHex(32)
+		rec.SecretHash = hashSecret(secret)
+	}
+	if err := setJSON(r.Context(), p.store, keyClient+rec.ClientID, rec, p.registration.ClientTTL); err != nil {
+		p.logger.Error("provider: store client registration", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, &oauthError{Code: "temporarily_unavailable", Description: "registration could not be stored"})
+		return
+	}
+	resp := oauthex.ClientRegistrationResponse{
+		ClientRegistrationMetadata: md,
+		ClientID:                   rec.ClientID,
+		ClientSecret:               secret,
+		ClientIDIssuedAt:           rec.IssuedAt,
+	}
+	resp.TokenEndpointAuthMethod = rec.AuthMethod
+	resp.GrantTypes = rec.GrantTypes
+	resp.ResponseTypes = []string{"code"}
+	resp.Scope = strings.Join(rec.Scopes, " ")
+	if secret != "" && p.registration.ClientTTL > 0 {
+		resp.ClientSecretExpiresAt = rec.IssuedAt.Add(p.registration.ClientTTL)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	writeJSON(w, http.StatusCreated, &resp)
+}
+
+// validateRegistration returns the client record, or an RFC 7591 error code
+// and description.
+func (p *Provider) validateRegistration(md *oauthex.ClientRegistrationMetadata) (*clientRecord, string, string) {
+	if len(md.RedirectURIs) == 0 {
+		return nil, "invalid_redirect_uri", "redirect_uris is required"
+	}
+	for _, u := range md.RedirectURIs {
+		if err := checkRedirectURI(u); err != nil {
+			return nil, "invalid_redirect_uri", strings.TrimPrefix(err.Error(), "provider: ")
+		}
+	}
+	method := md.TokenEndpointAuthMethod
+	if method == "" {
+		method = AuthMethodClientSecretBasic // RFC 7591 §2 default
+	}
+	if !slices.Contains(authMethods, method) {
+		return nil, "invalid_client_metadata", fmt.Sprintf("token_endpoint_auth_method %q is not supported", method)
+	}
+	grants := md.GrantTypes
+	if len(grants) == 0 {
+		grants = []string{"authorization_code", "refresh_token"}
+	}
+	for _, g := range grants {
+		if g != "authorization_code" && g != "refresh_token" {
+			return nil, "invalid_client_metadata", fmt.Sprintf("grant type %q is not supported", g)
+		}
+	}
+	if !slices.Contains(grants, "authorization_code") {
+		return nil, "invalid_client_metadata", "grant_types must include authorization_code"
+	}
+	for _, rt := range md.ResponseTypes {
+		if rt != "code" {
+			return nil, "invalid_client_metadata", fmt.Sprintf("response type %q is not supported", rt)
+		}
+	}
+	scopes := p.registration.DefaultScopes
+	if md.Scope != "" {
+		scopes = strings.Fields(md.Scope)
+		for _, s := range scopes {
+			if !slices.Contains(p.registration.ValidScopes, s) {
+				return nil, "invalid_client_metadata", fmt.Sprintf("scope %q is not allowed", s)
+			}
+		}
+	}
+	switch md.ApplicationType {
+	case "", "native", "web":
+	default:
+		return nil, "invalid_client_metadata", fmt.Sprintf("application_type %q is not supported", md.ApplicationType)
+	}
+	if len(md.ClientName) > 200 {
+		return nil, "invalid_client_metadata", "client_name is too long"
+	}
+	return &clientRecord{
+		ClientID:     randomHex(16),
+		AuthMethod:   method,
+		Name:         md.ClientName,
+		ClientURI:    md.ClientURI,
+		RedirectURIs: slices.Clone(md.RedirectURIs),
+		GrantTypes:   slices.Compact(slices.Sorted(slices.Values(grants))),
+		Scopes:       slices.Clone(scopes),
+		IssuedAt:     p.now().Truncate(time.Second),
+		Kind:         "dynamic",
+	}, "", ""
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("provider: crypto/rand failed: " + err.Error())
+	}
+	return hex.EncodeToString(b)
+}
+
+// clientAuthError is a failed token-endpoint client authentication.
+type clientAuthError struct {
+	status int
+	code   string
+	desc   string
+	basic  bool
+}
+
+// authenticateClient implements client authentication at the token and
+// revocation endpoints: none (client_id in the form), client_secret_post and
+// client_secret_basic, as registered. Secrets are compared in constant time.
+func (p *Provider) authenticateClient(r *http.Request) (*clientRecord, *clientAuthError) {
+	formID := r.PostForm.Get("client_id")
+	formSecret := r.PostForm.Get("client_secret")
+	basicID, basicSecret, hasBasic := r.BasicAuth()
+	if hasBasic {
+		var err1, err2 error
+		basicID, err1 = url.QueryUnescape(basicID)
+		basicSecret, err2 = url.QueryUnescape(basicSecret)
+		if err1 != nil || err2 != nil {
+			return nil, &clientAuthError{http.StatusUnauthorized, "invalid_client", "malformed basic credentials", true}
+		}
+		if formID != "" && formID != basicID {
+			return nil, &clientAuthError{http.StatusBadRequest, "invalid_request", "client_id in the body and the Authorization header differ", true}
+		}
+		if formSecret != "" {
+			return nil, &clientAuthError{http.StatusBadRequest, "invalid_request", "more than one client authentication method used", true}
+		}
+	}
+	id := formID
+	if hasBasic {
+		id = basicID
+	}
+	if id == "" {
+		return nil, &clientAuthError{http.StatusUnauthorized, "invalid_client", "client authentication is required", false}
+	}
+	c, err := p.lookupClient(r.Context(), id)
+	if err != nil {
+		if !errors.Is(err, errUnknownClient) {
+			p.logger.Warn("provider: client lookup failed", "err", err)
+		}
+		return nil, &clientAuthError{http.StatusUnauthorized, "invalid_client", "client authentication failed", hasBasic}
+	}
+	var ok bool
+	switch c.AuthMethod {
+	case AuthMethodNone:
+		ok = !hasBasic && formSecret == ""
+	case AuthMethodClientSecretPost:
+		ok = !hasBasic && formSecret != "" && equalHash(formSecret, c.SecretHash)
+	case AuthMethodClientSecretBasic:
+		ok = hasBasic && basicSecret != "" && equalHash(basicSecret, c.SecretHash)
+	}
+	if !ok {
+		return nil, &clientAuthError{http.StatusUnauthorized, "invalid_client", "client authentication failed", hasBasic}
+	}
+	return c, nil
+}
+
+func (e *clientAuthError) write(w http.ResponseWriter) {
+	if e.basic && e.status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="token"`)
+	}
+	writeTokenError(w, e.status, e.code, e.desc)
+}
+
+// constantTimeEqual compares two strings in constant time.
+func constantTimeEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}

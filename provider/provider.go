@@ -1,0 +1,420 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package provider
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mcpauth/mcpauth/repository"
+	"github.com/mcpauth/mcpauth/repository/memory"
+)
+
+// Endpoint paths below [Options.BaseURL].
+const (
+	PathAuthorize = "/authorize"
+	PathConsent   = "/authorize/consent"
+	PathToken     = "/token"
+	PathRegister  = "/register"
+	PathRevoke    = "/revoke"
+)
+
+// maxFormBytes caps request bodies of the token, revoke, consent and
+// registration endpoints.
+const maxFormBytes = 64 << 10
+
+// Provider is an OAuth 2.1 authorization server for MCP clients that
+// federates the user's login to an upstream identity provider, plus the
+// bearer-token middleware for the MCP endpoint. It is safe for concurrent
+// use. Create it with [New].
+type Provider struct {
+	issuer       string // BaseURL without trailing slash
+	basePath     string // path of BaseURL ("" for the root)
+	resource     string // MCP URL, the only accepted resource
+	mcpPath      string // full path of the MCP endpoint
+	callbackURL  string
+	callbackPath string
+	secure       bool // BaseURL is https: Secure, __Host- cookies
+
+	scopes         []string
+	requiredScopes []string
+
+	store    repository.Store
+	taker    repository.Taker
+	ownStore *memory.Store // the default store, closed by Close
+	sealer   *sealer
+	up       *upstream
+
+	codeTTL, accessTTL, refreshTTL, pendingTTL time.Duration
+
+	registration RegistrationOptions
+	static       map[string]*clientRecord
+	cimd         *cimdFetcher
+
+	cache *tokenCache
+
+	resourceName, serviceDoc string
+
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+// New validates opts and returns a Provider. It makes no network calls: the
+// upstream discovery (OIDC mode) happens on the first login and is retried
+// until it succeeds.
+func New(opts *Options) (_ *Provider, err error) {
+	if opts == nil {
+		return nil, errors.New("provider: Options are required")
+	}
+	o := *opts
+	base, err := url.Parse(o.BaseURL)
+	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" {
+		return nil, fmt.Errorf("provider: BaseURL %q must be an absolute http(s) URL without query or fragment", o.BaseURL)
+	}
+	if base.Scheme == "http" && !isLoopbackHost(base.Hostname()) {
+		return nil, fmt.Errorf("provider: BaseURL %q must use https (http is allowed only on loopback)", o.BaseURL)
+	}
+	base.Scheme = strings.ToLower(base.Scheme)
+	base.Host = strings.ToLower(base.Host)
+	base.Path = strings.TrimRight(base.Path, "/")
+	base.RawPath = ""
+	if o.MCPPath == "" {
+		o.MCPPath = DefaultMCPPath
+	}
+	if !strings.HasPrefix(o.MCPPath, "/") {
+		return nil, fmt.Errorf("provider: MCPPath %q must start with /", o.MCPPath)
+	}
+	if o.CallbackPath == "" {
+		o.CallbackPath = DefaultCallbackPath
+	}
+	if !strings.HasPrefix(o.CallbackPath, "/") {
+		return nil, fmt.Errorf("provider: CallbackPath %q must start with /", o.CallbackPath)
+	}
+	if o.Scopes == nil {
+		o.Scopes = DefaultScopes
+	}
+	for _, s := range append(slices.Clone(o.Scopes), o.RequiredScopes...) {
+		if !validScopeToken(s) {
+			return nil, fmt.Errorf("provider: invalid scope %q", s)
+		}
+	}
+	var ownStore *memory.Store
+	if o.Store == nil {
+		if o.Now == nil {
+			o.Now = time.Now
+		}
+		ownStore = memory.New(&memory.Options{SweepInterval: time.Minute, Clock: o.Now})
+		o.Store = ownStore
+		defer func() {
+			if err != nil {
+				_ = ownStore.Close()
+			}
+		}()
+	}
+	taker, ok := o.Store.(repository.Taker)
+	if !ok {
+		return nil, errors.New("provider: Store must implement repository.Taker (atomic take): single-use codes, refresh tokens and logins depend on it")
+	}
+	sl, err := newSealer(o.EncryptionKey)
+	if err != nil {
+		return nil, err
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	p := &Provider{
+		issuer:         base.String(),
+		basePath:       base.Path,
+		resource:       base.String() + o.MCPPath,
+		mcpPath:        base.Path + o.MCPPath,
+		callbackURL:    base.String() + o.CallbackPath,
+		callbackPath:   base.Path + o.CallbackPath,
+		secure:         base.Scheme == "https",
+		scopes:         slices.Clone(o.Scopes),
+		requiredScopes: slices.Clone(o.RequiredScopes),
+		store:          o.Store,
+		ownStore:       ownStore,
+		taker:          taker,
+		sealer:         sl,
+		codeTTL:        orDuration(o.CodeTTL, DefaultCodeTTL),
+		accessTTL:      orDuration(o.AccessTokenTTL, DefaultAccessTokenTTL),
+		refreshTTL:     orDuration(o.RefreshTokenTTL, DefaultRefreshTokenTTL),
+		pendingTTL:     orDuration(o.PendingLoginTTL, DefaultPendingLoginTTL),
+		registration:   o.Registration,
+		resourceName:   o.ResourceName,
+		serviceDoc:     o.ServiceDocumentation,
+		logger:         logger,
+		now:            o.Now,
+	}
+	if p.registration.ValidScopes == nil {
+		p.registration.ValidScopes = p.scopes
+	}
+	if p.registration.DefaultScopes == nil {
+		p.registration.DefaultScopes = p.registration.ValidScopes
+	}
+	for _, s := range append(slices.Clone(p.registration.ValidScopes), p.registration.DefaultScopes...) {
+		if !slices.Contains(p.scopes, s) {
+			return nil, fmt.Errorf("provider: registration scope %q is not in Scopes", s)
+		}
+	}
+	if p.up, err = newUpstream(o.Upstream, p.callbackURL, logger); err != nil {
+		return nil, err
+	}
+	if p.static, err = staticClients(o.Clients, p.scopes); err != nil {
+		return nil, err
+	}
+	if !o.CIMD.Disabled {
+		p.cimd = newCIMDFetcher(o.CIMD, p.scopes, p.now)
+	}
+	cacheTTL := orDuration(o.TokenCacheTTL, DefaultTokenCacheTTL)
+	if o.TokenCacheTTL < 0 {
+		cacheTTL = 0
+	}
+	p.cache = newTokenCache(cacheTTL, orInt(o.TokenCacheSize, DefaultTokenCacheSize), p.now)
+	if o.Upstream.Identify == nil && o.Upstream.AuthURL != "" && o.Upstream.UserinfoURL == "" {
+		logger.Warn("provider: the upstream is OAuth-only and no identity source is configured; tokens will carry no user subject")
+	}
+	return p, nil
+}
+
+// Close releases the default in-memory store's sweeper. It does nothing
+// when [Options.Store] was given. The Provider must not be used afterwards.
+func (p *Provider) Close() error {
+	if p.ownStore != nil {
+		return p.ownStore.Close()
+	}
+	return nil
+}
+
+// Issuer returns the authorization server's issuer URL (BaseURL).
+func (p *Provider) Issuer() string { return p.issuer }
+
+// Resource returns the MCP URL: the RFC 8707 resource tokens are bound to.
+func (p *Provider) Resource() string { return p.resource }
+
+// CallbackURL returns the redirect URI to register at the upstream.
+func (p *Provider) CallbackURL() string { return p.callbackURL }
+
+// ResourceMetadataURL returns the path-inserted RFC 9728 metadata URL put in
+// every 401 challenge.
+func (p *Provider) ResourceMetadataURL() string {
+	u, _ := url.Parse(p.issuer)
+	return u.Scheme + "://" + u.Host + "/.well-known/oauth-protected-resource" + p.mcpPath
+}
+
+// Handler returns a handler serving every authorization-server route:
+// metadata, registration, authorize, consent, callback, token and revoke. It
+// does not serve the MCP endpoint; wrap that with [Provider.RequireBearer].
+func (p *Provider) Handler() http.Handler {
+	mux := http.NewServeMux()
+	p.Mount(mux)
+	return mux
+}
+
+// Mount registers every authorization-server route on mux, the upstream
+// callback included. Paths are absolute (BaseURL's path prefix included),
+// so mount on the server's root mux.
+func (p *Provider) Mount(mux *http.ServeMux) {
+	origin := p.basePath
+	asMeta := cors(http.HandlerFunc(p.serveASMetadata))
+	prm := cors(http.HandlerFunc(p.servePRM))
+	if p.basePath == "" {
+		mux.Handle("/.well-known/oauth-authorization-server", asMeta)
+		mux.Handle("/.well-known/openid-configuration", asMeta)
+	} else {
+		mux.Handle("/.well-known/oauth-authorization-server"+p.basePath, asMeta)
+		mux.Handle("/.well-known/openid-configuration"+p.basePath, asMeta)
+		mux.Handle(p.basePath+"/.well-known/openid-configuration", asMeta)
+	}
+	mux.Handle("/.well-known/oauth-protected-resource"+p.mcpPath, prm)
+	if p.mcpPath != "/" {
+		mux.Handle("/.well-known/oauth-protected-resource", prm)
+	}
+	mux.Handle(origin+PathAuthorize, http.HandlerFunc(p.serveAuthorize))
+	mux.Handle(origin+PathConsent, http.HandlerFunc(p.serveConsent))
+	mux.Handle(p.callbackPath, http.HandlerFunc(p.serveCallback))
+	mux.Handle(origin+PathToken, cors(http.HandlerFunc(p.serveToken)))
+	mux.Handle(origin+PathRevoke, cors(http.HandlerFunc(p.serveRevoke)))
+	if !p.registration.Disabled {
+		mux.Handle(origin+PathRegister, cors(http.HandlerFunc(p.serveRegister)))
+	}
+}
+
+// authServerMetadata is the RFC 8414 document.
+type authServerMetadata struct {
+	Issuer                            string   `json:"issuer"`
+	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
+	TokenEndpoint                     string   `json:"token_endpoint"`
+	RegistrationEndpoint              string   `json:"registration_endpoint,omitempty"`
+	RevocationEndpoint                string   `json:"revocation_endpoint"`
+	RevocationAuthMethods             []string `json:"revocation_endpoint_auth_methods_supported"`
+	ScopesSupported                   []string `json:"scopes_supported"`
+	ResponseTypesSupported            []string `json:"response_types_supported"`
+	ResponseModesSupported            []string `json:"response_modes_supported"`
+	GrantTypesSupported               []string `json:"grant_types_supported"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
+	ClientIDMetadataDocumentSupported bool     `json:"client_id_metadata_document_supported"`
+	AuthorizationResponseIssSupported bool     `json:"authorization_response_iss_parameter_supported"`
+	ServiceDocumentation              string   `json:"service_documentation,omitempty"`
+	ResourceIndicatorsSupported       bool     `json:"resource_indicators_supported"`
+}
+
+var authMethods = []string{AuthMethodNone, AuthMethodClientSecretPost, AuthMethodClientSecretBasic}
+
+func (p *Provider) metadata() *authServerMetadata {
+	m := &authServerMetadata{
+		Issuer:                            p.issuer,
+		AuthorizationEndpoint:             p.issuer + PathAuthorize,
+		TokenEndpoint:                     p.issuer + PathToken,
+		RevocationEndpoint:                p.issuer + PathRevoke,
+		RevocationAuthMethods:             authMethods,
+		ScopesSupported:                   p.scopes,
+		ResponseTypesSupported:            []string{"code"},
+		ResponseModesSupported:            []string{"query"},
+		GrantTypesSupported:               []string{"authorization_code", "refresh_token"},
+		TokenEndpointAuthMethodsSupported: authMethods,
+		CodeChallengeMethodsSupported:     []string{"S256"},
+		ClientIDMetadataDocumentSupported: p.cimd != nil,
+		AuthorizationResponseIssSupported: true,
+		ServiceDocumentation:              p.serviceDoc,
+		ResourceIndicatorsSupported:       true,
+	}
+	if !p.registration.Disabled {
+		m.RegistrationEndpoint = p.issuer + PathRegister
+	}
+	return m
+}
+
+func (p *Provider) serveASMetadata(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		methodNotAllowed(w, "GET, HEAD, OPTIONS")
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	writeJSON(w, http.StatusOK, p.metadata())
+}
+
+// protectedResourceMetadata is the RFC 9728 document.
+type protectedResourceMetadata struct {
+	Resource               string   `json:"resource"`
+	AuthorizationServers   []string `json:"authorization_servers"`
+	ScopesSupported        []string `json:"scopes_supported"`
+	BearerMethodsSupported []string `json:"bearer_methods_supported"`
+	ResourceName           string   `json:"resource_name,omitempty"`
+	ResourceDocumentation  string   `json:"resource_documentation,omitempty"`
+}
+
+func (p *Provider) servePRM(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		methodNotAllowed(w, "GET, HEAD, OPTIONS")
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	writeJSON(w, http.StatusOK, &protectedResourceMetadata{
+		Resource:               p.resource,
+		AuthorizationServers:   []string{p.issuer},
+		ScopesSupported:        p.scopes,
+		BearerMethodsSupported: []string{"header"},
+		ResourceName:           p.resourceName,
+		ResourceDocumentation:  p.serviceDoc,
+	})
+}
+
+// cors allows any origin without credentials, as the metadata and token
+// endpoints are meant for browser-based clients (no cookies are involved).
+func cors(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Access-Control-Allow-Origin", "*")
+		hd.Set("Access-Control-Expose-Headers", "WWW-Authenticate")
+		if r.Method == http.MethodOptions {
+			hd.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+			hd.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, MCP-Protocol-Version")
+			hd.Set("Access-Control-Max-Age", "86400")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func methodNotAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	writeJSON(w, http.StatusMethodNotAllowed, &oauthError{Code: "invalid_request", Description: "method not allowed"})
+}
+
+// oauthError is an RFC 6749 §5.2 error body.
+type oauthError struct {
+	Code        string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeTokenError writes a token-endpoint error with no-store caching.
+func writeTokenError(w http.ResponseWriter, status int, code, desc string) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	writeJSON(w, status, &oauthError{Code: code, Description: desc})
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+func orInt(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return n
+}
+
+func containsString(list []string, s string) bool { return slices.Contains(list, s) }
+
+// validScopeToken reports whether s is an RFC 6749 §3.3 scope token.
+func validScopeToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x21 || c == 0x22 || c == 0x5c || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// isLoopbackHost reports whether host is a loopback name or address.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	h := strings.Trim(host, "[]")
+	return h == "::1" || strings.HasPrefix(h, "127.")
+}

@@ -1,0 +1,379 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// issueCode creates the grant family (with the encrypted upstream token) and
+// a single-use authorization code bound to the client, redirect URI, PKCE
+// challenge, scopes and resource.
+func (p *Provider) issueCode(ctx context.Context, req *authRequest, ut *UpstreamToken, id *Identity) (string, error) {
+	family := randomHex(16)
+	raw, err := json.Marshal(ut)
+	if err != nil {
+		return "", err
+	}
+	fam := &familyRecord{
+		ClientID:       req.ClientID,
+		Subject:        id.Subject,
+		Email:          id.Email,
+		IdentitySource: id.Source,
+		Upstream:       p.sealer.seal(raw, family),
+		CreatedAt:      p.now(),
+	}
+	// The family lives as long as its code until the code is redeemed.
+	if err := setJSON(ctx, p.store, keyFamily+family, fam, p.codeTTL); err != nil {
+		return "", err
+	}
+	code := randomToken(prefixCode)
+	rec := &codeRecord{
+		ClientID:         req.ClientID,
+		RedirectURI:      req.RedirectURI,
+		RedirectExplicit: req.RedirectExplicit,
+		Challenge:        req.Challenge,
+		Scopes:           req.Scopes,
+		Resource:         req.Resource,
+		Family:           family,
+		ExpiresAt:        p.now().Add(p.codeTTL),
+	}
+	if err := setJSON(ctx, p.store, keyCode+hashSecret(code), rec, p.codeTTL); err != nil {
+		return "", err
+	}
+	return code, nil
+}
+
+// tokenResponse is the RFC 6749 §5.1 body.
+type tokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	Scope        string `json:"scope,omitempty"`
+}
+
+// serveToken is the token endpoint.
+func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST, OPTIONS")
+		writeTokenError(w, http.StatusMethodNotAllowed, "invalid_request", "use POST")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil || !isForm(r) {
+		writeTokenError(w, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
+		return
+	}
+	for k, v := range r.PostForm {
+		if len(v) > 1 {
+			writeTokenError(w, http.StatusBadRequest, "invalid_request", "parameter "+k+" is repeated")
+			return
+		}
+	}
+	c, aerr := p.authenticateClient(r)
+	if aerr != nil {
+		aerr.write(w)
+		return
+	}
+	grant := r.PostForm.Get("grant_type")
+	switch grant {
+	case "authorization_code", "refresh_token":
+	case "":
+		writeTokenError(w, http.StatusBadRequest, "invalid_request", "grant_type is required")
+		return
+	default:
+		writeTokenError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type "+grant+" is not supported")
+		return
+	}
+	if !slices.Contains(c.GrantTypes, grant) {
+		writeTokenError(w, http.StatusBadRequest, "unauthorized_client", "the client may not use "+grant)
+		return
+	}
+	var (
+		resp *tokenResponse
+		code string
+		desc string
+		err  error
+	)
+	if grant == "authorization_code" {
+		resp, code, desc, err = p.redeemCode(r.Context(), c, r)
+	} else {
+		resp, code, desc, err = p.refresh(r.Context(), c, r)
+	}
+	if err != nil {
+		p.logger.Error("provider: token endpoint", "grant_type", grant, "err", err)
+		writeTokenError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the request could not be completed")
+		return
+	}
+	if code != "" {
+		writeTokenError(w, http.StatusBadRequest, code, desc)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func isForm(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	return strings.EqualFold(strings.TrimSpace(ct), "application/x-www-form-urlencoded")
+}
+
+// redeemCode implements the authorization_code grant. It returns either a
+// response, an OAuth error code and description, or an internal error.
+func (p *Provider) redeemCode(ctx context.Context, c *clientRecord, r *http.Request) (*tokenResponse, string, string, error) {
+	code := r.PostForm.Get("code")
+	if code == "" {
+		return nil, "invalid_request", "code is required", nil
+	}
+	h := hashSecret(code)
+	rec, err := takeJSON[codeRecord](ctx, p.taker, keyCode+h)
+	if isNotFound(err) {
+		// A replayed code: revoke whatever was issued from it.
+		if used, err := getJSON[usedRecord](ctx, p.store, keyCodeUsed+h); err == nil {
+			p.logger.Warn("provider: authorization code replayed; revoking its tokens", "client_id", c.ClientID)
+			if err := p.revokeFamily(ctx, used.Family); err != nil {
+				return nil, "", "", err
+			}
+		} else if !isNotFound(err) {
+			return nil, "", "", err
+		}
+		return nil, "invalid_grant", "the authorization code is invalid, expired or already used", nil
+	}
+	if err != nil {
+		return nil, "", "", err
+	}
+	// The code is consumed from here on, whatever the outcome.
+	if err := setJSON(ctx, p.store, keyCodeUsed+h, &usedRecord{Family: rec.Family}, p.codeTTL); err != nil {
+		return nil, "", "", err
+	}
+	fail := func(desc string) (*tokenResponse, string, string, error) {
+		if err := p.revokeFamily(ctx, rec.Family); err != nil {
+			return nil, "", "", err
+		}
+		return nil, "invalid_grant", desc, nil
+	}
+	switch {
+	case !p.now().Before(rec.ExpiresAt):
+		return fail("the authorization code has expired")
+	case !constantTimeEqual(rec.ClientID, c.ClientID):
+		return fail("the authorization code was issued to another client")
+	case r.PostForm.Get("redirect_uri") != rec.RedirectURI && (rec.RedirectExplicit || r.PostForm.Get("redirect_uri") != ""):
+		return fail("redirect_uri does not match the authorization request")
+	}
+	verifier := r.PostForm.Get("code_verifier")
+	if !validVerifier(verifier) || !constantTimeEqual(s256(verifier), rec.Challenge) {
+		return fail("code_verifier does not match the code challenge")
+	}
+	if res := r.PostForm.Get("resource"); res != "" {
+		if got, ok := p.checkResource(res); !ok || got != rec.Resource {
+			if err := p.revokeFamily(ctx, rec.Family); err != nil {
+				return nil, "", "", err
+			}
+			return nil, "invalid_target", "resource does not match the authorization request", nil
+		}
+	}
+	fam, err := getJSON[familyRecord](ctx, p.store, keyFamily+rec.Family)
+	if isNotFound(err) {
+		return nil, "invalid_grant", "the grant has been revoked", nil
+	}
+	if err != nil {
+		return nil, "", "", err
+	}
+	// The grant now lives as long as a refresh token.
+	if err := setJSON(ctx, p.store, keyFamily+rec.Family, fam, p.refreshTTL); err != nil {
+		return nil, "", "", err
+	}
+	resp, err := p.mintTokens(ctx, c, rec.Scopes, rec.Resource, rec.Family)
+	return resp, "", "", err
+}
+
+// refresh implements the refresh_token grant with rotation: each refresh
+// token is single-use, and presenting a used one revokes its family.
+func (p *Provider) refresh(ctx context.Context, c *clientRecord, r *http.Request) (*tokenResponse, string, string, error) {
+	rt := r.PostForm.Get("refresh_token")
+	if rt == "" {
+		return nil, "invalid_request", "refresh_token is required", nil
+	}
+	h := hashSecret(rt)
+	rec, err := takeJSON[tokenRecord](ctx, p.taker, keyRefresh+h)
+	if isNotFound(err) {
+		if used, err := getJSON[usedRecord](ctx, p.store, keyRTUsed+h); err == nil {
+			p.logger.Warn("provider: refresh token reused; revoking its family", "client_id", c.ClientID)
+			if err := p.revokeFamily(ctx, used.Family); err != nil {
+				return nil, "", "", err
+			}
+		} else if !isNotFound(err) {
+			return nil, "", "", err
+		}
+		return nil, "invalid_grant", "the refresh token is invalid, expired or already used", nil
+	}
+	if err != nil {
+		return nil, "", "", err
+	}
+	if err := setJSON(ctx, p.store, keyRTUsed+h, &usedRecord{Family: rec.Family}, p.refreshTTL); err != nil {
+		return nil, "", "", err
+	}
+	if !constantTimeEqual(rec.ClientID, c.ClientID) {
+		// Another client holds this client's refresh token: the family is
+		// compromised.
+		if err := p.revokeFamily(ctx, rec.Family); err != nil {
+			return nil, "", "", err
+		}
+		return nil, "invalid_grant", "the refresh token was issued to another client", nil
+	}
+	if !p.now().Before(rec.ExpiresAt) {
+		return nil, "invalid_grant", "the refresh token has expired", nil
+	}
+	scopes := rec.Scopes
+	if s := r.PostForm.Get("scope"); s != "" {
+		scopes = nil
+		for _, sc := range strings.Fields(s) {
+			if !slices.Contains(rec.Scopes, sc) {
+				// Put the token back: a bad request must not cost the grant.
+				if err := p.restoreRefresh(ctx, h, rec); err != nil {
+					return nil, "", "", err
+				}
+				return nil, "invalid_scope", "scope " + sc + " was not granted", nil
+			}
+			if !slices.Contains(scopes, sc) {
+				scopes = append(scopes, sc)
+			}
+		}
+	}
+	if res := r.PostForm.Get("resource"); res != "" {
+		if got, ok := p.checkResource(res); !ok || got != rec.Resource {
+			if err := p.restoreRefresh(ctx, h, rec); err != nil {
+				return nil, "", "", err
+			}
+			return nil, "invalid_target", "resource does not match the grant", nil
+		}
+	}
+	fam, err := getJSON[familyRecord](ctx, p.store, keyFamily+rec.Family)
+	if isNotFound(err) {
+		return nil, "invalid_grant", "the grant has been revoked", nil
+	}
+	if err != nil {
+		return nil, "", "", err
+	}
+	if err := setJSON(ctx, p.store, keyFamily+rec.Family, fam, p.refreshTTL); err != nil {
+		return nil, "", "", err
+	}
+	resp, err := p.mintTokens(ctx, c, scopes, rec.Resource, rec.Family)
+	return resp, "", "", err
+}
+
+// restoreRefresh puts back a refresh token taken by a request that failed
+// validation for a reason that does not suggest theft.
+func (p *Provider) restoreRefresh(ctx context.Context, h string, rec *tokenRecord) error {
+	if err := p.store.Delete(ctx, keyRTUsed+h); err != nil {
+		return err
+	}
+	return setJSON(ctx, p.store, keyRefresh+h, rec, rec.ExpiresAt.Sub(p.now()))
+}
+
+// mintTokens issues an access token and, if the client may refresh, a
+// refresh token, both stored only as hashes.
+func (p *Provider) mintTokens(ctx context.Context, c *clientRecord, scopes []string, resource, family string) (*tokenResponse, error) {
+	now := p.now()
+	at := randomToken(prefixAccess)
+	arec := &tokenRecord{ClientID: c.ClientID, Scopes: scopes, Resource: resource, Family: family, ExpiresAt: now.Add(p.accessTTL)}
+	if err := setJSON(ctx, p.store, keyAccess+hashSecret(at), arec, p.accessTTL); err != nil {
+		return nil, fmt.Errorf("provider: store access token: %w", err)
+	}
+	resp := &tokenResponse{
+		AccessToken: at,
+		TokenType:   "Bearer",
+		ExpiresIn:   int64(p.accessTTL / time.Second),
+		Scope:       strings.Join(scopes, " "),
+	}
+	if slices.Contains(c.GrantTypes, "refresh_token") {
+		rt := randomToken(prefixRefresh)
+		rrec := &tokenRecord{ClientID: c.ClientID, Scopes: scopes, Resource: resource, Family: family, ExpiresAt: now.Add(p.refreshTTL)}
+		if err := setJSON(ctx, p.store, keyRefresh+hashSecret(rt), rrec, p.refreshTTL); err != nil {
+			return nil, fmt.Errorf("provider: store refresh token: %w", err)
+		}
+		resp.RefreshToken = rt
+	}
+	return resp, nil
+}
+
+// revokeFamily revokes a grant: every access and refresh token issued from
+// it stops working (immediately here, within the token cache TTL elsewhere).
+func (p *Provider) revokeFamily(ctx context.Context, family string) error {
+	p.cache.dropFamily(family)
+	return p.store.Delete(ctx, keyFamily+family)
+}
+
+// serveRevoke implements RFC 7009. Unknown tokens get 200; so do tokens of
+// another client, which are left alone.
+func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST, OPTIONS")
+		writeTokenError(w, http.StatusMethodNotAllowed, "invalid_request", "use POST")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil || !isForm(r) {
+		writeTokenError(w, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
+		return
+	}
+	c, aerr := p.authenticateClient(r)
+	if aerr != nil {
+		aerr.write(w)
+		return
+	}
+	tok := r.PostForm.Get("token")
+	if tok == "" {
+		writeTokenError(w, http.StatusBadRequest, "invalid_request", "token is required")
+		return
+	}
+	if err := p.revoke(r.Context(), c.ClientID, tok, r.PostForm.Get("token_type_hint")); err != nil {
+		p.logger.Error("provider: revoke", "err", err)
+		writeTokenError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the token could not be revoked; try again")
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+}
+
+// revoke revokes tok if it belongs to clientID. A refresh token revokes its
+// whole family; an access token only itself.
+func (p *Provider) revoke(ctx context.Context, clientID, tok, hint string) error {
+	h := hashSecret(tok)
+	kinds := []string{keyAccess, keyRefresh}
+	if hint == "refresh_token" {
+		kinds = []string{keyRefresh, keyAccess}
+	}
+	for _, k := range kinds {
+		rec, err := getJSON[tokenRecord](ctx, p.store, k+h)
+		if isNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !constantTimeEqual(rec.ClientID, clientID) {
+			return nil
+		}
+		if k == keyRefresh {
+			if err := p.store.Delete(ctx, k+h); err != nil {
+				return err
+			}
+			return p.revokeFamily(ctx, rec.Family)
+		}
+		p.cache.drop(h)
+		return p.store.Delete(ctx, k+h)
+	}
+	return nil
+}

@@ -1,0 +1,301 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package provider
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/client/rp"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"golang.org/x/oauth2"
+)
+
+// Pangea returns upstream options for Pangea AuthN: its hosted login at
+// {IssuerURL}/v2/oauth/authorize, the code exchange at
+// {IssuerURL}/v2/oauth/token with client_secret_basic, and, when an AuthN
+// service token is given, the user's identity from AuthN's token check.
+func Pangea(o PangeaOptions) UpstreamOptions {
+	issuer := strings.TrimRight(o.IssuerURL, "/")
+	u := UpstreamOptions{
+		ClientID:     o.ClientID,
+		ClientSecret: o.ClientSecret,
+		Scopes:       o.Scopes,
+		AuthURL:      issuer + "/v2/oauth/authorize",
+		TokenURL:     issuer + "/v2/oauth/token",
+		AuthStyle:    "basic",
+		HTTPClient:   o.HTTPClient,
+	}
+	if o.IssuerURL == "" {
+		u.AuthURL, u.TokenURL = "", ""
+	}
+	if o.AuthNToken != "" {
+		base := o.AuthNBaseURL
+		if base == "" {
+			base = DefaultPangeaAuthNBaseURL
+		}
+		u.Identify = pangeaTokenCheck(strings.TrimRight(base, "/"), o.AuthNToken, o.HTTPClient)
+	}
+	return u
+}
+
+// UpstreamToken is the token the upstream identity provider issued at login.
+// It is stored encrypted and never handed to MCP clients.
+type UpstreamToken struct {
+	AccessToken  string    `json:"access_token"`
+	TokenType    string    `json:"token_type,omitempty"`
+	RefreshToken string    `json:"refresh_token,omitempty"`
+	IDToken      string    `json:"id_token,omitempty"`
+	Expiry       time.Time `json:"expiry,omitzero"`
+}
+
+// upstreamError is an OAuth error reported by the upstream, relayed to the
+// MCP client.
+type upstreamError struct {
+	code string
+	desc string
+}
+
+func (e *upstreamError) Error() string { return "provider: upstream error " + e.code }
+
+type nonceKey struct{}
+
+// upstream wraps the zitadel relying party, created lazily because OIDC
+// discovery happens in its constructor.
+type upstream struct {
+	opts        UpstreamOptions
+	redirectURI string
+	client      *http.Client
+	logger      *slog.Logger
+
+	mu sync.Mutex
+	rp rp.RelyingParty
+}
+
+func newUpstream(o UpstreamOptions, redirectURI string, logger *slog.Logger) (*upstream, error) {
+	oauthMode := o.AuthURL != "" || o.TokenURL != ""
+	switch {
+	case o.ClientID == "":
+		return nil, errors.New("provider: Upstream.ClientID is required")
+	case oauthMode && (o.AuthURL == "" || o.TokenURL == ""):
+		return nil, errors.New("provider: Upstream.AuthURL and Upstream.TokenURL must be set together")
+	case !oauthMode && o.Issuer == "":
+		return nil, errors.New("provider: Upstream.Issuer (OIDC) or Upstream.AuthURL and TokenURL (OAuth) are required")
+	}
+	switch o.AuthStyle {
+	case "", "basic", "post":
+	default:
+		return nil, fmt.Errorf("provider: unknown Upstream.AuthStyle %q", o.AuthStyle)
+	}
+	if !oauthMode && o.Scopes == nil {
+		o.Scopes = DefaultOIDCScopes
+	}
+	if !oauthMode && !containsString(o.Scopes, "openid") {
+		o.Scopes = append([]string{"openid"}, o.Scopes...)
+	}
+	c := o.HTTPClient
+	if c == nil {
+		c = &http.Client{Timeout: DefaultUpstreamTimeout}
+	}
+	return &upstream{opts: o, redirectURI: redirectURI, client: c, logger: logger}, nil
+}
+
+func (u *upstream) oauthMode() bool { return u.opts.AuthURL != "" }
+
+// relyingParty returns the relying party, creating it on first use. A
+// failed discovery is not remembered: the next login tries again.
+func (u *upstream) relyingParty(ctx context.Context) (rp.RelyingParty, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.rp != nil {
+		return u.rp, nil
+	}
+	opts := []rp.Option{
+		rp.WithHTTPClient(u.client),
+		rp.WithLogger(u.logger),
+		rp.WithVerifierOpts(rp.WithNonce(func(ctx context.Context) string {
+			n, _ := ctx.Value(nonceKey{}).(string)
+			return n
+		})),
+	}
+	switch u.opts.AuthStyle {
+	case "basic":
+		opts = append(opts, rp.WithAuthStyle(oauth2.AuthStyleInHeader))
+	case "post":
+		opts = append(opts, rp.WithAuthStyle(oauth2.AuthStyleInParams))
+	}
+	var (
+		r   rp.RelyingParty
+		err error
+	)
+	if u.oauthMode() {
+		r, err = rp.NewRelyingPartyOAuth(&oauth2.Config{
+			ClientID:     u.opts.ClientID,
+			ClientSecret: u.opts.ClientSecret,
+			RedirectURL:  u.redirectURI,
+			Scopes:       u.opts.Scopes,
+			Endpoint:     oauth2.Endpoint{AuthURL: u.opts.AuthURL, TokenURL: u.opts.TokenURL},
+		}, opts...)
+	} else {
+		r, err = rp.NewRelyingPartyOIDC(ctx, u.opts.Issuer, u.opts.ClientID, u.opts.ClientSecret, u.redirectURI, u.opts.Scopes, opts...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("provider: upstream setup: %w", err)
+	}
+	u.rp = r
+	return r, nil
+}
+
+// authURL builds the upstream authorization URL with our own state, PKCE
+// challenge and (OIDC) nonce.
+func (u *upstream) authURL(ctx context.Context, state, verifier, nonce string) (string, error) {
+	r, err := u.relyingParty(ctx)
+	if err != nil {
+		return "", err
+	}
+	opts := []rp.AuthURLOpt{rp.WithCodeChallenge(oidc.NewSHACodeChallenge(verifier))}
+	if !u.oauthMode() {
+		opts = append(opts, rp.AuthURLOpt(rp.WithURLParam("nonce", nonce)))
+	}
+	return rp.AuthURL(state, r, opts...), nil
+}
+
+// exchange redeems the upstream code and resolves the user.
+func (u *upstream) exchange(ctx context.Context, code, verifier, nonce string) (*UpstreamToken, *Identity, error) {
+	r, err := u.relyingParty(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx = context.WithValue(ctx, nonceKey{}, nonce)
+	tokens, err := rp.CodeExchange[*oidc.IDTokenClaims](ctx, code, r, rp.WithCodeVerifier(verifier))
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && re.ErrorCode != "" {
+			return nil, nil, fmt.Errorf("provider: upstream code exchange: %w", &upstreamError{code: re.ErrorCode, desc: re.ErrorDescription})
+		}
+		return nil, nil, fmt.Errorf("provider: upstream code exchange: %w", err)
+	}
+	if tokens.Token == nil || tokens.AccessToken == "" {
+		return nil, nil, errors.New("provider: upstream returned no access token")
+	}
+	ut := &UpstreamToken{
+		AccessToken:  tokens.AccessToken,
+		TokenType:    tokens.TokenType,
+		RefreshToken: tokens.RefreshToken,
+		IDToken:      tokens.IDToken,
+		Expiry:       tokens.Expiry,
+	}
+	id, err := u.identify(ctx, r, ut, tokens.IDTokenClaims)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ut, id, nil
+}
+
+func (u *upstream) identify(ctx context.Context, r rp.RelyingParty, ut *UpstreamToken, claims *oidc.IDTokenClaims) (*Identity, error) {
+	if u.opts.Identify != nil {
+		id, err := u.opts.Identify(ctx, ut)
+		if err != nil {
+			return nil, fmt.Errorf("provider: identify user: %w", err)
+		}
+		if id.Source == "" {
+			id.Source = IdentitySourceCustom
+		}
+		return id, nil
+	}
+	if !u.oauthMode() && claims != nil {
+		id := &Identity{Subject: claims.Subject, Email: claims.Email, Source: IdentitySourceIDToken}
+		if id.Email == "" && r.UserinfoEndpoint() != "" {
+			info, err := rp.Userinfo[*oidc.UserInfo](ctx, ut.AccessToken, "Bearer", claims.Subject, r)
+			if err != nil {
+				return nil, fmt.Errorf("provider: upstream userinfo: %w", err)
+			}
+			id.Email = info.Email
+			id.Source = IdentitySourceIDToken + "+" + IdentitySourceUserinfo
+		}
+		return id, nil
+	}
+	if u.opts.UserinfoURL != "" {
+		return u.userinfo(ctx, ut)
+	}
+	return &Identity{Source: IdentitySourceNone}, nil
+}
+
+func (u *upstream) userinfo(ctx context.Context, ut *UpstreamToken) (*Identity, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.opts.UserinfoURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("provider: upstream userinfo: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+ut.AccessToken)
+	req.Header.Set("Accept", "application/json")
+	resp, err := u.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("provider: upstream userinfo: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("provider: upstream userinfo: status %d", resp.StatusCode)
+	}
+	var info struct {
+		Sub   string `json:"sub"`
+		Email string `json:"email"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&info); err != nil {
+		return nil, fmt.Errorf("provider: upstream userinfo: %w", err)
+	}
+	if info.Sub == "" {
+		return nil, errors.New("provider: upstream userinfo has no sub")
+	}
+	return &Identity{Subject: info.Sub, Email: info.Email, Source: IdentitySourceUserinfo}, nil
+}
+
+// pangeaTokenCheck resolves the user with AuthN's POST /v2/client/token/check.
+func pangeaTokenCheck(baseURL, serviceToken string, c *http.Client) IdentifyFunc {
+	if c == nil {
+		c = &http.Client{Timeout: DefaultUpstreamTimeout}
+	}
+	return func(ctx context.Context, t *UpstreamToken) (*Identity, error) {
+		body, err := json.Marshal(map[string]string{"token": t.AccessToken})
+		if err != nil {
+			return nil, err
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/v2/client/token/check", bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+serviceToken)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := c.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("pangea token check: %w", err)
+		}
+		defer resp.Body.Close()
+		var env struct {
+			Status  string `json:"status"`
+			Summary string `json:"summary"`
+			Result  struct {
+				Identity string `json:"identity"`
+				Email    string `json:"email"`
+			} `json:"result"`
+		}
+		if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&env); err != nil {
+			return nil, fmt.Errorf("pangea token check: status %d: %w", resp.StatusCode, err)
+		}
+		if resp.StatusCode != http.StatusOK || env.Status != "Success" {
+			return nil, fmt.Errorf("pangea token check: status %d %s", resp.StatusCode, env.Status)
+		}
+		if env.Result.Identity == "" {
+			return nil, errors.New("pangea token check: no identity")
+		}
+		return &Identity{Subject: env.Result.Identity, Email: env.Result.Email, Source: IdentitySourcePangeaTokenCheck}, nil
+	}
+}
