@@ -1,0 +1,478 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package jwt
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MaxTokenSize is the largest token accepted, in bytes.
+const MaxTokenSize = 16 << 10
+
+// Verification errors. Their messages never contain token text, so they may
+// be logged; they are a closed vocabulary callers can report.
+var (
+	ErrTooLarge       = errors.New("jwt: token too large")
+	ErrMalformed      = errors.New("jwt: malformed token")
+	ErrAlgorithm      = errors.New("jwt: algorithm not allowed")
+	ErrCritical       = errors.New("jwt: unsupported critical header")
+	ErrNoKey          = errors.New("jwt: no key for token")
+	ErrAmbiguousKey   = errors.New("jwt: token has no key id and several keys fit")
+	ErrKeyMismatch    = errors.New("jwt: key does not fit the token's algorithm")
+	ErrSignature      = errors.New("jwt: invalid signature")
+	ErrExpired        = errors.New("jwt: token expired")
+	ErrNotYetValid    = errors.New("jwt: token not yet valid")
+	ErrIssuedInFuture = errors.New("jwt: token issued in the future")
+	ErrMissingExpiry  = errors.New("jwt: token has no expiry")
+	ErrIssuer         = errors.New("jwt: wrong issuer")
+	ErrAudience       = errors.New("jwt: wrong audience")
+)
+
+// verificationErrors lists the sentinel errors, most specific first.
+var verificationErrors = []error{
+	ErrTooLarge, ErrMalformed, ErrAlgorithm, ErrCritical, ErrNoKey, ErrAmbiguousKey,
+	ErrKeyMismatch, ErrSignature, ErrExpired, ErrNotYetValid, ErrIssuedInFuture,
+	ErrMissingExpiry, ErrIssuer, ErrAudience,
+}
+
+// Reason returns the message of the sentinel error err wraps (such as
+// "jwt: token expired"), or "jwt: invalid token" when it wraps none. Unlike
+// err.Error() it never includes details such as a key server's address.
+func Reason(err error) string {
+	for _, s := range verificationErrors {
+		if errors.Is(err, s) {
+			return s.Error()
+		}
+	}
+	return "jwt: invalid token"
+}
+
+// Header is the decoded JOSE header of a token.
+type Header struct {
+	// Algorithm is the "alg" member.
+	Algorithm string
+	// KeyID is the "kid" member, when present.
+	KeyID string
+	// Type is the "typ" member, when present.
+	Type string
+}
+
+// Token is a verified token.
+type Token struct {
+	Header Header
+	// Claims holds the payload; numbers are json.Number.
+	Claims map[string]any
+	// Expiry, NotBefore and IssuedAt are exp, nbf and iat; zero when absent.
+	Expiry, NotBefore, IssuedAt time.Time
+}
+
+// parsed is a token split and decoded but not yet verified.
+type parsed struct {
+	header       Header
+	signingInput string // base64url(header) "." base64url(payload)
+	payload      string // base64url(payload), decoded only after verification
+	signature    []byte
+}
+
+var b64 = base64.RawURLEncoding.Strict()
+
+// decodeSegment decodes one base64url segment. Go's decoder skips CR and LF;
+// they are rejected here so that only one spelling of a token verifies.
+func decodeSegment(s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return nil, ErrMalformed
+		}
+	}
+	out, err := b64.DecodeString(s)
+	if err != nil {
+		return nil, ErrMalformed
+	}
+	return out, nil
+}
+
+// parse splits a compact JWS and decodes its header and signature.
+func parse(token string) (*parsed, error) {
+	if len(token) > MaxTokenSize {
+		return nil, ErrTooLarge
+	}
+	h, rest, ok := strings.Cut(token, ".")
+	if !ok {
+		return nil, ErrMalformed
+	}
+	p, s, ok := strings.Cut(rest, ".")
+	if !ok || strings.IndexByte(s, '.') >= 0 || h == "" || p == "" || s == "" {
+		return nil, ErrMalformed
+	}
+	hb, err := decodeSegment(h)
+	if err != nil {
+		return nil, err
+	}
+	header, err := decodeHeader(hb)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := decodeSegment(s)
+	if err != nil {
+		return nil, err
+	}
+	return &parsed{
+		header:       header,
+		signingInput: token[:len(h)+1+len(p)],
+		payload:      p,
+		signature:    sig,
+	}, nil
+}
+
+func decodeHeader(data []byte) (Header, error) {
+	m, err := decodeObject(data)
+	if err != nil {
+		return Header{}, err
+	}
+	var h Header
+	alg, ok := m["alg"].(string)
+	if !ok || alg == "" {
+		return Header{}, ErrMalformed
+	}
+	h.Algorithm = alg
+	if v, present := m["kid"]; present {
+		kid, ok := v.(string)
+		if !ok {
+			return Header{}, ErrMalformed
+		}
+		h.KeyID = kid
+	}
+	if v, present := m["typ"]; present {
+		typ, ok := v.(string)
+		if !ok {
+			return Header{}, ErrMalformed
+		}
+		h.Type = typ
+	}
+	if _, present := m["crit"]; present {
+		return Header{}, ErrCritical
+	}
+	return h, nil
+}
+
+// decodeObject decodes a JSON object with numbers as json.Number, rejecting
+// duplicate member names and trailing data.
+func decodeObject(data []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || m == nil {
+		return nil, ErrMalformed
+	}
+	for _, c := range data[dec.InputOffset():] {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return nil, ErrMalformed
+		}
+	}
+	// Decoding into a map keeps only the last of duplicate names (also
+	// when they are spelled with different escapes). The data is valid
+	// JSON now, so counting the name separators at the top level tells
+	// whether any member was lost.
+	if topLevelMembers(data) != len(m) {
+		return nil, ErrMalformed
+	}
+	return m, nil
+}
+
+// topLevelMembers counts the members of the valid JSON object in data by
+// counting the colons at nesting depth one outside strings.
+func topLevelMembers(data []byte) int {
+	n, depth := 0, 0
+	inString, escaped := false, false
+	for _, c := range data {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case ':':
+			if depth == 1 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// Config configures a [Verifier].
+type Config struct {
+	// Keys finds verification keys. Required.
+	Keys KeySource
+	// Algorithms are the accepted "alg" values. Required.
+	Algorithms []string
+	// Issuer, when set, must equal the "iss" claim.
+	Issuer string
+	// Audience, when set, must be the "aud" claim or one of its elements.
+	Audience string
+	// Leeway is the clock skew tolerated for exp, nbf and iat.
+	Leeway time.Duration
+	// RequireExpiry rejects tokens without "exp".
+	RequireExpiry bool
+	// Now returns the current time. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Verifier verifies tokens. It is safe for concurrent use.
+type Verifier struct {
+	keys          KeySource
+	algs          []*algorithm
+	issuer        string
+	audience      string
+	leeway        time.Duration
+	requireExpiry bool
+	now           func() time.Time
+}
+
+// NewVerifier returns a verifier for c. It refuses an empty or unknown
+// algorithm list, a static key that does not fit every algorithm, and HMAC
+// algorithms with a [JWKS].
+func NewVerifier(c Config) (*Verifier, error) {
+	if c.Keys == nil {
+		return nil, errors.New("jwt: no key source")
+	}
+	if len(c.Algorithms) == 0 {
+		return nil, errors.New("jwt: no algorithms")
+	}
+	if c.Leeway < 0 {
+		return nil, errors.New("jwt: negative leeway")
+	}
+	v := &Verifier{
+		keys:          c.Keys,
+		issuer:        c.Issuer,
+		audience:      c.Audience,
+		leeway:        c.Leeway,
+		requireExpiry: c.RequireExpiry,
+		now:           c.Now,
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	for _, name := range c.Algorithms {
+		a, ok := algorithms[name]
+		if !ok {
+			return nil, fmt.Errorf("jwt: unknown algorithm %q", name)
+		}
+		switch ks := c.Keys.(type) {
+		case *staticKey:
+			if !ks.k.fits(a) {
+				return nil, fmt.Errorf("jwt: algorithm %s does not fit the %s", name, KeyType(&ks.k))
+			}
+		case *JWKS:
+			if a.family == familyHMAC {
+				return nil, fmt.Errorf("jwt: algorithm %s cannot be used with a JWKS", name)
+			}
+		}
+		v.algs = append(v.algs, a)
+	}
+	return v, nil
+}
+
+func (v *Verifier) algorithm(name string) *algorithm {
+	for _, a := range v.algs {
+		if a.name == name {
+			return a
+		}
+	}
+	return nil
+}
+
+// Verify parses token, checks its signature and its claims, and returns it.
+// Errors wrap one of the package's sentinel errors.
+func (v *Verifier) Verify(ctx context.Context, token string) (*Token, error) {
+	p, err := parse(token)
+	if err != nil {
+		return nil, err
+	}
+	a := v.algorithm(p.header.Algorithm)
+	if a == nil {
+		return nil, ErrAlgorithm
+	}
+	k, err := v.keys.key(ctx, p.header.KeyID, a)
+	if err != nil {
+		return nil, err
+	}
+	// Defence in depth: whatever the key source, never let a key verify
+	// an algorithm of another kind.
+	if !k.fits(a) {
+		return nil, ErrKeyMismatch
+	}
+	if err := verifySignature(a, k, p.signingInput, p.signature); err != nil {
+		return nil, err
+	}
+	payload, err := decodeSegment(p.payload)
+	if err != nil {
+		return nil, err
+	}
+	claims, err := decodeObject(payload)
+	if err != nil {
+		return nil, err
+	}
+	t := &Token{Header: p.header, Claims: claims}
+	if err := v.validate(t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (v *Verifier) validate(t *Token) error {
+	var err error
+	if t.Expiry, err = numericDate(t.Claims, "exp"); err != nil {
+		return err
+	}
+	if t.NotBefore, err = numericDate(t.Claims, "nbf"); err != nil {
+		return err
+	}
+	if t.IssuedAt, err = numericDate(t.Claims, "iat"); err != nil {
+		return err
+	}
+	now := v.now()
+	if t.Expiry.IsZero() {
+		if v.requireExpiry {
+			return ErrMissingExpiry
+		}
+	} else if !now.Before(t.Expiry.Add(v.leeway)) {
+		return ErrExpired
+	}
+	if !t.NotBefore.IsZero() && now.Add(v.leeway).Before(t.NotBefore) {
+		return ErrNotYetValid
+	}
+	if !t.IssuedAt.IsZero() && now.Add(v.leeway).Before(t.IssuedAt) {
+		return ErrIssuedInFuture
+	}
+	if v.issuer != "" {
+		if iss, _ := t.Claims["iss"].(string); iss != v.issuer {
+			return ErrIssuer
+		}
+	}
+	if v.audience != "" && !hasAudience(t.Claims["aud"], v.audience) {
+		return ErrAudience
+	}
+	return nil
+}
+
+// maxNumericDate is 9999-12-31T23:59:59Z.
+const maxNumericDate = 253402300799
+
+// numericDate reads an RFC 7519 NumericDate claim; absent means zero time.
+func numericDate(claims map[string]any, name string) (time.Time, error) {
+	v, ok := claims[name]
+	if !ok {
+		return time.Time{}, nil
+	}
+	n, ok := v.(json.Number)
+	if !ok {
+		return time.Time{}, fmt.Errorf("%w: %s is not a number", ErrMalformed, name)
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || math.IsNaN(f) || f < 0 || f > maxNumericDate {
+		return time.Time{}, fmt.Errorf("%w: %s is out of range", ErrMalformed, name)
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+}
+
+func hasAudience(aud any, want string) bool {
+	switch aud := aud.(type) {
+	case string:
+		return aud == want
+	case []any:
+		for _, a := range aud {
+			if s, ok := a.(string); ok && s == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// digest hashes data with h without allocating for the common hashes.
+func digest(h crypto.Hash, data string) []byte {
+	switch h {
+	case crypto.SHA256:
+		d := sha256.Sum256([]byte(data))
+		return d[:]
+	case crypto.SHA384:
+		d := sha512.Sum384([]byte(data))
+		return d[:]
+	default:
+		d := sha512.Sum512([]byte(data))
+		return d[:]
+	}
+}
+
+func verifySignature(a *algorithm, k *Key, signingInput string, sig []byte) error {
+	switch a.family {
+	case familyHMAC:
+		mac := hmac.New(a.hash.New, k.Secret)
+		io.WriteString(mac, signingInput)
+		if !hmac.Equal(mac.Sum(nil), sig) {
+			return ErrSignature
+		}
+		return nil
+	case familyRSA:
+		if rsa.VerifyPKCS1v15(k.Public.(*rsa.PublicKey), a.hash, digest(a.hash, signingInput), sig) != nil {
+			return ErrSignature
+		}
+		return nil
+	case familyPSS:
+		opts := &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: a.hash}
+		if rsa.VerifyPSS(k.Public.(*rsa.PublicKey), a.hash, digest(a.hash, signingInput), sig, opts) != nil {
+			return ErrSignature
+		}
+		return nil
+	case familyECDSA:
+		size := (a.curve.Params().BitSize + 7) / 8
+		if len(sig) != 2*size {
+			return ErrSignature
+		}
+		r := new(big.Int).SetBytes(sig[:size])
+		s := new(big.Int).SetBytes(sig[size:])
+		if !ecdsa.Verify(k.Public.(*ecdsa.PublicKey), digest(a.hash, signingInput), r, s) {
+			return ErrSignature
+		}
+		return nil
+	case familyEdDSA:
+		if len(sig) != ed25519.SignatureSize || !ed25519.Verify(k.Public.(ed25519.PublicKey), []byte(signingInput), sig) {
+			return ErrSignature
+		}
+		return nil
+	}
+	return ErrAlgorithm
+}
