@@ -381,7 +381,11 @@ func TestParseJWKS(t *testing.T) {
 		{"P-384", jwkOf(t, "p384", "", &k.p384.PublicKey), true, ""},
 		{"P-521", jwkOf(t, "p521", "ES512", &k.p521.PublicKey), true, ""},
 		{"Ed25519", jwkOf(t, "ed", "", k.ed.Public()), true, ""},
-		{"padded members", func() map[string]any { m := jwkOf(t, "ed", "", k.ed.Public()); m["x"] = m["x"].(string) + "="; return m }(), true, ""},
+		{"padded members", func() map[string]any {
+			m := jwkOf(t, "ed", "", k.ed.Public())
+			m["x"] = m["x"].(string) + "="
+			return m
+		}(), true, ""},
 		{"symmetric", map[string]any{"kty": "oct", "kid": "s", "k": "c2VjcmV0"}, false, `key 0 (kid "s"): unsupported kty "oct"`},
 		{"encryption key", func() map[string]any { m := jwkOf(t, "enc", "", &k.rsa.PublicKey); m["use"] = "enc"; return m }(), false, `key 0 (kid "enc"): use "enc" is not sig`},
 		{"weak RSA", jwkOf(t, "weak", "", &k.rsa1k.PublicKey), false, `key 0 (kid "weak"): jwt: RSA public key has 1024 bits, fewer than 2048`},

@@ -387,7 +387,6 @@ func TestKeyFitsRSAPrivateKeyIsNot(t *testing.T) {
 	}
 }
 
-
 func TestTopLevelMembers(t *testing.T) {
 	tests := []struct {
 		json string
