@@ -63,7 +63,7 @@ func Parse(name string, data []byte) (*Policy, error) {
 		line, col := lineCol(data, se.off)
 		return nil, &Error{File: name, Line: line, Column: col, Problem: se.msg}
 	}
-	l := &loader{file: name, src: data}
+	l := &loader{file: name, src: data, broken: make(map[string]bool)}
 	p := l.compile(root)
 	if len(l.errs) > 0 {
 		slices.SortStableFunc(l.errs, func(a, b *Error) int {
@@ -91,6 +91,9 @@ type loader struct {
 	src  []byte
 	errs []*Error
 	full bool // maxErrors reached
+	// broken names resources and condition sets that failed to decode, so
+	// that references to them are not reported again.
+	broken map[string]bool
 }
 
 func (l *loader) errorf(off int, path, format string, args ...any) {
@@ -216,9 +219,8 @@ func (l *loader) declarations(n *node, path string, reserved map[string]builtin)
 		t, ok := attrTypes[name]
 		if !ok {
 			l.errorf(m.val.off, p, "unknown attribute type %q (want string, number, bool, array or json)", name)
-			continue
 		}
-		out[m.key] = t
+		out[m.key] = t // 0 (any type) after an error, to report nothing twice
 	}
 	return out
 }
@@ -291,6 +293,7 @@ func (l *loader) resources(p *Policy, n *node) {
 		}
 		f := l.fields(m.val, path, "description", "actions", "attributes")
 		if f == nil {
+			l.broken["resource "+m.key] = true
 			continue
 		}
 		r := &resource{key: m.key, actions: make(map[string]int), attrs: map[string]attrType{}}
@@ -327,7 +330,9 @@ func (l *loader) permission(p *Policy, n *node, path string) (int, bool) {
 	res, act := s[:i], s[i+1:]
 	r := p.resources[res]
 	if r == nil {
-		l.errorf(n.off, path, "permission %q names undeclared resource %q", s, res)
+		if !l.broken["resource "+res] {
+			l.errorf(n.off, path, "permission %q names undeclared resource %q", s, res)
+		}
 		return 0, false
 	}
 	id, ok := r.actions[act]
@@ -479,6 +484,7 @@ func (l *loader) conditionSets(p *Policy, n *node) {
 		}
 		f := l.fields(m.val, path, "description", "type", "resource", "parent", "conditions")
 		if f == nil {
+			l.broken["set "+m.key] = true
 			continue
 		}
 		s := &condSet{key: m.key}
@@ -486,6 +492,7 @@ func (l *loader) conditionSets(p *Policy, n *node) {
 		if x := f["description"]; x != nil {
 			l.want(x, jsonString, child(path, "description"))
 		}
+		l.broken["set "+m.key] = true // until it compiles
 		t := f["type"]
 		if t == nil {
 			l.errorf(m.val.off, path, "missing field \"type\" (\"userset\" or \"resourceset\")")
@@ -516,7 +523,9 @@ func (l *loader) conditionSets(p *Policy, n *node) {
 			}
 			r := p.resources[res]
 			if r == nil {
-				l.errorf(x.off, child(path, "resource"), "undeclared resource %q", res)
+				if !l.broken["resource "+res] {
+					l.errorf(x.off, child(path, "resource"), "undeclared resource %q", res)
+				}
 				continue
 			}
 			s.resource = res
@@ -539,6 +548,7 @@ func (l *loader) conditionSets(p *Policy, n *node) {
 		if s.own == nil {
 			continue
 		}
+		delete(l.broken, "set "+m.key)
 		p.sets[m.key] = s
 		drafts = append(drafts, d)
 	}
@@ -548,6 +558,7 @@ func (l *loader) conditionSets(p *Policy, n *node) {
 		}
 		parent := p.sets[d.parent]
 		switch {
+		case parent == nil && l.broken["set "+d.parent]:
 		case parent == nil:
 			l.errorf(d.parentOff, child(d.path, "parent"), "unknown condition set %q", d.parent)
 		case parent.kind != d.s.kind || parent.resource != d.s.resource:
@@ -995,6 +1006,8 @@ func (l *loader) setRules(p *Policy, n *node) {
 			}
 			s := p.sets[key]
 			switch {
+			case s == nil && l.broken["set "+key]:
+				continue
 			case s == nil:
 				l.errorf(userSetNode.off, child(path, "user_set"), "unknown condition set %q", key)
 				continue
@@ -1021,6 +1034,8 @@ func (l *loader) setRules(p *Policy, n *node) {
 			}
 			s := p.sets[key]
 			switch {
+			case s == nil && l.broken["set "+key]:
+				continue
 			case s == nil:
 				l.errorf(x.off, child(path, "resource_set"), "unknown condition set %q", key)
 				continue
