@@ -1,0 +1,613 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package mcpauth_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/mcpauth/mcpauth"
+)
+
+// mapLookup is a case-sensitive lookup over m, like os.LookupEnv.
+func mapLookup(m map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := m[name]
+		return v, ok
+	}
+}
+
+func testPEMs(t *testing.T) (public, private string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv}))
+}
+
+func TestOptionsFromLookupUnset(t *testing.T) {
+	o, po, err := mcpauth.OptionsFromLookup(mapLookup(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(&mcpauth.Options{}, o); diff != "" {
+		t.Errorf("Options (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(&mcpauth.PermitOptions{}, po); diff != "" {
+		t.Errorf("PermitOptions (-want +got):\n%s", diff)
+	}
+}
+
+func TestOptionsFromLookupVariables(t *testing.T) {
+	pubPEM, _ := testPEMs(t)
+	tests := []struct {
+		name   string
+		env    map[string]string
+		want   func(o *mcpauth.Options, po *mcpauth.PermitOptions)
+		mapped bool // a Mapping is installed
+	}{
+		{"known methods default list changes nothing",
+			map[string]string{"PERMIT_MCP_KNOWN_METHODS": `["tools/list","prompts/list","resources/list","tools/call","resources/read","prompts/get"]`},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {}, false},
+		{"known methods extra method",
+			map[string]string{"PERMIT_MCP_KNOWN_METHODS": `["tools/list","prompts/list","resources/list","tools/call","resources/read","prompts/get","logging/setLevel"]`},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {}, true},
+		{"bypassed methods", map[string]string{"PERMIT_MCP_BYPASSED_METHODS": `["initialize","ping"]`},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.BypassMethods = []string{"initialize", "ping"} }, false},
+		{"bypass nothing", map[string]string{"PERMIT_MCP_BYPASSED_METHODS": ` [] `},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.BypassMethods = []string{} }, false},
+		{"action prefix", map[string]string{"PERMIT_MCP_ACTION_PREFIX": "mcp-"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ActionPrefix = "mcp-" }, false},
+		{"resource prefix", map[string]string{"PERMIT_MCP_RESOURCE_PREFIX": "x_"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ResourcePrefix = "x_" }, false},
+		{"empty resource prefix unused", map[string]string{"PERMIT_MCP_RESOURCE_PREFIX": ""},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {}, false},
+		{"server name", map[string]string{"PERMIT_MCP_MCP_SERVER_NAME": "weather"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ServerName = "weather" }, false},
+		{"runner pdp url and key", map[string]string{"PERMIT_PDP_URL": "http://pdp:7766", "PERMIT_API_KEY": "permit_key_a"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+				po.PDPURL, po.APIKey = "http://pdp:7766", "permit_key_a"
+			}, false},
+		{"prefixed pdp url and key", map[string]string{"PERMIT_MCP_PERMIT_PDP_URL": "https://cloudpdp.api.permit.io", "PERMIT_MCP_PERMIT_API_KEY": "permit_key_b"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+				po.PDPURL, po.APIKey = "https://cloudpdp.api.permit.io", "permit_key_b"
+			}, false},
+		{"prefixed names win", map[string]string{
+			"PERMIT_PDP_URL": "http://a:1", "PERMIT_MCP_PERMIT_PDP_URL": "http://b:2",
+			"PERMIT_API_KEY": "permit_key_a", "PERMIT_MCP_PERMIT_API_KEY": "permit_key_b",
+		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+			po.PDPURL, po.APIKey = "http://b:2", "permit_key_b"
+		}, false},
+		{"empty prefixed key counts as unset", map[string]string{"PERMIT_API_KEY": "permit_key_a", "PERMIT_MCP_PERMIT_API_KEY": ""},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { po.APIKey = "permit_key_a" }, false},
+		{"audit logging off", map[string]string{"PERMIT_MCP_ENABLE_AUDIT_LOGGING": "false"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.DisableAudit = true }, false},
+		{"audit logging on", map[string]string{"PERMIT_MCP_ENABLE_AUDIT_LOGGING": "on"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {}, false},
+		{"header mode", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "header", "PERMIT_MCP_IDENTITY_HEADER": "X-User"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+				o.Identity.Mode, o.Identity.Header = mcpauth.IdentityHeader, "X-User"
+			}, false},
+		{"context mode", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "Context"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.Mode = mcpauth.IdentityContext }, false},
+		{"fixed mode", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "fixed", "PERMIT_MCP_IDENTITY_FIXED_VALUE": "svc"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.FixedUser = "svc" }, false},
+		{"source mode is the fixed user client", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "source", "PERMIT_MCP_IDENTITY_FIXED_VALUE": "svc"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.FixedUser = "client" }, false},
+		{"jwt mode with a secret", map[string]string{
+			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": "mysecretkey",
+			"PERMIT_MCP_IDENTITY_JWT_FIELD": "email", "PERMIT_MCP_JWT_ALGORITHMS": `["HS256","HS512"]`,
+			"PERMIT_MCP_IDENTITY_HEADER_REGEX": `[Tt]oken (.+)`,
+		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+			o.Identity.Mode = mcpauth.IdentityJWT
+			o.Identity.JWT.Secret = []byte("mysecretkey")
+			o.Identity.JWT.Claim = "email"
+			o.Identity.JWT.Algorithms = []string{"HS256", "HS512"}
+			o.Identity.HeaderRegex = `^(?:[Tt]oken (.+))`
+		}, false},
+		{"anchored regex kept", map[string]string{"PERMIT_MCP_IDENTITY_HEADER_REGEX": `^Bearer (.+)$`},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.HeaderRegex = `^Bearer (.+)$` }, false},
+		{"jwt secret as PEM", map[string]string{"PERMIT_MCP_IDENTITY_JWT_SECRET": pubPEM},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+				o.Identity.JWT.PublicKeyPEM = []byte(strings.TrimSpace(pubPEM))
+			}, false},
+		{"jwt secret as PEM with escaped newlines", map[string]string{"PERMIT_MCP_IDENTITY_JWT_SECRET": strings.ReplaceAll(strings.TrimSpace(pubPEM), "\n", `\n`)},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+				o.Identity.JWT.PublicKeyPEM = []byte(strings.TrimSpace(pubPEM))
+			}, false},
+		{"no server prefix", map[string]string{"PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME": "False"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.NoServerPrefix = true }, false},
+		{"nested arguments", map[string]string{"PERMIT_MCP_FLATTEN_TOOL_ARGUMENTS": "0"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.NestedArguments = true }, false},
+		{"argument prefix", map[string]string{"PERMIT_MCP_TOOL_ARGUMENT_PREFIX": "a."},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ArgumentPrefix = "a." }, false},
+		{"no argument prefix", map[string]string{"PERMIT_MCP_TOOL_ARGUMENT_PREFIX": ""},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.NoArgumentPrefix = true }, false},
+		{"tenant sources", map[string]string{
+			"PERMIT_MCP_TENANT": "acme", "PERMIT_MCP_TENANT_CLAIM": "org", "PERMIT_MCP_TENANT_HEADER": "X-Tenant",
+			"PERMIT_MCP_TENANT_REQUIRED": "yes",
+		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+			o.Tenant = mcpauth.TenantOptions{Fixed: "acme", Claim: "org", Header: "X-Tenant", Required: true}
+		}, false},
+		{"jwt hardening", map[string]string{
+			"PERMIT_MCP_JWKS_URL": "https://issuer.example/jwks.json", "PERMIT_MCP_JWKS_REFRESH": "5m",
+			"PERMIT_MCP_JWT_ISSUER": "https://issuer.example", "PERMIT_MCP_JWT_AUDIENCE": "mcp",
+			"PERMIT_MCP_JWT_LEEWAY": "2.5", "PERMIT_MCP_JWT_REQUIRE_EXPIRY": "t",
+		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+			o.Identity.JWT.JWKSURL = "https://issuer.example/jwks.json"
+			o.Identity.JWT.JWKSRefresh = 5 * time.Minute
+			o.Identity.JWT.Issuer = "https://issuer.example"
+			o.Identity.JWT.Audience = "mcp"
+			o.Identity.JWT.Leeway = 2500 * time.Millisecond
+			o.Identity.JWT.RequireExpiry = true
+		}, false},
+		{"identity extras", map[string]string{
+			"PERMIT_MCP_ALLOW_UNKNOWN_USER": "Y", "PERMIT_MCP_RESOURCE_METADATA_URL": "https://mcp.example/.well-known/oauth-protected-resource",
+		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+			o.Identity.AllowUnknown = true
+			o.Identity.ResourceMetadataURL = "https://mcp.example/.well-known/oauth-protected-resource"
+		}, false},
+		{"mapping extras", map[string]string{
+			"PERMIT_MCP_PUBLIC_TOOLS": `["login"]`, "PERMIT_MCP_UNKNOWN_METHODS": "access",
+			"PERMIT_MCP_ARGUMENT_COLLISION": "rename", "PERMIT_MCP_LEGACY_RESOURCE_TYPES": "1",
+		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+			o.PublicTools = []string{"login"}
+			o.UnknownMethods = mcpauth.UnknownCheckAccess
+			o.ArgumentCollision = mcpauth.CollisionRename
+			o.LegacyResourceTypes = true
+		}, false},
+		{"request handling", map[string]string{"PERMIT_MCP_MAX_BODY_BYTES": "1048576", "PERMIT_MCP_ALLOW_BATCH": "true"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.MaxBodyBytes, o.AllowBatch = 1<<20, true }, false},
+		{"denials", map[string]string{
+			"PERMIT_MCP_DENY_CODE": "-32003", "PERMIT_MCP_DENY_MESSAGE": "Forbidden", "PERMIT_MCP_TOOL_DENY": "HTTP403",
+			"PERMIT_MCP_EXPOSE_DENY_REASON": "true", "PERMIT_MCP_AUDIT_ARGUMENTS": "true",
+		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+			o.Deny = mcpauth.DenyOptions{Code: -32003, Message: "Forbidden", ToolCall: mcpauth.ToolDenyHTTP403, ExposeReason: true}
+			o.AuditArguments = true
+		}, false},
+		{"tool deny error", map[string]string{"PERMIT_MCP_TOOL_DENY": "error"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Deny.ToolCall = mcpauth.ToolDenyError }, false},
+		{"cache", map[string]string{
+			"PERMIT_MCP_DECISION_CACHE_SIZE": "500", "PERMIT_MCP_CACHE_ALLOW_TTL": "2m", "PERMIT_MCP_CACHE_DENY_TTL": "3",
+			"PERMIT_MCP_PDP_TIMEOUT": "750ms",
+		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+			o.Cache = mcpauth.CacheOptions{Size: 500, AllowTTL: 2 * time.Minute, DenyTTL: 3 * time.Second, PDPTimeout: 750 * time.Millisecond}
+			po.Timeout = 750 * time.Millisecond
+		}, false},
+		{"cache disabled", map[string]string{"PERMIT_MCP_DECISION_CACHE_SIZE": "0"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Cache.Size = -1 }, false},
+		{"lists", map[string]string{"PERMIT_MCP_DISABLE_LIST_FILTERING": "yes", "PERMIT_MCP_COARSE_LIST_CHECK": "on"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+				o.DisableListFiltering, o.CoarseListCheck = true, true
+			}, false},
+	}
+	used := map[string]bool{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for name := range tt.env {
+				used[name] = true
+			}
+			o, po, err := mcpauth.OptionsFromLookup(mapLookup(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantO, wantPO := &mcpauth.Options{}, &mcpauth.PermitOptions{}
+			tt.want(wantO, wantPO)
+			if got := o.Mapping != nil; got != tt.mapped {
+				t.Errorf("Mapping installed: got %v, want %v", got, tt.mapped)
+			}
+			if diff := cmp.Diff(wantO, o, cmpopts.IgnoreFields(mcpauth.Options{}, "Mapping")); diff != "" {
+				t.Errorf("Options (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantPO, po); diff != "" {
+				t.Errorf("PermitOptions (-want +got):\n%s", diff)
+			}
+		})
+	}
+	for _, v := range mcpauth.EnvVars() {
+		if !used[v.Name] {
+			t.Errorf("%s is not exercised by this test", v.Name)
+		}
+	}
+}
+
+func TestEnvVarsTable(t *testing.T) {
+	name := regexp.MustCompile(`^PERMIT_[A-Z0-9_]+$`)
+	seen := map[string]bool{}
+	for _, v := range mcpauth.EnvVars() {
+		if !name.MatchString(v.Name) || seen[v.Name] {
+			t.Errorf("bad or duplicate name %q", v.Name)
+		}
+		seen[v.Name] = true
+		if v.Field == "" || v.Default == "" || v.Doc == "" {
+			t.Errorf("%s: Field, Default and Doc must be set: %+v", v.Name, v)
+		}
+	}
+	// Every setting of permit-fastmcp, plus the example runner's names.
+	for _, n := range []string{
+		"KNOWN_METHODS", "BYPASSED_METHODS", "ACTION_PREFIX", "RESOURCE_PREFIX", "MCP_SERVER_NAME",
+		"PERMIT_PDP_URL", "PERMIT_API_KEY", "ENABLE_AUDIT_LOGGING", "IDENTITY_MODE", "IDENTITY_HEADER",
+		"IDENTITY_HEADER_REGEX", "IDENTITY_JWT_SECRET", "IDENTITY_JWT_FIELD", "IDENTITY_FIXED_VALUE",
+		"JWT_ALGORITHMS", "PREFIX_RESOURCE_WITH_SERVER_NAME", "FLATTEN_TOOL_ARGUMENTS", "TOOL_ARGUMENT_PREFIX",
+	} {
+		if !seen["PERMIT_MCP_"+n] {
+			t.Errorf("PERMIT_MCP_%s is missing", n)
+		}
+	}
+	if !seen["PERMIT_PDP_URL"] || !seen["PERMIT_API_KEY"] {
+		t.Error("PERMIT_PDP_URL or PERMIT_API_KEY is missing")
+	}
+	env := mcpauth.EnvVars()
+	env[0].Name = "changed"
+	if mcpauth.EnvVars()[0].Name == "changed" {
+		t.Error("EnvVars returns the table itself, not a copy")
+	}
+}
+
+func TestOptionsFromLookupErrors(t *testing.T) {
+	_, privPEM := testPEMs(t)
+	const secret = "s3cr3t-value-never-shown"
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"list not JSON", map[string]string{"PERMIT_MCP_BYPASSED_METHODS": "initialize,ping"},
+			`mcpauth: PERMIT_MCP_BYPASSED_METHODS "initialize,ping" is not a JSON list of strings such as ["a","b"]`},
+		{"list of numbers", map[string]string{"PERMIT_MCP_PUBLIC_TOOLS": "[1]"},
+			`mcpauth: PERMIT_MCP_PUBLIC_TOOLS "[1]" is not a JSON list of strings such as ["a","b"]`},
+		{"list null", map[string]string{"PERMIT_MCP_PUBLIC_TOOLS": "null"},
+			`mcpauth: PERMIT_MCP_PUBLIC_TOOLS "null" is not a JSON list of strings such as ["a","b"]`},
+		{"list with trailing data", map[string]string{"PERMIT_MCP_PUBLIC_TOOLS": `["a"] ["b"]`},
+			`mcpauth: PERMIT_MCP_PUBLIC_TOOLS "[\"a\"] [\"b\"]" is not a JSON list of strings such as ["a","b"]`},
+		{"list empty element", map[string]string{"PERMIT_MCP_BYPASSED_METHODS": `["ping",""]`},
+			`mcpauth: PERMIT_MCP_BYPASSED_METHODS has an empty element`},
+		{"bool", map[string]string{"PERMIT_MCP_ALLOW_BATCH": "maybe"},
+			`mcpauth: PERMIT_MCP_ALLOW_BATCH "maybe" is not a boolean (true/false, 1/0, yes/no, on/off)`},
+		{"identity mode", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "oauth"},
+			`mcpauth: PERMIT_MCP_IDENTITY_MODE "oauth" is not one of context, fixed, header, jwt, source`},
+		{"tool deny", map[string]string{"PERMIT_MCP_TOOL_DENY": "403"},
+			`mcpauth: PERMIT_MCP_TOOL_DENY "403" is not one of error, http403, result`},
+		{"unknown methods", map[string]string{"PERMIT_MCP_UNKNOWN_METHODS": "allow"},
+			`mcpauth: PERMIT_MCP_UNKNOWN_METHODS "allow" is not one of access, deny`},
+		{"collision", map[string]string{"PERMIT_MCP_ARGUMENT_COLLISION": "overwrite"},
+			`mcpauth: PERMIT_MCP_ARGUMENT_COLLISION "overwrite" is not one of deny, rename`},
+		{"regex", map[string]string{"PERMIT_MCP_IDENTITY_HEADER_REGEX": `Bearer (.+`},
+			"mcpauth: PERMIT_MCP_IDENTITY_HEADER_REGEX is not a valid regular expression: error parsing regexp: missing closing ): `^(?:Bearer (.+)`"},
+		{"regex without group", map[string]string{"PERMIT_MCP_IDENTITY_HEADER_REGEX": `Bearer .+`},
+			`mcpauth: PERMIT_MCP_IDENTITY_HEADER_REGEX has no capture group`},
+		{"algorithms", map[string]string{"PERMIT_MCP_JWT_ALGORITHMS": `["HS256","none"]`},
+			`mcpauth: PERMIT_MCP_JWT_ALGORITHMS has the unsupported algorithm "none"`},
+		{"bad PEM", map[string]string{"PERMIT_MCP_IDENTITY_JWT_SECRET": "-----BEGIN PUBLIC KEY-----" + secret},
+			`mcpauth: PERMIT_MCP_IDENTITY_JWT_SECRET starts like PEM but holds no valid PEM block`},
+		{"private key PEM", map[string]string{"PERMIT_MCP_IDENTITY_JWT_SECRET": privPEM},
+			`mcpauth: PERMIT_MCP_IDENTITY_JWT_SECRET holds a private key; give the public key or certificate`},
+		{"pdp url", map[string]string{"PERMIT_PDP_URL": "localhost:7766"},
+			`mcpauth: PERMIT_PDP_URL is not an absolute http or https URL`},
+		{"pdp url with credentials is not echoed", map[string]string{"PERMIT_MCP_PERMIT_PDP_URL": "ftp://user:" + secret + "@pdp"},
+			`mcpauth: PERMIT_MCP_PERMIT_PDP_URL is not an absolute http or https URL`},
+		{"jwks url", map[string]string{"PERMIT_MCP_JWKS_URL": "/jwks.json"},
+			`mcpauth: PERMIT_MCP_JWKS_URL is not an absolute http or https URL`},
+		{"resource metadata url", map[string]string{"PERMIT_MCP_RESOURCE_METADATA_URL": "mcp.example"},
+			`mcpauth: PERMIT_MCP_RESOURCE_METADATA_URL is not an absolute http or https URL`},
+		{"max body", map[string]string{"PERMIT_MCP_MAX_BODY_BYTES": "4MiB"},
+			`mcpauth: PERMIT_MCP_MAX_BODY_BYTES "4MiB" is not a positive integer`},
+		{"max body zero", map[string]string{"PERMIT_MCP_MAX_BODY_BYTES": "0"},
+			`mcpauth: PERMIT_MCP_MAX_BODY_BYTES "0" is not a positive integer`},
+		{"deny code", map[string]string{"PERMIT_MCP_DENY_CODE": "x"},
+			`mcpauth: PERMIT_MCP_DENY_CODE "x" is not a non-zero 32-bit integer`},
+		{"cache size", map[string]string{"PERMIT_MCP_DECISION_CACHE_SIZE": "-1"},
+			`mcpauth: PERMIT_MCP_DECISION_CACHE_SIZE "-1" is not a non-negative integer`},
+		{"duration", map[string]string{"PERMIT_MCP_CACHE_ALLOW_TTL": "soon"},
+			`mcpauth: PERMIT_MCP_CACHE_ALLOW_TTL "soon" is not a duration (such as 30s or 1m) or a number of seconds`},
+		{"zero duration", map[string]string{"PERMIT_MCP_CACHE_DENY_TTL": "0"},
+			`mcpauth: PERMIT_MCP_CACHE_DENY_TTL "0" is not a positive duration`},
+		{"negative duration", map[string]string{"PERMIT_MCP_PDP_TIMEOUT": "-1s"},
+			`mcpauth: PERMIT_MCP_PDP_TIMEOUT "-1s" is not a positive duration`},
+		{"huge duration", map[string]string{"PERMIT_MCP_JWT_LEEWAY": "1e300"},
+			`mcpauth: PERMIT_MCP_JWT_LEEWAY "1e300" is not a duration (such as 30s or 1m) or a number of seconds`},
+		{"long value is shortened", map[string]string{"PERMIT_MCP_ALLOW_BATCH": strings.Repeat("x", 100)},
+			`mcpauth: PERMIT_MCP_ALLOW_BATCH "` + strings.Repeat("x", 64) + `..." is not a boolean (true/false, 1/0, yes/no, on/off)`},
+		{"empty resource prefix without server prefix", map[string]string{
+			"PERMIT_MCP_RESOURCE_PREFIX": "", "PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME": "false",
+		}, `mcpauth: PERMIT_MCP_RESOURCE_PREFIX is empty, which Options cannot express; leave PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME true or set a prefix`},
+		{"known method with two slashes", map[string]string{"PERMIT_MCP_KNOWN_METHODS": `["a/b/c"]`},
+			`mcpauth: PERMIT_MCP_KNOWN_METHODS has "a/b/c", which is not of the form component/verb`},
+		{"known method without slash", map[string]string{"PERMIT_MCP_KNOWN_METHODS": `["ping"]`},
+			`mcpauth: PERMIT_MCP_KNOWN_METHODS has "ping", which is not of the form component/verb`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, po, err := mcpauth.OptionsFromLookup(mapLookup(tt.env))
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("error:\ngot  %v\nwant %s", err, tt.want)
+			}
+			if o != nil || po != nil {
+				t.Errorf("got options %v, %v with the error, want nil", o, po)
+			}
+			if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "PRIVATE KEY-----") {
+				t.Errorf("the error shows a secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestKnownMethodsMapping(t *testing.T) {
+	user := mcpauth.User{Key: "alice"}
+	req := func(method string) *mcpauth.Request {
+		return &mcpauth.Request{Method: method, Tenant: "default", Identity: &mcpauth.Identity{User: user}}
+	}
+	defaults := `"tools/list","prompts/list","resources/list","tools/call","resources/read"`
+	tests := []struct {
+		name    string
+		env     map[string]string
+		method  string
+		want    *mcpauth.Check
+		wantErr error
+	}{
+		{
+			name:   "extra method maps as permit-fastmcp",
+			env:    map[string]string{"PERMIT_MCP_KNOWN_METHODS": `[` + defaults + `,"prompts/get","logging/setLevel"]`, "PERMIT_MCP_ACTION_PREFIX": "do-"},
+			method: "logging/setLevel",
+			want: &mcpauth.Check{User: user, Action: "do-setLevel", Resource: mcpauth.Resource{
+				Type: "mcp_server_logging", Tenant: "default",
+				Attributes: map[string]any{"mcp_method": "logging/setLevel", "resource_type": "logging", "arguments": map[string]any{}},
+			}},
+		},
+		{
+			name:   "extra method with resource prefix",
+			env:    map[string]string{"PERMIT_MCP_KNOWN_METHODS": `[` + defaults + `,"prompts/get","logging/setLevel"]`, "PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME": "false"},
+			method: "logging/setLevel",
+			want: &mcpauth.Check{User: user, Action: "setLevel", Resource: mcpauth.Resource{
+				Type: "mcp_logging", Tenant: "default",
+				Attributes: map[string]any{"mcp_method": "logging/setLevel", "resource_type": "logging", "arguments": map[string]any{}},
+			}},
+		},
+		{
+			name:    "dropped default method is unknown and denied",
+			env:     map[string]string{"PERMIT_MCP_KNOWN_METHODS": `[` + defaults + `]`},
+			method:  "prompts/get",
+			wantErr: mcpauth.ErrNoMapping,
+		},
+		{
+			name:   "dropped default method checked for access",
+			env:    map[string]string{"PERMIT_MCP_KNOWN_METHODS": `[` + defaults + `]`, "PERMIT_MCP_UNKNOWN_METHODS": "access"},
+			method: "prompts/get",
+			want: &mcpauth.Check{User: user, Action: "access", Resource: mcpauth.Resource{
+				Type: "mcp_server_method:prompts/get", Tenant: "default",
+				Attributes: map[string]any{"mcp_method": "prompts/get", "resource_type": "unknown"},
+			}},
+		},
+		{
+			name:   "other methods use the built-in mapping",
+			env:    map[string]string{"PERMIT_MCP_KNOWN_METHODS": `[` + defaults + `]`},
+			method: "tools/list",
+			want: &mcpauth.Check{User: user, Action: "list", Resource: mcpauth.Resource{
+				Type: "mcp_server_tools", Tenant: "default",
+				Attributes: map[string]any{"mcp_method": "tools/list", "resource_type": "tools"},
+			}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, _, err := mcpauth.OptionsFromLookup(mapLookup(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Mapping == nil {
+				t.Fatal("no Mapping installed")
+			}
+			got, ok, err := o.Mapping(context.Background(), req(tt.method))
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Errorf("got %v, %v, %v, want error %v", got, ok, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !ok {
+				t.Fatalf("got %v, %v, want a check", ok, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("check (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestOptionsFromEnvCaseInsensitive(t *testing.T) {
+	t.Run("lower case", func(t *testing.T) {
+		t.Setenv("permit_mcp_mcp_server_name", "weather")
+		t.Setenv("Permit_Api_Key", "permit_key_x")
+		o, po, err := mcpauth.OptionsFromEnv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.ServerName != "weather" || po.APIKey != "permit_key_x" {
+			t.Errorf("got server %q key %q, want weather, permit_key_x", o.ServerName, po.APIKey)
+		}
+	})
+	t.Run("upper case wins", func(t *testing.T) {
+		t.Setenv("permit_mcp_mcp_server_name", "lower")
+		t.Setenv("PERMIT_MCP_MCP_SERVER_NAME", "upper")
+		o, _, err := mcpauth.OptionsFromEnv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.ServerName != "upper" {
+			t.Errorf("got %q, want upper", o.ServerName)
+		}
+	})
+	t.Run("ambiguous spellings", func(t *testing.T) {
+		t.Setenv("permit_mcp_tenant", "a")
+		t.Setenv("Permit_Mcp_Tenant", "b")
+		_, _, err := mcpauth.OptionsFromEnv()
+		re := regexp.MustCompile(`^mcpauth: environment variables (permit_mcp_tenant|Permit_Mcp_Tenant) and (permit_mcp_tenant|Permit_Mcp_Tenant) are both set, with different values$`)
+		if err == nil || !re.MatchString(err.Error()) {
+			t.Errorf("got %v, want an error naming both variables", err)
+		}
+	})
+	t.Run("bad value", func(t *testing.T) {
+		t.Setenv("permit_mcp_allow_batch", "sometimes")
+		_, _, err := mcpauth.OptionsFromEnv()
+		if want := `mcpauth: PERMIT_MCP_ALLOW_BATCH "sometimes" is not a boolean (true/false, 1/0, yes/no, on/off)`; err == nil || err.Error() != want {
+			t.Errorf("got %v, want %s", err, want)
+		}
+	})
+}
+
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), ".env")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadEnvFile(t *testing.T) {
+	pubPEM, _ := testPEMs(t)
+	content := "\xef\xbb\xbf# permit-fastmcp settings\n" +
+		"\n" +
+		"PERMIT_MCP_MCP_SERVER_NAME=weather   # trailing comment\n" +
+		"export permit_mcp_identity_mode = jwt\n" +
+		"PERMIT_MCP_ACTION_PREFIX='from file'\n" +
+		"PERMIT_MCP_BYPASSED_METHODS='[\"initialize\", \"ping\"]'\n" +
+		"PERMIT_MCP_DENY_MESSAGE=\"Not \\\"allowed\\\"#1\" # comment\n" +
+		"PERMIT_MCP_TENANT=acme#not-a-comment\r\n" +
+		"PERMIT_MCP_IDENTITY_JWT_SECRET=\"" + pubPEM + "\"\n" +
+		"PERMIT_API_KEY=from-file\n" +
+		"PERMIT_MCP_TOOL_ARGUMENT_PREFIX=\n" +
+		"PERMIT_MCP_JWT_AUDIENCE='literal\\n $HOME'\n"
+	t.Setenv("PERMIT_API_KEY", "from-env")
+	t.Setenv("PERMIT_MCP_ACTION_PREFIX", "")
+	lookup, err := mcpauth.LoadEnvFile(writeFile(t, content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, po, err := mcpauth.OptionsFromLookup(lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &mcpauth.Options{
+		ServerName: "weather",
+		// The environment's empty PERMIT_MCP_ACTION_PREFIX hides the file's.
+		BypassMethods:    []string{"initialize", "ping"},
+		NoArgumentPrefix: true,
+		Tenant:           mcpauth.TenantOptions{Fixed: "acme#not-a-comment"},
+		Deny:             mcpauth.DenyOptions{Message: `Not "allowed"#1`},
+		Identity: mcpauth.IdentityOptions{
+			Mode: mcpauth.IdentityJWT,
+			JWT:  mcpauth.JWTOptions{PublicKeyPEM: []byte(strings.TrimSpace(pubPEM)), Audience: `literal\n $HOME`},
+		},
+	}
+	if diff := cmp.Diff(want, o); diff != "" {
+		t.Errorf("Options (-want +got):\n%s", diff)
+	}
+	if po.APIKey != "from-env" {
+		t.Errorf("APIKey: got %q, want the environment's from-env", po.APIKey)
+	}
+	if v, ok := lookup("permit_mcp_mcp_server_name"); !ok || v != "weather" {
+		t.Errorf("case-insensitive lookup: got %q, %v", v, ok)
+	}
+}
+
+func TestLoadEnvFileErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		content string
+		want    string
+	}{
+		{"no equals", "A=1\nPERMIT_MCP_TENANT\n", "line 2: not NAME=value"},
+		{"bad name", "1ABC=x\n", "line 1: not NAME=value"},
+		{"unterminated", "A=1\nB=\"secret\nstill secret\n", "line 2: unterminated quoted value"},
+		{"text after quote", "B='x' y\n", "line 1: text after the closing quote"},
+		{"ambiguous spellings", "permit_mcp_tenant=a\nPermit_MCP_Tenant=b\n", "environment variables permit_mcp_tenant and Permit_MCP_Tenant are both set, with different values"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, tt.content)
+			_, err := mcpauth.LoadEnvFile(path)
+			if err == nil || !strings.HasSuffix(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "mcpauth: ") {
+				t.Fatalf("got %v, want an error ending in %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("the error shows a value: %v", err)
+			}
+		})
+	}
+	t.Run("missing file", func(t *testing.T) {
+		_, err := mcpauth.LoadEnvFile(filepath.Join(t.TempDir(), ".env"))
+		if !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("got %v, want an error wrapping fs.ErrNotExist", err)
+		}
+	})
+}
+
+// ExampleOptionsFromLookup configures the middleware from permit-fastmcp's
+// variable names, here from a map instead of the process environment.
+func ExampleOptionsFromLookup() {
+	env := map[string]string{
+		"PERMIT_MCP_MCP_SERVER_NAME":         "weather",
+		"PERMIT_MCP_IDENTITY_MODE":           "jwt",
+		"PERMIT_MCP_IDENTITY_JWT_SECRET":     "mysecretkey",
+		"PERMIT_MCP_BYPASSED_METHODS":        `["initialize","ping","notifications/*"]`,
+		"PERMIT_MCP_FLATTEN_TOOL_ARGUMENTS":  "true",
+		"PERMIT_MCP_PERMIT_PDP_URL":          "http://pdp.internal:7766",
+		"PERMIT_API_KEY":                     "permit_key_example",
+		"PERMIT_MCP_PUBLIC_TOOLS":            `["login"]`,
+		"PERMIT_MCP_CACHE_DENY_TTL":          "5",
+		"PERMIT_MCP_IDENTITY_HEADER_REGEX":   `[Bb]earer (.+)`,
+		"PERMIT_MCP_ENABLE_AUDIT_LOGGING":    "yes",
+		"PERMIT_MCP_DISABLE_LIST_FILTERING":  "false",
+		"PERMIT_MCP_PREFIX_RESOURCE_WITH_SE": "ignored: not a known name",
+	}
+	opts, pdp, err := mcpauth.OptionsFromLookup(func(name string) (string, bool) {
+		v, ok := env[name]
+		return v, ok
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("server:", opts.ServerName)
+	fmt.Println("jwt mode:", opts.Identity.Mode == mcpauth.IdentityJWT)
+	fmt.Println("header regex:", opts.Identity.HeaderRegex)
+	fmt.Println("bypass:", opts.BypassMethods)
+	fmt.Println("public tools:", opts.PublicTools)
+	fmt.Println("deny TTL:", opts.Cache.DenyTTL)
+	fmt.Println("pdp:", pdp.PDPURL)
+	// Output:
+	// server: weather
+	// jwt mode: true
+	// header regex: ^(?:[Bb]earer (.+))
+	// bypass: [initialize ping notifications/*]
+	// public tools: [login]
+	// deny TTL: 5s
+	// pdp: http://pdp.internal:7766
+}
