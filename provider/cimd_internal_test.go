@@ -1,0 +1,56 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package provider
+
+import (
+	"errors"
+	"net/netip"
+	"testing"
+)
+
+func TestPublicAddr(t *testing.T) {
+	tests := []struct {
+		addr string
+		want bool
+	}{
+		{"93.184.216.34", true},
+		{"2606:2800:220:1:248:1893:25c8:1946", true},
+		{"127.0.0.1", false},
+		{"127.8.9.10", false},
+		{"::1", false},
+		{"10.1.2.3", false},
+		{"172.16.0.1", false},
+		{"192.168.1.1", false},
+		{"169.254.169.254", false}, // cloud metadata
+		{"fe80::1", false},
+		{"fc00::1", false},
+		{"0.0.0.0", false},
+		{"::", false},
+		{"100.64.0.1", false},
+		{"224.0.0.1", false},
+		{"255.255.255.255", false},
+		{"::ffff:127.0.0.1", false},
+		{"::ffff:10.0.0.1", false},
+		{"64:ff9b::a9fe:a9fe", false}, // NAT64 of 169.254.169.254
+		{"0.1.2.3", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.addr, func(t *testing.T) {
+			if got := publicAddr(netip.MustParseAddr(tt.addr)); got != tt.want {
+				t.Errorf("got publicAddr(%s) = %v, want %v", tt.addr, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestGuardAddress(t *testing.T) {
+	if err := guardAddress("tcp", "127.0.0.1:443", nil); !errors.Is(err, errBlockedAddress) {
+		t.Errorf("got %v, want errBlockedAddress", err)
+	}
+	if err := guardAddress("tcp", "93.184.216.34:443", nil); err != nil {
+		t.Errorf("got %v, want nil", err)
+	}
+	if err := guardAddress("tcp", "not-an-address", nil); !errors.Is(err, errBlockedAddress) {
+		t.Errorf("got %v, want errBlockedAddress", err)
+	}
+}
