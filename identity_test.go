@@ -1,0 +1,707 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package mcpauth
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// idNow is the fixed clock of the identity tests.
+var idNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+var idSecret = []byte("an HS256 test secret of 32 bytes or more")
+
+type idKeys struct {
+	rsa  *rsa.PrivateKey
+	p256 *ecdsa.PrivateKey
+}
+
+var idKeysOnce = sync.OnceValue(func() *idKeys {
+	r, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	e, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	return &idKeys{rsa: r, p256: e}
+})
+
+// signJWT is a test-only JWS signer for HS256 (key []byte), RS256
+// (*rsa.PrivateKey) and ES256 (*ecdsa.PrivateKey). header may be nil.
+func signJWT(tb testing.TB, alg string, key any, header, claims map[string]any) string {
+	tb.Helper()
+	h := map[string]any{"alg": alg, "typ": "JWT"}
+	for k, v := range header {
+		h[k] = v
+	}
+	enc := func(v any) string {
+		data, err := json.Marshal(v)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return base64.RawURLEncoding.EncodeToString(data)
+	}
+	input := enc(h) + "." + enc(claims)
+	d := sha256.Sum256([]byte(input))
+	var sig []byte
+	switch alg {
+	case "HS256":
+		mac := hmac.New(sha256.New, key.([]byte))
+		mac.Write([]byte(input))
+		sig = mac.Sum(nil)
+	case "RS256":
+		var err error
+		if sig, err = rsa.SignPKCS1v15(rand.Reader, key.(*rsa.PrivateKey), crypto.SHA256, d[:]); err != nil {
+			tb.Fatal(err)
+		}
+	case "ES256":
+		r, s, err := ecdsa.Sign(rand.Reader, key.(*ecdsa.PrivateKey), d[:])
+		if err != nil {
+			tb.Fatal(err)
+		}
+		sig = make([]byte, 64)
+		r.FillBytes(sig[:32])
+		s.FillBytes(sig[32:])
+	default:
+		tb.Fatalf("signJWT: unsupported alg %s", alg)
+	}
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+func num(t time.Time) json.Number { return json.Number(strconv.FormatInt(t.Unix(), 10)) }
+
+func publicPEM(tb testing.TB, pub any) []byte {
+	tb.Helper()
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
+
+func mustIdentifier(tb testing.TB, id IdentityOptions, tenant TenantOptions) *identifier {
+	tb.Helper()
+	i, err := newIdentifier(id, tenant, nil)
+	if err != nil {
+		tb.Fatalf("newIdentifier: %v", err)
+	}
+	i.now = func() time.Time { return idNow }
+	return i
+}
+
+// request builds a request with the given header lines ("Name: value").
+func request(headers ...string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/mcp", nil)
+	for _, h := range headers {
+		name, value, _ := strings.Cut(h, ": ")
+		r.Header.Add(name, value)
+	}
+	return r
+}
+
+func withPrincipal(r *http.Request, p *Principal) *http.Request {
+	return r.WithContext(ContextWithPrincipal(r.Context(), p))
+}
+
+func TestNewIdentifierErrors(t *testing.T) {
+	k := idKeysOnce()
+	hs := func(o JWTOptions) IdentityOptions { return IdentityOptions{Mode: IdentityJWT, JWT: o} }
+	tests := []struct {
+		name   string
+		id     IdentityOptions
+		tenant TenantOptions
+		want   string
+	}{
+		{"unknown mode", IdentityOptions{Mode: 42}, TenantOptions{}, "mcpauth: Identity.Mode 42 is not a known IdentityMode"},
+		{"empty secret", hs(JWTOptions{Secret: []byte{}}), TenantOptions{}, "mcpauth: Identity.JWT.Secret is empty"},
+		{"no key", hs(JWTOptions{}), TenantOptions{}, "mcpauth: Identity.JWT: set exactly one of Secret, PublicKey, PublicKeyPEM, JWKSURL"},
+		{"two keys", hs(JWTOptions{Secret: idSecret, JWKSURL: "https://idp.example/jwks"}), TenantOptions{}, "mcpauth: Identity.JWT: set exactly one of Secret, PublicKey, PublicKeyPEM, JWKSURL"},
+		{"empty secret and a key", hs(JWTOptions{Secret: []byte{}, PublicKey: &k.rsa.PublicKey}), TenantOptions{}, "mcpauth: Identity.JWT: set exactly one of Secret, PublicKey, PublicKeyPEM, JWKSURL"},
+		{"unknown algorithm", hs(JWTOptions{Secret: idSecret, Algorithms: []string{"HS256", "XS1"}}), TenantOptions{}, `mcpauth: Identity.JWT.Algorithms: unknown algorithm "XS1"`},
+		{"alg none", hs(JWTOptions{Secret: idSecret, Algorithms: []string{"none"}}), TenantOptions{}, `mcpauth: Identity.JWT.Algorithms: unknown algorithm "none"`},
+		{"HS256 with RSA key", hs(JWTOptions{PublicKey: &k.rsa.PublicKey, Algorithms: []string{"RS256", "HS256"}}), TenantOptions{}, "mcpauth: Identity.JWT.Algorithms: HS256 does not fit the RSA public key"},
+		{"RS256 with secret", hs(JWTOptions{Secret: idSecret, Algorithms: []string{"RS256"}}), TenantOptions{}, "mcpauth: Identity.JWT.Algorithms: RS256 does not fit the HMAC secret"},
+		{"ES384 with P-256 PEM", hs(JWTOptions{PublicKeyPEM: publicPEM(t, &k.p256.PublicKey), Algorithms: []string{"ES384"}}), TenantOptions{}, "mcpauth: Identity.JWT.Algorithms: ES384 does not fit the P-256 public key"},
+		{"HS256 with JWKS", hs(JWTOptions{JWKSURL: "https://idp.example/jwks", Algorithms: []string{"HS256"}}), TenantOptions{}, "mcpauth: Identity.JWT.Algorithms: HS256 needs Identity.JWT.Secret, not a JWKS"},
+		{"bad PEM", hs(JWTOptions{PublicKeyPEM: []byte("not pem")}), TenantOptions{}, "mcpauth: Identity.JWT.PublicKeyPEM: no PEM block found"},
+		{"private key as public key", hs(JWTOptions{PublicKey: k.rsa}), TenantOptions{}, "mcpauth: Identity.JWT.PublicKey: unsupported public key type *rsa.PrivateKey"},
+		{"JWKS over http", hs(JWTOptions{JWKSURL: "http://idp.example/jwks"}), TenantOptions{}, "mcpauth: Identity.JWT.JWKSURL must use https (http only for loopback hosts)"},
+		{"JWKS relative", hs(JWTOptions{JWKSURL: "/jwks"}), TenantOptions{}, `mcpauth: Identity.JWT.JWKSURL "/jwks" is not an absolute URL`},
+		{"negative leeway", hs(JWTOptions{Secret: idSecret, Leeway: -time.Second}), TenantOptions{}, "mcpauth: Identity.JWT.Leeway is negative"},
+		{"negative refresh", hs(JWTOptions{JWKSURL: "https://idp.example/jwks", JWKSRefresh: -time.Second}), TenantOptions{}, "mcpauth: Identity.JWT.JWKSRefresh is negative"},
+		{"JWT key outside JWT mode", IdentityOptions{Mode: IdentityHeader, JWT: JWTOptions{Secret: idSecret}}, TenantOptions{}, "mcpauth: Identity.JWT has a key but Identity.Mode is not IdentityJWT"},
+		{"regex without group", IdentityOptions{Mode: IdentityHeader, HeaderRegex: `^Token \S+$`}, TenantOptions{}, "mcpauth: Identity.HeaderRegex \"^Token \\\\S+$\" has no capture group"},
+		{"regex invalid", IdentityOptions{Mode: IdentityJWT, HeaderRegex: `(`, JWT: JWTOptions{Secret: idSecret}}, TenantOptions{}, "mcpauth: Identity.HeaderRegex: error parsing regexp: missing closing ): `(`"},
+		{"custom without func", IdentityOptions{Mode: IdentityCustom}, TenantOptions{}, "mcpauth: Identity.Func is nil in IdentityCustom mode"},
+		{"func outside custom mode", IdentityOptions{Func: func(*http.Request) (*Identity, error) { return nil, nil }}, TenantOptions{}, "mcpauth: Identity.Func is set but Identity.Mode is not IdentityCustom"},
+		{"tenant claim and header", IdentityOptions{Mode: IdentityContext}, TenantOptions{Claim: "org", Header: "X-Tenant"}, "mcpauth: Tenant: set at most one of Claim and Header"},
+		{"tenant claim in fixed mode", IdentityOptions{}, TenantOptions{Claim: "org"}, "mcpauth: Tenant.Claim needs Identity.Mode IdentityJWT or IdentityContext"},
+		{"tenant claim in header mode", IdentityOptions{Mode: IdentityHeader}, TenantOptions{Claim: "org"}, "mcpauth: Tenant.Claim needs Identity.Mode IdentityJWT or IdentityContext"},
+		{"tenant required without source", IdentityOptions{}, TenantOptions{Required: true}, "mcpauth: Tenant.Required needs Tenant.Claim or Tenant.Header"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := newIdentifier(tt.id, tt.tenant, nil)
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("newIdentifier: got error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewIdentifierAccepts(t *testing.T) {
+	k := idKeysOnce()
+	tests := []struct {
+		name string
+		id   IdentityOptions
+	}{
+		{"zero value", IdentityOptions{}},
+		{"JWKS on loopback http", IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{JWKSURL: "http://127.0.0.1:8080/jwks"}}},
+		{"JWKS on localhost http", IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{JWKSURL: "http://localhost/jwks"}}},
+		{"RSA PEM with PS256 only", IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKeyPEM: publicPEM(t, &k.rsa.PublicKey), Algorithms: []string{"PS256"}}}},
+		{"HS512", IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Algorithms: []string{"HS512"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := newIdentifier(tt.id, TenantOptions{}, nil); err != nil {
+				t.Fatalf("newIdentifier: %v", err)
+			}
+		})
+	}
+}
+
+func TestIdentify(t *testing.T) {
+	k := idKeysOnce()
+	exp := idNow.Add(time.Hour)
+	claims := map[string]any{"sub": "alice", "exp": num(exp), "scope": "tools:read  tools:call", "org": "acme"}
+	hsJWT := IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret}}
+	hsToken := func(c map[string]any) string { return signJWT(t, "HS256", idSecret, nil, c) }
+	principal := &Principal{
+		Subject: "user-1", Email: "u@example.com", ClientID: "client-9",
+		Scopes: []string{"mcp"}, Expiry: exp, Attributes: map[string]any{"tier": 3, "org": "acme"},
+	}
+	custom := func(id *Identity, err error) IdentityOptions {
+		return IdentityOptions{Mode: IdentityCustom, Func: func(*http.Request) (*Identity, error) { return id, err }}
+	}
+
+	tests := []struct {
+		name    string
+		id      IdentityOptions
+		req     *http.Request
+		want    *Identity
+		wantErr error  // wrapped sentinel, when an error is expected
+		errText string // expected error text, when an error is expected
+	}{
+		{
+			name: "fixed default",
+			req:  request(),
+			want: &Identity{User: User{Key: "client", Attributes: map[string]any{"type": "fixed_identity"}}, Tenant: "default"},
+		},
+		{
+			name: "fixed user",
+			id:   IdentityOptions{FixedUser: "svc"},
+			req:  request("Authorization: Bearer ignored"),
+			want: &Identity{User: User{Key: "svc", Attributes: map[string]any{"type": "fixed_identity"}}, Tenant: "default"},
+		},
+		{
+			name: "header",
+			id:   IdentityOptions{Mode: IdentityHeader, Header: "x-user-id"},
+			req:  request("X-User-Id: bob"),
+			want: &Identity{User: User{Key: "bob", Attributes: map[string]any{"header": "x-user-id"}}, Tenant: "default"},
+		},
+		{
+			name: "header Authorization strips Bearer",
+			id:   IdentityOptions{Mode: IdentityHeader},
+			req:  request("Authorization: Bearer api-key-1"),
+			want: &Identity{User: User{Key: "api-key-1", Attributes: map[string]any{"header": "Authorization"}}, Tenant: "default"},
+		},
+		{
+			name: "header Authorization lower-case bearer",
+			id:   IdentityOptions{Mode: IdentityHeader},
+			req:  request("authorization: bearer api-key-1"),
+			want: &Identity{User: User{Key: "api-key-1", Attributes: map[string]any{"header": "Authorization"}}, Tenant: "default"},
+		},
+		{
+			name: "header with regex",
+			id:   IdentityOptions{Mode: IdentityHeader, Header: "X-Caller", HeaderRegex: `^user=(\w+)$`},
+			req:  request("X-Caller: user=carol"),
+			want: &Identity{User: User{Key: "carol", Attributes: map[string]any{"header": "X-Caller"}}, Tenant: "default"},
+		},
+		{
+			name: "header regex mismatch", id: IdentityOptions{Mode: IdentityHeader, Header: "X-Caller", HeaderRegex: `^user=(\w+)$`},
+			req: request("X-Caller: admin"), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: malformed X-Caller header",
+		},
+		{
+			name: "header Authorization without scheme", id: IdentityOptions{Mode: IdentityHeader},
+			req: request("Authorization: api-key-1"), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: malformed Authorization header",
+		},
+		{
+			name: "header missing", id: IdentityOptions{Mode: IdentityHeader, Header: "X-User"},
+			req: request(), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: missing X-User header",
+		},
+		{
+			name: "header empty", id: IdentityOptions{Mode: IdentityHeader, Header: "X-User"},
+			req: request("X-User: "), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: missing X-User header",
+		},
+		{
+			name: "header twice", id: IdentityOptions{Mode: IdentityHeader, Header: "X-User"},
+			req: request("X-User: a", "X-User: b"), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: more than one X-User header",
+		},
+		{
+			name: "jwt",
+			id:   hsJWT,
+			req:  request("Authorization: Bearer " + hsToken(claims)),
+			want: &Identity{
+				User:   User{Key: "alice", Attributes: map[string]any{"jwt": claims}},
+				Tenant: "default", Scopes: []string{"tools:read", "tools:call"}, Expiry: exp,
+			},
+		},
+		{
+			name: "jwt numeric subject and scp array",
+			id:   hsJWT,
+			req:  request("Authorization: Bearer " + hsToken(map[string]any{"sub": json.Number("42"), "scp": []any{"a", "b"}})),
+			want: &Identity{
+				User:   User{Key: "42", Attributes: map[string]any{"jwt": map[string]any{"sub": json.Number("42"), "scp": []any{"a", "b"}}}},
+				Tenant: "default", Scopes: []string{"a", "b"},
+			},
+		},
+		{
+			name: "jwt other claim and scp string",
+			id:   IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Claim: "email"}},
+			req:  request("Authorization: Bearer " + hsToken(map[string]any{"sub": "1", "email": "a@example.com", "scp": "x y"})),
+			want: &Identity{
+				User:   User{Key: "a@example.com", Attributes: map[string]any{"jwt": map[string]any{"sub": "1", "email": "a@example.com", "scp": "x y"}}},
+				Tenant: "default", Scopes: []string{"x", "y"},
+			},
+		},
+		{
+			name: "jwt custom header and regex",
+			id:   IdentityOptions{Mode: IdentityJWT, Header: "X-Token", HeaderRegex: `^JWT (.+)$`, JWT: JWTOptions{Secret: idSecret}},
+			req:  request("X-Token: JWT " + hsToken(map[string]any{"sub": "dan"})),
+			want: &Identity{User: User{Key: "dan", Attributes: map[string]any{"jwt": map[string]any{"sub": "dan"}}}, Tenant: "default"},
+		},
+		{
+			name: "jwt without subject", id: hsJWT, req: request("Authorization: Bearer " + hsToken(map[string]any{"name": "x"})),
+			wantErr: ErrUnauthenticated, errText: `mcpauth: unauthenticated: token has no string "sub" claim`,
+		},
+		{
+			name: "jwt with empty subject", id: hsJWT, req: request("Authorization: Bearer " + hsToken(map[string]any{"sub": ""})),
+			wantErr: ErrUnauthenticated, errText: `mcpauth: unauthenticated: token has no string "sub" claim`,
+		},
+		{
+			name: "jwt with object subject", id: hsJWT, req: request("Authorization: Bearer " + hsToken(map[string]any{"sub": map[string]any{"id": 1}})),
+			wantErr: ErrUnauthenticated, errText: `mcpauth: unauthenticated: token has no string "sub" claim`,
+		},
+		{
+			name: "jwt expired", id: hsJWT, req: request("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "exp": num(idNow.Add(-time.Minute))})),
+			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: token expired",
+		},
+		{
+			name: "jwt wrong issuer", id: IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Issuer: "https://idp.example"}},
+			req:     request("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "iss": "https://evil.example"})),
+			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: wrong issuer",
+		},
+		{
+			name: "jwt wrong audience", id: IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Audience: "mcp"}},
+			req:     request("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "aud": []string{"other"}})),
+			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: wrong audience",
+		},
+		{
+			name: "jwt required expiry", id: IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, RequireExpiry: true}},
+			req:     request("Authorization: Bearer " + hsToken(map[string]any{"sub": "a"})),
+			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: token has no expiry",
+		},
+		{
+			name: "jwt missing header", id: hsJWT, req: request(),
+			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: missing Authorization header",
+		},
+		{
+			name: "jwt wrong scheme", id: hsJWT, req: request("Authorization: Basic dXNlcjpwYXNz"),
+			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: malformed Authorization header",
+		},
+		{
+			name: "jwt two Authorization headers", id: hsJWT, req: request("Authorization: Bearer "+hsToken(claims), "Authorization: Bearer x"),
+			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: more than one Authorization header",
+		},
+		{
+			name:    "jwt alg confusion with the PEM as HMAC secret",
+			id:      IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKeyPEM: publicPEM(t, &k.rsa.PublicKey)}},
+			req:     request("Authorization: Bearer " + signJWT(t, "HS256", publicPEM(t, &k.rsa.PublicKey), nil, map[string]any{"sub": "admin"})),
+			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: algorithm not allowed",
+		},
+		{
+			name: "jwt RS256 with a PEM key",
+			id:   IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKeyPEM: publicPEM(t, &k.rsa.PublicKey)}},
+			req:  request("Authorization: Bearer " + signJWT(t, "RS256", k.rsa, nil, map[string]any{"sub": "rsa-user"})),
+			want: &Identity{User: User{Key: "rsa-user", Attributes: map[string]any{"jwt": map[string]any{"sub": "rsa-user"}}}, Tenant: "default"},
+		},
+		{
+			name: "jwt ES256 with a public key",
+			id:   IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKey: &k.p256.PublicKey}},
+			req:  request("Authorization: Bearer " + signJWT(t, "ES256", k.p256, nil, map[string]any{"sub": "ec-user"})),
+			want: &Identity{User: User{Key: "ec-user", Attributes: map[string]any{"jwt": map[string]any{"sub": "ec-user"}}}, Tenant: "default"},
+		},
+		{
+			name: "context",
+			id:   IdentityOptions{Mode: IdentityContext},
+			req:  withPrincipal(request(), principal),
+			want: &Identity{
+				User: User{Key: "user-1", Attributes: map[string]any{
+					"tier": 3, "org": "acme", "email": "u@example.com", "client_id": "client-9",
+				}},
+				Tenant: "default", Scopes: []string{"mcp"}, Expiry: exp, Principal: principal,
+			},
+		},
+		{
+			name: "context minimal principal",
+			id:   IdentityOptions{Mode: IdentityContext},
+			req:  withPrincipal(request(), &Principal{Subject: "s"}),
+			want: &Identity{User: User{Key: "s", Attributes: map[string]any{}}, Tenant: "default", Principal: &Principal{Subject: "s"}},
+		},
+		{
+			name: "context without principal", id: IdentityOptions{Mode: IdentityContext}, req: request("Authorization: Bearer x"),
+			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: no principal in the request context",
+		},
+		{
+			name: "context with empty subject", id: IdentityOptions{Mode: IdentityContext}, req: withPrincipal(request(), &Principal{Email: "x@example.com"}),
+			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: no principal in the request context",
+		},
+		{
+			name: "custom",
+			id:   custom(&Identity{User: User{Key: "f"}, Scopes: []string{"s"}}, nil),
+			req:  request(),
+			want: &Identity{User: User{Key: "f"}, Scopes: []string{"s"}, Tenant: "default"},
+		},
+		{
+			name: "custom keeps its tenant",
+			id:   custom(&Identity{User: User{Key: "f"}, Tenant: "t1"}, nil),
+			req:  request(),
+			want: &Identity{User: User{Key: "f"}, Tenant: "t1"},
+		},
+		{
+			name: "custom unauthenticated", id: custom(nil, fmt.Errorf("%w: bad api key", ErrUnauthenticated)), req: request(),
+			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: bad api key",
+		},
+		{
+			name: "custom failure", id: custom(nil, errors.New("db down")), req: request(),
+			errText: "mcpauth: Identity.Func: db down",
+		},
+		{
+			name: "custom returns nothing", id: custom(nil, nil), req: request(),
+			errText: "mcpauth: Identity.Func returned no user and no error",
+		},
+		{
+			name: "custom returns an empty key", id: custom(&Identity{}, nil), req: request(),
+			errText: "mcpauth: Identity.Func returned no user and no error",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			i := mustIdentifier(t, tt.id, TenantOptions{})
+			got, err := i.identify(tt.req)
+			if tt.errText != "" {
+				if err == nil || err.Error() != tt.errText {
+					t.Fatalf("identify: got error %v, want %q", err, tt.errText)
+				}
+				if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+					t.Errorf("identify: got error %v, want it to wrap %v", err, tt.wantErr)
+				}
+				if tt.wantErr == nil && errors.Is(err, ErrUnauthenticated) {
+					t.Errorf("identify: got error %v wrapping ErrUnauthenticated, want another error", err)
+				}
+				if got != nil {
+					t.Errorf("identify: got identity %+v with the error", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("identify: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("identify mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestIdentifyDoesNotMutateInputs checks that identities do not share the
+// maps and slices of the principal or of a custom function's result.
+func TestIdentifyDoesNotMutateInputs(t *testing.T) {
+	p := &Principal{Subject: "s", Email: "e@example.com", Scopes: []string{"a"}, Attributes: map[string]any{"k": "v"}}
+	i := mustIdentifier(t, IdentityOptions{Mode: IdentityContext}, TenantOptions{})
+	id, err := i.identify(withPrincipal(request(), p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id.User.Attributes["k"] = "changed"
+	id.Scopes[0] = "changed"
+	want := &Principal{Subject: "s", Email: "e@example.com", Scopes: []string{"a"}, Attributes: map[string]any{"k": "v"}}
+	if diff := cmp.Diff(want, p); diff != "" {
+		t.Errorf("principal changed (-want +got):\n%s", diff)
+	}
+
+	orig := &Identity{User: User{Key: "f"}}
+	ci := mustIdentifier(t, IdentityOptions{Mode: IdentityCustom, Func: func(*http.Request) (*Identity, error) { return orig, nil }}, TenantOptions{Fixed: "t"})
+	if _, err := ci.identify(request()); err != nil {
+		t.Fatal(err)
+	}
+	if orig.Tenant != "" {
+		t.Errorf("custom identity's Tenant: got %q, want it untouched", orig.Tenant)
+	}
+}
+
+func TestIdentifyAllowUnknown(t *testing.T) {
+	hsJWT := IdentityOptions{Mode: IdentityJWT, AllowUnknown: true, JWT: JWTOptions{Secret: idSecret}}
+	expired := signJWT(t, "HS256", idSecret, nil, map[string]any{"sub": "a", "exp": num(idNow.Add(-time.Hour))})
+	forged := signJWT(t, "HS256", []byte("not the secret, but long enough to pass"), nil, map[string]any{"sub": "admin"})
+	noSub := map[string]any{"name": "n", "exp": num(idNow.Add(time.Hour))}
+	unknown := func(attrs map[string]any) *Identity {
+		return &Identity{User: User{Key: "unknown", Attributes: attrs}, Tenant: "default"}
+	}
+	tests := []struct {
+		name  string
+		id    IdentityOptions
+		req   *http.Request
+		token string // must not appear anywhere in the identity
+		want  *Identity
+	}{
+		{"missing jwt header", hsJWT, request(), "", unknown(map[string]any{"type": "missing_jwt_header"})},
+		{"bad jwt header format", hsJWT, request("Authorization: Token abc"), "abc", unknown(map[string]any{"type": "invalid_jwt_header_format"})},
+		{"expired jwt", hsJWT, request("Authorization: Bearer " + expired), expired, unknown(map[string]any{"type": "jwt_error", "error": "jwt: token expired"})},
+		{"forged jwt", hsJWT, request("Authorization: Bearer " + forged), forged, unknown(map[string]any{"type": "jwt_error", "error": "jwt: invalid signature"})},
+		{"garbage jwt", hsJWT, request("Authorization: Bearer secret-api-key"), "secret-api-key", unknown(map[string]any{"type": "jwt_error", "error": "jwt: malformed token"})},
+		{
+			"valid jwt without subject", hsJWT,
+			request("Authorization: Bearer " + signJWT(t, "HS256", idSecret, nil, noSub)), "",
+			&Identity{User: User{Key: "unknown", Attributes: map[string]any{"jwt": map[string]any{"name": "n", "exp": num(idNow.Add(time.Hour))}}}, Tenant: "default", Expiry: idNow.Add(time.Hour)},
+		},
+		{"missing identity header", IdentityOptions{Mode: IdentityHeader, Header: "X-User", AllowUnknown: true}, request(), "", unknown(map[string]any{"type": "missing_identity_header"})},
+		{"bad identity header", IdentityOptions{Mode: IdentityHeader, AllowUnknown: true}, request("Authorization: key"), "key", unknown(map[string]any{"type": "invalid_identity_header_format"})},
+		{"missing principal", IdentityOptions{Mode: IdentityContext, AllowUnknown: true}, request(), "", unknown(map[string]any{"type": "missing_principal"})},
+		{
+			"custom unauthenticated",
+			IdentityOptions{Mode: IdentityCustom, AllowUnknown: true, Func: func(*http.Request) (*Identity, error) { return nil, ErrUnauthenticated }},
+			request(), "", unknown(map[string]any{"type": "identity_func_error"}),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			i := mustIdentifier(t, tt.id, TenantOptions{})
+			got, err := i.identify(tt.req)
+			if err != nil {
+				t.Fatalf("identify: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("identify mismatch (-want +got):\n%s", diff)
+			}
+			if tt.token != "" && strings.Contains(fmt.Sprintf("%#v", got.User), tt.token) {
+				t.Errorf("identity %#v contains the credential", got.User)
+			}
+		})
+	}
+
+	// AllowUnknown never hides a custom function's own failure.
+	i := mustIdentifier(t, IdentityOptions{Mode: IdentityCustom, AllowUnknown: true, Func: func(*http.Request) (*Identity, error) {
+		return nil, errors.New("db down")
+	}}, TenantOptions{})
+	if id, err := i.identify(request()); err == nil {
+		t.Errorf("identify with a failing Func: got %+v, want an error", id)
+	}
+}
+
+func TestIdentifyErrorsNeverContainTheToken(t *testing.T) {
+	i := mustIdentifier(t, IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret}}, TenantOptions{})
+	for _, tok := range []string{
+		"not-a-jwt-SECRETVALUE",
+		signJWT(t, "HS256", []byte("some other secret that is long enough"), nil, map[string]any{"sub": "SECRETVALUE"}),
+		signJWT(t, "HS256", idSecret, nil, map[string]any{"sub": "SECRETVALUE", "exp": num(idNow.Add(-time.Hour))}),
+	} {
+		_, err := i.identify(request("Authorization: Bearer " + tok))
+		if err == nil || strings.Contains(err.Error(), "SECRETVALUE") || strings.Contains(err.Error(), tok) {
+			t.Errorf("identify error: got %v, want an error without token content", err)
+		}
+	}
+}
+
+func TestIdentifyTenant(t *testing.T) {
+	hsJWT := IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret}}
+	tok := func(c map[string]any) string { return "Authorization: Bearer " + signJWT(t, "HS256", idSecret, nil, c) }
+	tests := []struct {
+		name    string
+		id      IdentityOptions
+		tenant  TenantOptions
+		req     *http.Request
+		want    string
+		errText string
+	}{
+		{"default", IdentityOptions{}, TenantOptions{}, request(), "default", ""},
+		{"fixed", IdentityOptions{}, TenantOptions{Fixed: "acme"}, request(), "acme", ""},
+		{"claim", hsJWT, TenantOptions{Claim: "org"}, request(tok(map[string]any{"sub": "a", "org": "acme"})), "acme", ""},
+		{"numeric claim", hsJWT, TenantOptions{Claim: "org"}, request(tok(map[string]any{"sub": "a", "org": 7})), "7", ""},
+		{"claim missing falls back", hsJWT, TenantOptions{Claim: "org", Fixed: "fallback"}, request(tok(map[string]any{"sub": "a"})), "fallback", ""},
+		{"claim empty falls back", hsJWT, TenantOptions{Claim: "org"}, request(tok(map[string]any{"sub": "a", "org": ""})), "default", ""},
+		{"claim missing required", hsJWT, TenantOptions{Claim: "org", Required: true}, request(tok(map[string]any{"sub": "a"})), "", `mcpauth: forbidden: tenant claim "org" is missing`},
+		{"claim not a string required", hsJWT, TenantOptions{Claim: "org", Required: true}, request(tok(map[string]any{"sub": "a", "org": []string{"x"}})), "", `mcpauth: forbidden: tenant claim "org" is missing`},
+		{
+			"claim required with unknown user",
+			IdentityOptions{Mode: IdentityJWT, AllowUnknown: true, JWT: JWTOptions{Secret: idSecret}},
+			TenantOptions{Claim: "org", Required: true}, request(), "", `mcpauth: forbidden: tenant claim "org" is missing`,
+		},
+		{
+			"context claim", IdentityOptions{Mode: IdentityContext}, TenantOptions{Claim: "org"},
+			withPrincipal(request(), &Principal{Subject: "s", Attributes: map[string]any{"org": "acme"}}), "acme", "",
+		},
+		{
+			"context claim missing required", IdentityOptions{Mode: IdentityContext}, TenantOptions{Claim: "org", Required: true},
+			withPrincipal(request(), &Principal{Subject: "s"}), "", `mcpauth: forbidden: tenant claim "org" is missing`,
+		},
+		{"header", IdentityOptions{}, TenantOptions{Header: "x-tenant"}, request("X-Tenant: acme"), "acme", ""},
+		{"header missing falls back", IdentityOptions{}, TenantOptions{Header: "X-Tenant"}, request(), "default", ""},
+		{"header missing required", IdentityOptions{}, TenantOptions{Header: "X-Tenant", Required: true}, request(), "", "mcpauth: forbidden: tenant header X-Tenant is missing"},
+		{"header empty required", IdentityOptions{}, TenantOptions{Header: "X-Tenant", Required: true}, request("X-Tenant: "), "", "mcpauth: forbidden: tenant header X-Tenant is missing"},
+		{"header twice", IdentityOptions{}, TenantOptions{Header: "X-Tenant"}, request("X-Tenant: a", "X-Tenant: b"), "", "mcpauth: forbidden: more than one X-Tenant header"},
+		{
+			"custom tenant wins over header",
+			IdentityOptions{Mode: IdentityCustom, Func: func(*http.Request) (*Identity, error) { return &Identity{User: User{Key: "u"}, Tenant: "mine"}, nil }},
+			TenantOptions{Header: "X-Tenant"}, request("X-Tenant: theirs"), "mine", "",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			i := mustIdentifier(t, tt.id, tt.tenant)
+			got, err := i.identify(tt.req)
+			if tt.errText != "" {
+				if err == nil || err.Error() != tt.errText || !errors.Is(err, ErrForbidden) {
+					t.Fatalf("identify: got error %v, want %q wrapping ErrForbidden", err, tt.errText)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("identify: %v", err)
+			}
+			if got.Tenant != tt.want {
+				t.Errorf("tenant: got %q, want %q", got.Tenant, tt.want)
+			}
+		})
+	}
+}
+
+// jwksServer serves one EC key as a JWKS and counts requests.
+func jwksServer(t *testing.T, kid string, pub *ecdsa.PublicKey) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	raw, err := pub.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := json.Marshal(map[string]any{"keys": []any{map[string]any{
+		"kty": "EC", "crv": "P-256", "kid": kid, "use": "sig", "alg": "ES256",
+		"x": base64.RawURLEncoding.EncodeToString(raw[1:33]),
+		"y": base64.RawURLEncoding.EncodeToString(raw[33:]),
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func TestIdentifyJWKS(t *testing.T) {
+	k := idKeysOnce()
+	srv, requests := jwksServer(t, "key-1", &k.p256.PublicKey)
+	i := mustIdentifier(t, IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{
+		JWKSURL: srv.URL + "/jwks", HTTPClient: srv.Client(), Issuer: "https://idp.example", Audience: "https://mcp.example",
+	}}, TenantOptions{Claim: "tid", Required: true})
+	claims := map[string]any{"sub": "u1", "iss": "https://idp.example", "aud": "https://mcp.example", "tid": "t-9", "exp": num(idNow.Add(time.Minute))}
+	tok := signJWT(t, "ES256", k.p256, map[string]any{"kid": "key-1"}, claims)
+	for range 3 {
+		got, err := i.identify(request("Authorization: Bearer " + tok))
+		if err != nil {
+			t.Fatalf("identify: %v", err)
+		}
+		want := &Identity{User: User{Key: "u1", Attributes: map[string]any{"jwt": claims}}, Tenant: "t-9", Expiry: idNow.Add(time.Minute)}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("identify mismatch (-want +got):\n%s", diff)
+		}
+	}
+	if got := requests.Load(); got != 1 {
+		t.Errorf("JWKS requests: got %d, want 1", got)
+	}
+	// The injected clock drives expiry.
+	i.now = func() time.Time { return idNow.Add(2 * time.Minute) }
+	if _, err := i.identify(request("Authorization: Bearer " + tok)); !errors.Is(err, ErrUnauthenticated) {
+		t.Errorf("identify after expiry: got %v, want ErrUnauthenticated", err)
+	}
+	// Unknown kid: refused without a refetch inside the minimum interval.
+	other := signJWT(t, "ES256", k.p256, map[string]any{"kid": "key-2"}, claims)
+	i.now = func() time.Time { return idNow }
+	if _, err := i.identify(request("Authorization: Bearer " + other)); err == nil || err.Error() != "mcpauth: unauthenticated: invalid token: jwt: no key for token" {
+		t.Errorf("identify with unknown kid: got %v", err)
+	}
+	if got := requests.Load(); got != 1 {
+		t.Errorf("JWKS requests after an unknown kid: got %d, want 1", got)
+	}
+}
+
+var benchSink *Identity
+
+func BenchmarkIdentifyJWT(b *testing.B) {
+	k := idKeysOnce()
+	claims := map[string]any{
+		"sub": "alice", "iss": "https://idp.example", "aud": "https://mcp.example",
+		"exp": num(idNow.Add(time.Hour)), "iat": num(idNow), "scope": "tools:read tools:call",
+		"email": "alice@example.com", "org": "acme", "client_id": "c-1",
+	}
+	cases := []struct {
+		name string
+		jwt  JWTOptions
+		tok  string
+	}{
+		{"HS256", JWTOptions{Secret: idSecret}, signJWT(b, "HS256", idSecret, nil, claims)},
+		{"ES256", JWTOptions{PublicKey: &k.p256.PublicKey}, signJWT(b, "ES256", k.p256, nil, claims)},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			c.jwt.Issuer, c.jwt.Audience = "https://idp.example", "https://mcp.example"
+			i := mustIdentifier(b, IdentityOptions{Mode: IdentityJWT, JWT: c.jwt}, TenantOptions{Claim: "org"})
+			r := request("Authorization: Bearer " + c.tok)
+			b.ReportAllocs()
+			for b.Loop() {
+				id, err := i.identify(r)
+				if err != nil {
+					b.Fatal(err)
+				}
+				benchSink = id
+			}
+		})
+	}
+}
