@@ -468,6 +468,33 @@ func TestPermitOptions(t *testing.T) {
 	})
 }
 
+func TestPermitKeepAlive(t *testing.T) {
+	pdp := permittest.New(t)
+	pdp.AllowAll()
+	p := newPermit(t, pdp, nil)
+	c := mcpauth.Check{User: mcpauth.User{Key: "u"}, Action: "a", Resource: mcpauth.Resource{Type: "t"}}
+	for range 5 {
+		if _, err := p.Allowed(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.AllowedBulk(context.Background(), []mcpauth.Check{c, c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A failed answer must not cost the connection either.
+	pdp.FailWith(500)
+	if _, err := p.Allowed(context.Background(), c); err == nil {
+		t.Fatal("got no error from a failing PDP")
+	}
+	pdp.FailWith(0)
+	if _, err := p.Allowed(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if got := pdp.Conns(); got != 1 {
+		t.Errorf("connections for 12 sequential requests: got %d, want 1", got)
+	}
+}
+
 func TestPermitConcurrent(t *testing.T) {
 	pdp := permittest.New(t)
 	pdp.Allow(permittest.Rule{Action: "even"})

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -128,6 +129,7 @@ type Server struct {
 	delay     time.Duration
 	gate      chan struct{} // non-nil while held; closed by Release
 	held      int
+	conns     int
 	closed    bool
 }
 
@@ -152,7 +154,15 @@ func Start(opts ...Option) *Server {
 		s.APIKey = "permit_key_" + hex.EncodeToString(b[:])
 	}
 	s.cond = sync.NewCond(&s.mu)
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			s.mu.Lock()
+			s.conns++
+			s.mu.Unlock()
+		}
+	}
+	s.srv.Start()
 	s.URL = s.srv.URL
 	return s
 }
@@ -298,6 +308,14 @@ func (s *Server) Calls(path string) int {
 		return n
 	}
 	return s.calls[path]
+}
+
+// Conns reports how many TCP connections clients opened to the server, to
+// check that a client reuses them (keep-alive).
+func (s *Server) Conns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
 }
 
 // Reset forgets recorded requests and call counts. The policy and any
