@@ -47,6 +47,7 @@ type envState struct {
 	emptyResourcePfx  bool     // resource_prefix set to ""
 	knownMethods      []string // nil when unset
 	knownMethodsIsSet bool
+	jwtSecret, jwtPEM []byte // applied in jwt mode only
 }
 
 type envVar struct {
@@ -55,6 +56,10 @@ type envVar struct {
 	keepEmpty bool
 	apply     func(s *envState, v string) error
 }
+
+// envFastMCPHeaderRegex is permit-fastmcp's default identity_header_regex;
+// anchored as re.match anchors it, it is DefaultHeaderRegex.
+const envFastMCPHeaderRegex = `[Bb]earer (.+)`
 
 // envKnownMethodsDefault is permit-fastmcp's default known_methods.
 var envKnownMethodsDefault = []string{
@@ -213,10 +218,15 @@ var envTable = []envVar{
 		Doc: "Request header read in header and jwt modes.",
 	}, apply: envString(func(s *envState, v string) { s.o.Identity.Header = v })},
 	{EnvVar: EnvVar{
-		Name: "PERMIT_MCP_IDENTITY_HEADER_REGEX", Field: "Options.Identity.HeaderRegex", Default: "`[Bb]earer (.+)` (jwt mode)",
+		Name: "PERMIT_MCP_IDENTITY_HEADER_REGEX", Field: "Options.Identity.HeaderRegex", Default: "`" + envFastMCPHeaderRegex + "` (jwt mode)",
 		Doc: "Regular expression (Go RE2 syntax) extracting the credential from the header: its first group. " +
-			"Like Python's re.match it is anchored at the start (^ is added when missing); it must have a capture group.",
+			"Like Python's re.match it is anchored at the start (^ is added when missing); it must have a capture group. " +
+			"permit-fastmcp's default becomes DefaultHeaderRegex.",
 	}, apply: func(s *envState, v string) error {
+		if v == envFastMCPHeaderRegex {
+			s.o.Identity.HeaderRegex = DefaultHeaderRegex
+			return nil
+		}
 		if !strings.HasPrefix(v, "^") {
 			v = "^(?:" + v + ")"
 		}
@@ -233,10 +243,11 @@ var envTable = []envVar{
 	{EnvVar: EnvVar{
 		Name: "PERMIT_MCP_IDENTITY_JWT_SECRET", Field: "Options.Identity.JWT.Secret or .PublicKeyPEM", Default: "none", Secret: true,
 		Doc: "HMAC secret, or a PEM public key or certificate when the value starts with \"-----BEGIN\" " +
-			"(literal \\n sequences are accepted as line breaks). A private key is refused.",
+			"(literal \\n sequences are accepted as line breaks). A private key is refused. Used in jwt mode only, " +
+			"as in permit-fastmcp (New refuses a JWT key in other modes).",
 	}, apply: func(s *envState, v string) error {
 		if !strings.HasPrefix(strings.TrimSpace(v), "-----BEGIN") {
-			s.o.Identity.JWT.Secret = []byte(v)
+			s.jwtSecret = []byte(v)
 			return nil
 		}
 		v = strings.TrimSpace(v)
@@ -250,7 +261,7 @@ var envTable = []envVar{
 		if strings.Contains(block.Type, "PRIVATE") {
 			return errors.New("holds a private key; give the public key or certificate")
 		}
-		s.o.Identity.JWT.PublicKeyPEM = []byte(v)
+		s.jwtPEM = []byte(v)
 		return nil
 	}},
 	{EnvVar: EnvVar{
@@ -492,6 +503,9 @@ func OptionsFromLookup(lookup func(string) (string, bool)) (*Options, *PermitOpt
 	}
 	if s.sourceMode {
 		s.o.Identity.FixedUser = DefaultFixedUser
+	}
+	if s.o.Identity.Mode == IdentityJWT {
+		s.o.Identity.JWT.Secret, s.o.Identity.JWT.PublicKeyPEM = s.jwtSecret, s.jwtPEM
 	}
 	if s.emptyResourcePfx && s.o.NoServerPrefix {
 		return nil, nil, errors.New("mcpauth: PERMIT_MCP_RESOURCE_PREFIX is empty, which Options cannot express; " +

@@ -133,13 +133,22 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 		}, false},
 		{"anchored regex kept", map[string]string{"PERMIT_MCP_IDENTITY_HEADER_REGEX": `^Bearer (.+)$`},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.HeaderRegex = `^Bearer (.+)$` }, false},
-		{"jwt secret as PEM", map[string]string{"PERMIT_MCP_IDENTITY_JWT_SECRET": pubPEM},
+		{"jwt secret as PEM", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "JWT", "PERMIT_MCP_IDENTITY_JWT_SECRET": pubPEM},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+				o.Identity.Mode = mcpauth.IdentityJWT
 				o.Identity.JWT.PublicKeyPEM = []byte(strings.TrimSpace(pubPEM))
 			}, false},
-		{"jwt secret as PEM with escaped newlines", map[string]string{"PERMIT_MCP_IDENTITY_JWT_SECRET": strings.ReplaceAll(strings.TrimSpace(pubPEM), "\n", `\n`)},
+		{"jwt secret as PEM with escaped newlines", map[string]string{
+			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": strings.ReplaceAll(strings.TrimSpace(pubPEM), "\n", `\n`),
+		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+			o.Identity.Mode = mcpauth.IdentityJWT
+			o.Identity.JWT.PublicKeyPEM = []byte(strings.TrimSpace(pubPEM))
+		}, false},
+		{"jwt secret ignored outside jwt mode", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "header", "PERMIT_MCP_IDENTITY_JWT_SECRET": "mysecretkey"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.Mode = mcpauth.IdentityHeader }, false},
+		{"permit-fastmcp's default regex", map[string]string{"PERMIT_MCP_IDENTITY_HEADER_REGEX": `[Bb]earer (.+)`},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-				o.Identity.JWT.PublicKeyPEM = []byte(strings.TrimSpace(pubPEM))
+				o.Identity.HeaderRegex = mcpauth.DefaultHeaderRegex
 			}, false},
 		{"no server prefix", map[string]string{"PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME": "False"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.NoServerPrefix = true }, false},
@@ -605,7 +614,7 @@ func ExampleOptionsFromLookup() {
 	// Output:
 	// server: weather
 	// jwt mode: true
-	// header regex: ^(?:[Bb]earer (.+))
+	// header regex: ^[Bb]earer (.+)$
 	// bypass: [initialize ping notifications/*]
 	// public tools: [login]
 	// deny TTL: 5s
