@@ -160,8 +160,13 @@ func (w *Watcher) poll(interval time.Duration) {
 		w.mu.Lock()
 		fi, err := os.Stat(w.path)
 		if err != nil {
-			w.logOnce(err)
+			err = fmt.Errorf("policy: %w", err)
+			fresh := w.logOnce(err)
+			p := w.cur.Load()
 			w.mu.Unlock()
+			if fresh && w.onReload != nil {
+				w.onReload(p, err)
+			}
 			continue
 		}
 		if fi.ModTime().Equal(w.modTime) && fi.Size() == w.size {
@@ -176,12 +181,16 @@ func (w *Watcher) poll(interval time.Duration) {
 	}
 }
 
-// logOnce logs a polling error unless it is the one logged last.
-func (w *Watcher) logOnce(err error) {
-	if msg := err.Error(); msg != w.lastErr {
-		w.lastErr = msg
-		w.log.Error("policy: cannot read the policy file, keeping the previous policy", "file", w.path, "error", err)
+// logOnce logs a polling error unless it is the one logged last, and
+// reports whether it logged.
+func (w *Watcher) logOnce(err error) bool {
+	msg := err.Error()
+	if msg == w.lastErr {
+		return false
 	}
+	w.lastErr = msg
+	w.log.Error("policy: cannot read the policy file, keeping the previous policy", "file", w.path, "error", err)
+	return true
 }
 
 // reloadLocked reads the file and swaps in its policy when it is valid and
@@ -194,7 +203,7 @@ func (w *Watcher) reloadLocked(forced bool) (*Policy, error) {
 		var data []byte
 		data, err = os.ReadFile(w.path)
 		if err == nil {
-			w.modTime, w.size = fi.ModTime(), fi.Size()
+			w.modTime, w.size, w.lastErr = fi.ModTime(), fi.Size(), ""
 			sum := sha256.Sum256(data)
 			if sum == w.sum && !forced {
 				return nil, nil
@@ -202,7 +211,7 @@ func (w *Watcher) reloadLocked(forced bool) (*Policy, error) {
 			var p *Policy
 			p, err = Parse(w.path, data)
 			if err == nil {
-				w.sum, w.lastErr = sum, ""
+				w.sum = sum
 				w.cur.Store(p)
 				s := p.Stats()
 				w.log.Info("policy: reloaded", "file", w.path, "roles", s.Roles, "users", s.Users, "set_rules", s.SetRules)
