@@ -18,6 +18,13 @@ import (
 	"github.com/mcpauth/mcpauth/internal/jwt"
 )
 
+// verifiedTokenCacheSize bounds the JWT verifier's cache of verified tokens
+// (see internal/jwt): MCP clients send the same bearer token with every
+// request, and an ES256 or RS256 verification costs far more than the rest
+// of identification. Entries never outlive the token's exp and are reused
+// for at most jwt.DefaultCacheTTL.
+const verifiedTokenCacheSize = 1024
+
 // unknownUser is the user key of a caller without a valid identity when
 // IdentityOptions.AllowUnknown is set, as in permit-fastmcp.
 const unknownUser = "unknown"
@@ -282,6 +289,7 @@ func (i *identifier) setupJWT(o JWTOptions) error {
 		Leeway:        cmpOrDuration(o.Leeway, DefaultJWTLeeway),
 		RequireExpiry: o.RequireExpiry,
 		Now:           now,
+		CacheSize:     verifiedTokenCacheSize,
 	})
 	if err != nil {
 		return fmt.Errorf("mcpauth: Identity.JWT: %s", strings.TrimPrefix(err.Error(), "jwt: "))

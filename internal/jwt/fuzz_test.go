@@ -4,6 +4,7 @@ package jwt
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +40,7 @@ func FuzzParse(f *testing.F) {
 		newVerifier(f, Config{Keys: StaticKey(Key{Secret: k.secret}), Algorithms: []string{"HS256"}, Audience: "mcp"}),
 		newVerifier(f, Config{Keys: StaticKey(Key{Secret: k.secret}), Algorithms: []string{"HS256"}}),
 		newVerifier(f, Config{Keys: StaticKey(Key{Public: k.ed.Public()}), Algorithms: []string{"EdDSA"}}),
+		newVerifier(f, Config{Keys: StaticKey(Key{Secret: k.secret}), Algorithms: []string{"HS256"}, CacheSize: 16}),
 	}
 	f.Fuzz(func(t *testing.T, token string) {
 		if p, err := parse(token); err == nil {
@@ -71,13 +73,17 @@ func BenchmarkVerify(b *testing.B) {
 	for _, alg := range []string{"HS256", "RS256", "PS256", "ES256", "EdDSA"} {
 		b.Run(alg, func(b *testing.B) {
 			tok := sign(b, alg, k.signingKey(alg), map[string]any{"alg": alg, "typ": "JWT"}, claims)
-			v := newVerifier(b, Config{Keys: StaticKey(k.publicKey(alg)), Algorithms: []string{alg}, Issuer: "https://issuer.example", Audience: "mcp"})
-			ctx := context.Background()
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := v.Verify(ctx, tok); err != nil {
-					b.Fatal(err)
-				}
+			for _, cache := range []int{0, 16} {
+				b.Run("cache="+strconv.Itoa(cache), func(b *testing.B) {
+					v := newVerifier(b, Config{Keys: StaticKey(k.publicKey(alg)), Algorithms: []string{alg}, Issuer: "https://issuer.example", Audience: "mcp", CacheSize: cache})
+					ctx := context.Background()
+					b.ReportAllocs()
+					for b.Loop() {
+						if _, err := v.Verify(ctx, tok); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
 			}
 		})
 	}

@@ -247,7 +247,17 @@ type Config struct {
 	RequireExpiry bool
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
+	// CacheSize, when positive, keeps up to this many verified tokens so
+	// that repeated tokens skip signature verification. Cached tokens are
+	// re-checked against the clock and dropped at their expiry.
+	CacheSize int
+	// CacheTTL bounds how long a verified token is reused. Default
+	// DefaultCacheTTL.
+	CacheTTL time.Duration
 }
+
+// DefaultCacheTTL is the default Config.CacheTTL.
+const DefaultCacheTTL = time.Minute
 
 // Verifier verifies tokens. It is safe for concurrent use.
 type Verifier struct {
@@ -258,6 +268,7 @@ type Verifier struct {
 	leeway        time.Duration
 	requireExpiry bool
 	now           func() time.Time
+	cache         *tokenCache // nil when disabled
 }
 
 // NewVerifier returns a verifier for c. It refuses an empty or unknown
@@ -283,6 +294,13 @@ func NewVerifier(c Config) (*Verifier, error) {
 	}
 	if v.now == nil {
 		v.now = time.Now
+	}
+	if c.CacheSize > 0 {
+		ttl := c.CacheTTL
+		if ttl <= 0 {
+			ttl = DefaultCacheTTL
+		}
+		v.cache = newTokenCache(c.CacheSize, ttl)
 	}
 	for _, name := range c.Algorithms {
 		a, ok := algorithms[name]
@@ -316,6 +334,11 @@ func (v *Verifier) algorithm(name string) *algorithm {
 // Verify parses token, checks its signature and its claims, and returns it.
 // Errors wrap one of the package's sentinel errors.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Token, error) {
+	if v.cache != nil {
+		if t := v.cache.get(token, v.now()); t != nil {
+			return t, nil
+		}
+	}
 	p, err := parse(token)
 	if err != nil {
 		return nil, err
@@ -345,13 +368,21 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Token, error) {
 		return nil, err
 	}
 	t := &Token{Header: p.header, Claims: claims}
-	if err := v.validate(t); err != nil {
+	now := v.now()
+	if err := v.validate(t, now); err != nil {
 		return nil, err
+	}
+	if v.cache != nil {
+		var until time.Time
+		if !t.Expiry.IsZero() {
+			until = t.Expiry.Add(v.leeway)
+		}
+		v.cache.put(token, t, now, until)
 	}
 	return t, nil
 }
 
-func (v *Verifier) validate(t *Token) error {
+func (v *Verifier) validate(t *Token, now time.Time) error {
 	var err error
 	if t.Expiry, err = numericDate(t.Claims, "exp"); err != nil {
 		return err
@@ -362,7 +393,6 @@ func (v *Verifier) validate(t *Token) error {
 	if t.IssuedAt, err = numericDate(t.Claims, "iat"); err != nil {
 		return err
 	}
-	now := v.now()
 	if t.Expiry.IsZero() {
 		if v.requireExpiry {
 			return ErrMissingExpiry
