@@ -1,0 +1,295 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package pangeavaulttest_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mcpauth/mcpauth/internal/pangeavaulttest"
+)
+
+type envelope struct {
+	RequestID    string          `json:"request_id"`
+	RequestTime  string          `json:"request_time"`
+	ResponseTime string          `json:"response_time"`
+	Status       string          `json:"status"`
+	Summary      string          `json:"summary"`
+	Result       json.RawMessage `json:"result"`
+}
+
+func call(t *testing.T, s *pangeavaulttest.Server, token, path string, body any) (int, envelope) {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+path, bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	return do(t, s, req)
+}
+
+func do(t *testing.T, s *pangeavaulttest.Server, req *http.Request) (int, envelope) {
+	t.Helper()
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env envelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		t.Fatalf("%s: body %q is not an envelope: %v", req.URL.Path, raw, err)
+	}
+	if env.RequestID == "" || env.RequestTime == "" || env.ResponseTime == "" || env.Summary == "" {
+		t.Errorf("%s: incomplete envelope %s", req.URL.Path, raw)
+	}
+	return resp.StatusCode, env
+}
+
+func result[T any](t *testing.T, env envelope) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(env.Result, &v); err != nil {
+		t.Fatalf("result %s: %v", env.Result, err)
+	}
+	return v
+}
+
+type page struct {
+	Items []pangeavaulttest.Item `json:"items"`
+	Count int                    `json:"count"`
+	Last  string                 `json:"last"`
+}
+
+func fixedClock() func() time.Time {
+	t0 := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	return func() time.Time { return t0 }
+}
+
+func TestStoreRotateGetDelete(t *testing.T) {
+	s := pangeavaulttest.New(t, &pangeavaulttest.Options{Clock: fixedClock()})
+	tok := s.Token()
+
+	code, env := call(t, s, tok, "/v2/secret/store", map[string]any{"type": "secret", "secret": `{"a":1}`, "name": "k1", "folder": "mcp/clients"})
+	if code != 200 || env.Status != "Success" {
+		t.Fatalf("store: got %d %s, want 200 Success", code, env.Status)
+	}
+	stored := result[pangeavaulttest.Item](t, env)
+	if !regexp.MustCompile(`^pvi_[a-z2-7]{32}$`).MatchString(stored.ID) {
+		t.Errorf("id %q does not look like pvi_…", stored.ID)
+	}
+	want := pangeavaulttest.Item{
+		ID: stored.ID, Type: "secret", Enabled: true, Name: "k1", Folder: "mcp/clients",
+		CreatedAt: "2026-03-04T05:06:07.000000Z", NumVersions: 1,
+		ItemVersions: []pangeavaulttest.ItemVersion{{Version: 1, State: "active", CreatedAt: "2026-03-04T05:06:07.000000Z", Secret: `{"a":1}`}},
+	}
+	if diff := cmp.Diff(want, stored); diff != "" {
+		t.Errorf("store result (-want +got):\n%s", diff)
+	}
+
+	code, env = call(t, s, tok, "/v2/secret/rotate", map[string]any{"id": stored.ID, "secret": `{"a":2}`, "rotation_state": "deactivated"})
+	if code != 200 {
+		t.Fatalf("rotate: got %d %s", code, env.Status)
+	}
+	rotated := result[pangeavaulttest.Item](t, env)
+	if diff := cmp.Diff([]pangeavaulttest.ItemVersion{{Version: 2, State: "active", CreatedAt: "2026-03-04T05:06:07.000000Z", Secret: `{"a":2}`}}, rotated.ItemVersions); diff != "" {
+		t.Errorf("rotate returns only the new version (-want +got):\n%s", diff)
+	}
+	items := s.Items()
+	if len(items) != 1 || len(items[0].ItemVersions) != 2 || items[0].ItemVersions[0].State != "deactivated" || items[0].ItemVersions[0].Secret != `{"a":1}` {
+		t.Errorf("after rotate the old version must be kept, deactivated: %+v", items)
+	}
+
+	_, env = call(t, s, tok, "/v2/get_bulk", map[string]any{"filter": map[string]string{"type": "secret", "name": "k1", "folder": "mcp/clients"}, "size": 1})
+	p := result[page](t, env)
+	if len(p.Items) != 1 || p.Items[0].ItemVersions[0].Secret != `{"a":2}` || len(p.Items[0].ItemVersions) != 1 || p.Last != "" {
+		t.Errorf("get_bulk: got %+v, want the item with its latest version only", p)
+	}
+	_, env = call(t, s, tok, "/v2/get_bulk", map[string]any{"filter": map[string]string{"type": "secret", "name": "k1", "folder": "other"}, "size": 1})
+	if p := result[page](t, env); len(p.Items) != 0 {
+		t.Errorf("get_bulk in another folder: got %+v, want none", p.Items)
+	}
+
+	_, env = call(t, s, tok, "/v2/get", map[string]any{"id": stored.ID, "version": 1})
+	if got := result[pangeavaulttest.Item](t, env); got.ItemVersions[0].Secret != `{"a":1}` {
+		t.Errorf("get version 1: got %+v", got.ItemVersions)
+	}
+
+	code, env = call(t, s, tok, "/v2/delete", map[string]any{"id": stored.ID, "recursive": false})
+	if code != 200 || string(env.Result) != `{"id":"`+stored.ID+`"}` {
+		t.Errorf("delete: got %d %s", code, env.Result)
+	}
+	code, env = call(t, s, tok, "/v2/delete", map[string]any{"id": stored.ID})
+	if code != 404 || env.Status != "VaultItemNotFound" {
+		t.Errorf("second delete: got %d %s, want 404 VaultItemNotFound", code, env.Status)
+	}
+	code, env = call(t, s, tok, "/v2/secret/rotate", map[string]any{"id": stored.ID, "secret": "x"})
+	if code != 404 || env.Status != "VaultItemNotFound" {
+		t.Errorf("rotate of a deleted item: got %d %s", code, env.Status)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	s := pangeavaulttest.New(t, &pangeavaulttest.Options{NamePattern: regexp.MustCompile(`^[a-z0-9_]+$`)})
+	tests := []struct {
+		name       string
+		token      string
+		path       string
+		body       any
+		wantCode   int
+		wantStatus string
+	}{
+		{"bad token", "pts_wrong", "/v2/get_bulk", map[string]any{}, 401, "Unauthorized"},
+		{"no token", "", "/v2/get_bulk", map[string]any{}, 401, "Unauthorized"},
+		{"bad folder", s.Token(), "/v2/secret/store", map[string]any{"type": "secret", "secret": "x", "folder": "a+b"}, 400, "ValidationError"},
+		{"bad name", s.Token(), "/v2/secret/store", map[string]any{"type": "secret", "secret": "x", "name": "a/b"}, 400, "ValidationError"},
+		{"no secret", s.Token(), "/v2/secret/store", map[string]any{"type": "secret", "name": "a"}, 400, "ValidationError"},
+		{"wrong type", s.Token(), "/v2/secret/store", map[string]any{"type": "symmetric_key", "secret": "x"}, 400, "ValidationError"},
+		{"unknown field", s.Token(), "/v2/secret/store", map[string]any{"type": "secret", "secret": "x", "nmae": "a"}, 400, "ValidationError"},
+		{"size too big", s.Token(), "/v2/get_bulk", map[string]any{"size": 101}, 400, "ValidationError"},
+		{"size zero", s.Token(), "/v2/get_bulk", map[string]any{"size": 0}, 400, "ValidationError"},
+		{"unknown filter", s.Token(), "/v2/get_bulk", map[string]any{"filter": map[string]string{"name__contains": "a"}}, 400, "ValidationError"},
+		{"bad cursor", s.Token(), "/v2/list", map[string]any{"last": "nope"}, 400, "ValidationError"},
+		{"bad rotation state", s.Token(), "/v2/secret/rotate", map[string]any{"id": "pvi_x", "secret": "x", "rotation_state": "compromised"}, 400, "ValidationError"},
+		{"get unknown", s.Token(), "/v2/get", map[string]any{"id": "pvi_unknown"}, 404, "VaultItemNotFound"},
+		{"unknown path", s.Token(), "/v2/nope", map[string]any{}, 404, "NotFound"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, env := call(t, s, tt.token, tt.path, tt.body)
+			if code != tt.wantCode || env.Status != tt.wantStatus {
+				t.Errorf("got %d %s, want %d %s", code, env.Status, tt.wantCode, tt.wantStatus)
+			}
+		})
+	}
+	if n := len(s.Items()); n != 0 {
+		t.Errorf("failed calls stored %d items", n)
+	}
+	reqs := s.Requests()
+	if len(reqs) != len(tests) {
+		t.Fatalf("recorded %d requests, want %d", len(reqs), len(tests))
+	}
+	if got := reqs[0]; got.Path != "/v2/get_bulk" || got.Authorization != "Bearer pts_wrong" || got.ContentType != "application/json" || got.Body == nil {
+		t.Errorf("recorded request: %+v", got)
+	}
+}
+
+func TestPagination(t *testing.T) {
+	s := pangeavaulttest.New(t, nil)
+	for range 5 {
+		s.AddDuplicate("dup", "f", "v")
+	}
+	s.AddDuplicate("other", "f", "v")
+	var ids []string
+	last := ""
+	for range 10 {
+		body := map[string]any{"filter": map[string]string{"type": "secret", "name": "dup", "folder": "f"}, "size": 2}
+		if last != "" {
+			body["last"] = last
+		}
+		_, env := call(t, s, s.Token(), "/v2/get_bulk", body)
+		p := result[page](t, env)
+		for _, it := range p.Items {
+			ids = append(ids, it.ID)
+		}
+		if last = p.Last; last == "" {
+			break
+		}
+	}
+	var want []string
+	for _, it := range s.Items()[:5] {
+		want = append(want, it.ID)
+	}
+	if diff := cmp.Diff(want, ids); diff != "" {
+		t.Errorf("paged ids (-want +got):\n%s", diff)
+	}
+	_, env := call(t, s, s.Token(), "/v2/list", map[string]any{"filter": map[string]string{"folder": "f"}})
+	p := result[page](t, env)
+	if len(p.Items) != 6 || p.Last != "" || p.Items[0].ItemVersions[0].Secret != "" {
+		t.Errorf("list: got %d items, last %q, secret %q; want 6 items without secrets", len(p.Items), p.Last, p.Items[0].ItemVersions[0].Secret)
+	}
+}
+
+func TestFaultsAndPolling(t *testing.T) {
+	s := pangeavaulttest.New(t, nil)
+	s.FailNext(1, pangeavaulttest.StatusTooManyRequests)
+	s.FailNext(1, pangeavaulttest.StatusInternalError)
+	store := map[string]any{"type": "secret", "secret": "x", "name": "n"}
+	for _, want := range []struct {
+		code   int
+		status string
+	}{{429, "TooManyRequests"}, {500, "InternalError"}} {
+		if code, env := call(t, s, s.Token(), "/v2/secret/store", store); code != want.code || env.Status != want.status {
+			t.Errorf("got %d %s, want %d %s", code, env.Status, want.code, want.status)
+		}
+	}
+	if n := len(s.Items()); n != 0 {
+		t.Fatalf("injected failures took effect: %d items", n)
+	}
+
+	s.AcceptNext(1, 2)
+	code, env := call(t, s, s.Token(), "/v2/secret/store", store)
+	if code != 202 || env.Status != "Accepted" {
+		t.Fatalf("got %d %s, want 202 Accepted", code, env.Status)
+	}
+	poll := func() (int, envelope) {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL+"/request/"+env.RequestID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+s.Token())
+		return do(t, s, req)
+	}
+	for i := range 2 {
+		if code, penv := poll(); code != 202 || penv.Status != "Accepted" {
+			t.Errorf("poll %d: got %d %s, want 202 Accepted", i, code, penv.Status)
+		}
+	}
+	code, penv := poll()
+	if code != 200 || penv.Status != "Success" || penv.RequestID != env.RequestID {
+		t.Fatalf("final poll: got %d %s %s", code, penv.Status, penv.RequestID)
+	}
+	if it := result[pangeavaulttest.Item](t, penv); it.Name != "n" || it.ItemVersions[0].Secret != "x" {
+		t.Errorf("polled result: %+v", it)
+	}
+	if code, penv := poll(); code != 404 {
+		t.Errorf("poll after completion: got %d %s, want 404", code, penv.Status)
+	}
+	if code, _ := call(t, s, s.Token(), "/v2/secret/store", store); code != 200 {
+		t.Errorf("after the injected 202: got %d, want 200", code)
+	}
+}
+
+func TestFolderCreateAndDelete(t *testing.T) {
+	s := pangeavaulttest.New(t, nil)
+	_, env := call(t, s, s.Token(), "/v2/folder/create", map[string]any{"name": "clients", "folder": "mcp"})
+	folder := result[pangeavaulttest.Item](t, env)
+	if folder.Type != "folder" || folder.Name != "clients" || folder.Folder != "mcp" {
+		t.Fatalf("folder/create: %+v", folder)
+	}
+	s.AddDuplicate("x", "mcp/clients", "v")
+	if code, env := call(t, s, s.Token(), "/v2/delete", map[string]any{"id": folder.ID}); code != 400 {
+		t.Errorf("non-recursive delete of a non-empty folder: got %d %s, want 400", code, env.Status)
+	}
+	if code, env := call(t, s, s.Token(), "/v2/delete", map[string]any{"id": folder.ID, "recursive": true}); code != 200 {
+		t.Errorf("recursive delete: got %d %s", code, env.Status)
+	}
+	if n := len(s.Items()); n != 0 {
+		t.Errorf("recursive delete left %d items", n)
+	}
+}
