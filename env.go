@@ -738,12 +738,14 @@ func parseEnvFile(data []byte) ([]string, error) {
 	lineNo := 0
 	for sc.Scan() {
 		lineNo++
-		line := strings.TrimSpace(strings.TrimSuffix(sc.Text(), "\r"))
-		if line == "" || strings.HasPrefix(line, "#") {
+		// Only the left is trimmed here: trailing space may be part of a
+		// quoted value.
+		line := strings.TrimLeftFunc(strings.TrimSuffix(sc.Text(), "\r"), unicode.IsSpace)
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
 		if rest, ok := strings.CutPrefix(line, "export"); ok && rest != "" && unicode.IsSpace(rune(rest[0])) {
-			line = strings.TrimSpace(rest)
+			line = strings.TrimLeftFunc(rest, unicode.IsSpace)
 		}
 		name, value, ok := strings.Cut(line, "=")
 		name = strings.TrimSpace(name)

@@ -620,3 +620,40 @@ func ExampleOptionsFromLookup() {
 	// deny TTL: 5s
 	// pdp: http://pdp.internal:7766
 }
+
+// FuzzLoadEnvFile checks that the .env parser never panics and that a
+// double-quoted value written with the documented escapes reads back
+// unchanged.
+func FuzzLoadEnvFile(f *testing.F) {
+	f.Add([]byte("A=1\n# c\nexport B='x y'\nC=\"l1\nl2\" # c\n"), "plain")
+	f.Add([]byte("A=\"unterminated\n"), "with \"quotes\" and \\ back\\slash")
+	f.Add([]byte("\xef\xbb\xbfA = b # c\r\n=x\n"), "multi\nline\r\nvalue\t#x")
+	f.Add([]byte("B='it''s'\nexport\nexport=1\n"), "")
+	f.Fuzz(func(t *testing.T, data []byte, value string) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "any.env")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if lookup, err := mcpauth.LoadEnvFile(path); err == nil {
+			lookup("A")
+		}
+
+		if strings.ContainsRune(value, 0) {
+			return
+		}
+		r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\r", `\r`)
+		content := "PERMIT_MCP_FUZZ_VALUE=\"" + r.Replace(value) + "\" # end\n"
+		path = filepath.Join(dir, "round.env")
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		lookup, err := mcpauth.LoadEnvFile(path)
+		if err != nil {
+			t.Fatalf("LoadEnvFile(%q): %v", content, err)
+		}
+		if got, ok := lookup("permit_mcp_fuzz_value"); !ok || got != value {
+			t.Errorf("round trip of %q: got %q, %v", value, got, ok)
+		}
+	})
+}
