@@ -657,3 +657,19 @@ func FuzzLoadEnvFile(f *testing.F) {
 		}
 	})
 }
+
+// ExampleEnvVars lists variables with their option, as a README table
+// would; here only those configuring the Permit decision point.
+func ExampleEnvVars() {
+	for _, v := range mcpauth.EnvVars() {
+		if strings.HasPrefix(v.Field, "PermitOptions.") {
+			fmt.Printf("%s -> %s (default %s, secret %v)\n", v.Name, v.Field, v.Default, v.Secret)
+		}
+	}
+	// Output:
+	// PERMIT_PDP_URL -> PermitOptions.PDPURL (default http://localhost:7766, secret false)
+	// PERMIT_MCP_PERMIT_PDP_URL -> PermitOptions.PDPURL (default http://localhost:7766, secret false)
+	// PERMIT_API_KEY -> PermitOptions.APIKey (default none (required by NewPermit), secret true)
+	// PERMIT_MCP_PERMIT_API_KEY -> PermitOptions.APIKey (default none (required by NewPermit), secret true)
+	// PERMIT_MCP_PDP_TIMEOUT -> PermitOptions.Timeout and Options.Cache.PDPTimeout (default 5s, secret false)
+}
