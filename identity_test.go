@@ -16,6 +16,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -321,6 +322,15 @@ func TestIdentify(t *testing.T) {
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: token expired",
 		},
 		{
+			name: "jwt expired within a configured leeway",
+			id:   IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Leeway: 2 * time.Minute}},
+			req:  request("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "exp": num(idNow.Add(-time.Minute))})),
+			want: &Identity{
+				User:   User{Key: "a", Attributes: map[string]any{"jwt": map[string]any{"sub": "a", "exp": num(idNow.Add(-time.Minute))}}},
+				Tenant: "default", Expiry: idNow.Add(-time.Minute),
+			},
+		},
+		{
 			name: "jwt wrong issuer", id: IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Issuer: "https://idp.example"}},
 			req:     request("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "iss": "https://evil.example"})),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: wrong issuer",
@@ -450,6 +460,17 @@ func TestIdentify(t *testing.T) {
 
 // TestIdentifyDoesNotMutateInputs checks that identities do not share the
 // maps and slices of the principal or of a custom function's result.
+func TestNewIdentifierWarnsAboutShortSecret(t *testing.T) {
+	var buf strings.Builder
+	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	if _, err := newIdentifier(IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: []byte("short")}}, TenantOptions{}, logger); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "Identity.JWT.Secret is shorter than 32 bytes") || strings.Contains(buf.String(), "=short") {
+		t.Errorf("log: got %q, want a warning without the secret", buf.String())
+	}
+}
+
 func TestIdentifyDoesNotMutateInputs(t *testing.T) {
 	p := &Principal{Subject: "s", Email: "e@example.com", Scopes: []string{"a"}, Attributes: map[string]any{"k": "v"}}
 	i := mustIdentifier(t, IdentityOptions{Mode: IdentityContext}, TenantOptions{})
