@@ -103,6 +103,8 @@ type env struct {
 	ps    []*provider.Provider
 	clock *clock
 	store repository.Store
+	// extra serves /test/ on every instance, for pages tests add.
+	extra *http.ServeMux
 }
 
 // newEnv starts n provider instances sharing one memory store and one
@@ -110,7 +112,7 @@ type env struct {
 // modify, when non-nil, adjusts the options of every instance.
 func newEnv(t *testing.T, n int, modify func(*provider.Options)) *env {
 	t.Helper()
-	e := &env{t: t, clock: newClock()}
+	e := &env{t: t, clock: newClock(), extra: http.NewServeMux()}
 	mem := memory.New(&memory.Options{Clock: e.clock.Now})
 	e.store = mem
 	holders := make([]*handlerHolder, n)
@@ -158,6 +160,7 @@ func newEnv(t *testing.T, n int, modify func(*provider.Options)) *env {
 		mux := http.NewServeMux()
 		p.Mount(mux)
 		mux.Handle("/mcp", p.RequireBearer(http.HandlerFunc(echoPrincipal)))
+		mux.Handle("/test/", e.extra)
 		holders[i].set(mux)
 	}
 	return e
