@@ -4,8 +4,6 @@ package policy
 
 import (
 	"strings"
-
-	"github.com/mcpauth/mcpauth"
 )
 
 // Operator names, as Permit spells them in condition sets.
@@ -181,12 +179,20 @@ type leaf struct {
 }
 
 // env is the input of one evaluation.
+//
+// It copies the check's fields instead of pointing at the check: the
+// recursive evaluation makes the compiler assume env's contents escape,
+// and a pointer would move every checked mcpauth.Check to the heap.
 type env struct {
-	check    *mcpauth.Check
-	tenant   string
-	stored   map[string]any // the user's attributes from the policy file
-	listTime bool
-	trace    *[]string // records leaf results for Explain; nil otherwise
+	userKey   string
+	userAttrs map[string]any
+	resType   string
+	resKey    string
+	resAttrs  map[string]any
+	tenant    string
+	stored    map[string]any // the user's attributes from the policy file
+	listTime  bool
+	trace     *[]string // records leaf results for Explain; nil otherwise
 }
 
 func (c *cond) eval(e *env) tri {
@@ -242,8 +248,20 @@ func (l *leaf) eval(e *env) tri {
 		}
 		return maybe
 	}
-	v, found := e.lookup(l)
-	ok := l.test(v, found)
+	var ok, found bool
+	var v any
+	if l.builtin != builtinNone {
+		// Built-ins are strings; testing them without boxing them in an
+		// interface keeps the decision free of allocations.
+		s := e.builtin(l.builtin)
+		ok, found = l.testString(s), true
+		if e.trace != nil {
+			v = s
+		}
+	} else {
+		v, found = e.lookup(l)
+		ok = l.test(v, found)
+	}
 	if e.trace != nil {
 		got := "missing"
 		if found {
@@ -261,24 +279,50 @@ func (l *leaf) eval(e *env) tri {
 	return no
 }
 
-func (e *env) lookup(l *leaf) (any, bool) {
-	switch l.builtin {
+func (e *env) builtin(b builtin) string {
+	switch b {
 	case builtinUserKey:
-		return e.check.User.Key, true
+		return e.userKey
 	case builtinResourceType:
-		return e.check.Resource.Type, true
+		return e.resType
 	case builtinResourceKey:
-		return e.check.Resource.Key, true
-	case builtinResourceTenant:
-		return e.tenant, true
+		return e.resKey
 	}
+	return e.tenant
+}
+
+// lookup finds a non-built-in attribute.
+func (e *env) lookup(l *leaf) (any, bool) {
 	if l.side == sideUser {
-		if v, ok := lookupIn(e.check.User.Attributes, l); ok {
+		if v, ok := lookupIn(e.userAttrs, l); ok {
 			return v, true
 		}
 		return lookupIn(e.stored, l)
 	}
-	return lookupIn(e.check.Resource.Attributes, l)
+	return lookupIn(e.resAttrs, l)
+}
+
+// testString is test for a string value that is always present.
+func (l *leaf) testString(s string) bool {
+	switch l.op {
+	case opExists:
+		return l.want
+	case opEquals:
+		return l.val.kind == kindString && l.val.s == s
+	case opNotEquals:
+		return l.val.kind == kindString && l.val.s != s
+	case opContains:
+		return strings.Contains(s, l.val.s)
+	case opStartsWith:
+		return strings.HasPrefix(s, l.val.s)
+	case opIn:
+		for _, x := range l.vals {
+			if x.kind == kindString && x.s == s {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // lookupIn finds l's attribute in m: the whole name first, then, for a

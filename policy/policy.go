@@ -272,7 +272,11 @@ func (p *Policy) decide(c *mcpauth.Check, ex *Explanation) bool {
 	if tenant == "" {
 		tenant = mcpauth.DefaultTenant
 	}
-	e := env{check: c, tenant: tenant, listTime: isListMethod(c.Resource.Attributes["mcp_method"])}
+	e := env{
+		userKey: c.User.Key, userAttrs: c.User.Attributes,
+		resType: c.Resource.Type, resKey: c.Resource.Key, resAttrs: c.Resource.Attributes,
+		tenant: tenant, listTime: isListMethod(c.Resource.Attributes["mcp_method"]),
+	}
 	u := p.users[c.User.Key]
 	var g, ig *grant
 	if u != nil {
@@ -322,11 +326,14 @@ func (p *Policy) decide(c *mcpauth.Check, ex *Explanation) bool {
 		return true
 	}
 
-	var trace []string
+	var trace *[]string
+	if ex != nil {
+		trace = new([]string)
+		e.trace = trace
+	}
 	for _, r := range p.rulesByPerm[id] {
 		if ex != nil {
-			trace = trace[:0]
-			e.trace = &trace
+			*trace = (*trace)[:0]
 		}
 		var t tri
 		if r.role != nil {
@@ -335,7 +342,7 @@ func (p *Policy) decide(c *mcpauth.Check, ex *Explanation) bool {
 				t = yes
 			}
 			if ex != nil {
-				trace = append(trace, fmt.Sprintf("user holds role %q: %s", r.role.key, t))
+				*trace = append(*trace, fmt.Sprintf("user holds role %q: %s", r.role.key, t))
 			}
 		} else {
 			t = r.userSet.cond.eval(&e)
@@ -351,7 +358,7 @@ func (p *Policy) decide(c *mcpauth.Check, ex *Explanation) bool {
 			}
 		}
 		if ex != nil {
-			for _, line := range trace {
+			for _, line := range *trace {
 				ex.Conditions = append(ex.Conditions, "set rule "+strconv.Itoa(r.index)+": "+line)
 			}
 		}
@@ -362,7 +369,7 @@ func (p *Policy) decide(c *mcpauth.Check, ex *Explanation) bool {
 					ex.DecidedBy += " (satisfiable at list time)"
 				}
 				// Keep only the deciding rule's conditions.
-				n := len(trace)
+				n := len(*trace)
 				ex.Conditions = append([]string(nil), ex.Conditions[len(ex.Conditions)-n:]...)
 			}
 			return true
