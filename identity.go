@@ -93,6 +93,22 @@ func (e *identityError) Unwrap() []error {
 	return []error{ErrUnauthenticated}
 }
 
+// invalidCredential reports whether err, from identify, means that a
+// credential was presented but rejected (as opposed to missing). RFC 6750
+// §3.1 answers the first with error="invalid_token" in WWW-Authenticate and
+// the second without an error code.
+func invalidCredential(err error) bool {
+	var ie *identityError
+	if !errors.As(err, &ie) {
+		return false
+	}
+	switch ie.kind {
+	case attrMissingJWTHeader, attrMissingIdentityHeader, attrMissingPrincipal:
+		return false
+	}
+	return true
+}
+
 // newIdentifier validates id and tenant and builds an identifier. Errors
 // name the offending field.
 func newIdentifier(id IdentityOptions, tenant TenantOptions, logger *slog.Logger) (*identifier, error) {

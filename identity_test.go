@@ -554,6 +554,37 @@ func TestIdentifyAllowUnknown(t *testing.T) {
 	}
 }
 
+func TestInvalidCredential(t *testing.T) {
+	hsJWT := IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret}}
+	tests := []struct {
+		name string
+		id   IdentityOptions
+		req  *http.Request
+		want bool
+	}{
+		{"missing bearer token", hsJWT, request(), false},
+		{"bad bearer token", hsJWT, request("Authorization: Bearer x.y.z"), true},
+		{"wrong scheme", hsJWT, request("Authorization: Basic eA=="), true},
+		{"missing header", IdentityOptions{Mode: IdentityHeader, Header: "X-User"}, request(), false},
+		{"missing principal", IdentityOptions{Mode: IdentityContext}, request(), false},
+		{"custom", IdentityOptions{Mode: IdentityCustom, Func: func(*http.Request) (*Identity, error) { return nil, ErrUnauthenticated }}, request(), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := mustIdentifier(t, tt.id, TenantOptions{}).identify(tt.req)
+			if !errors.Is(err, ErrUnauthenticated) {
+				t.Fatalf("identify: got %v, want ErrUnauthenticated", err)
+			}
+			if got := invalidCredential(err); got != tt.want {
+				t.Errorf("invalidCredential(%v): got %v, want %v", err, got, tt.want)
+			}
+		})
+	}
+	if invalidCredential(errors.New("other")) {
+		t.Error("invalidCredential(other error): got true, want false")
+	}
+}
+
 func TestIdentifyErrorsNeverContainTheToken(t *testing.T) {
 	i := mustIdentifier(t, IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret}}, TenantOptions{})
 	for _, tok := range []string{
