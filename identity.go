@@ -30,9 +30,10 @@ const verifiedTokenCacheSize = 1024
 const unknownUser = "unknown"
 
 // Values of the "type" user attribute of the unknown user (and of the fixed
-// user), as permit-fastmcp sends them. missingPrincipal,
-// invalidIdentityHeader and identityFuncError are this package's additions
-// for the modes permit-fastmcp does not have.
+// user), as permit-fastmcp sends them. attrInvalidIdentityHeader,
+// attrMissingPrincipal and attrIdentityFuncError are this package's
+// additions for what permit-fastmcp does not have (a header regex in header
+// mode, context mode, custom functions).
 const (
 	attrMissingJWTHeader      = "missing_jwt_header"
 	attrInvalidJWTHeader      = "invalid_jwt_header_format"

@@ -28,6 +28,16 @@
 // refresh fails, the keys already fetched stay in use. There are no
 // background goroutines: all fetching happens in callers' goroutines.
 //
+// # Verified-token cache
+//
+// With [Config].CacheSize set, a [Verifier] remembers tokens that verified,
+// keyed by the exact token text, so that a client sending the same bearer
+// token on every request pays for signature verification once. An entry is
+// dropped when the token expires (leeway included) or after
+// [Config].CacheTTL, whichever comes first; only tokens up to 4 KiB are
+// cached, and the cache is bounded. Each caller gets its own copy of the
+// claims map (nested values are shared and must be treated as read-only).
+//
 // [RFC 7515]: https://www.rfc-editor.org/rfc/rfc7515
 // [RFC 7518]: https://www.rfc-editor.org/rfc/rfc7518
 // [RFC 7519]: https://www.rfc-editor.org/rfc/rfc7519
