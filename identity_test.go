@@ -93,9 +93,9 @@ func signJWT(tb testing.TB, alg string, key any, header, claims map[string]any) 
 	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
-func num(t time.Time) json.Number { return json.Number(strconv.FormatInt(t.Unix(), 10)) }
+func idNum(t time.Time) json.Number { return json.Number(strconv.FormatInt(t.Unix(), 10)) }
 
-func publicPEM(tb testing.TB, pub any) []byte {
+func idPublicPEM(tb testing.TB, pub any) []byte {
 	tb.Helper()
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
@@ -115,7 +115,7 @@ func mustIdentifier(tb testing.TB, id IdentityOptions, tenant TenantOptions) *id
 }
 
 // request builds a request with the given header lines ("Name: value").
-func request(headers ...string) *http.Request {
+func idRequest(headers ...string) *http.Request {
 	r := httptest.NewRequest(http.MethodPost, "/mcp", nil)
 	for _, h := range headers {
 		name, value, _ := strings.Cut(h, ": ")
@@ -124,7 +124,7 @@ func request(headers ...string) *http.Request {
 	return r
 }
 
-func withPrincipal(r *http.Request, p *Principal) *http.Request {
+func idWithPrincipal(r *http.Request, p *Principal) *http.Request {
 	return r.WithContext(ContextWithPrincipal(r.Context(), p))
 }
 
@@ -146,7 +146,7 @@ func TestNewIdentifierErrors(t *testing.T) {
 		{"alg none", hs(JWTOptions{Secret: idSecret, Algorithms: []string{"none"}}), TenantOptions{}, `mcpauth: Identity.JWT.Algorithms: unknown algorithm "none"`},
 		{"HS256 with RSA key", hs(JWTOptions{PublicKey: &k.rsa.PublicKey, Algorithms: []string{"RS256", "HS256"}}), TenantOptions{}, "mcpauth: Identity.JWT.Algorithms: HS256 does not fit the RSA public key"},
 		{"RS256 with secret", hs(JWTOptions{Secret: idSecret, Algorithms: []string{"RS256"}}), TenantOptions{}, "mcpauth: Identity.JWT.Algorithms: RS256 does not fit the HMAC secret"},
-		{"ES384 with P-256 PEM", hs(JWTOptions{PublicKeyPEM: publicPEM(t, &k.p256.PublicKey), Algorithms: []string{"ES384"}}), TenantOptions{}, "mcpauth: Identity.JWT.Algorithms: ES384 does not fit the P-256 public key"},
+		{"ES384 with P-256 PEM", hs(JWTOptions{PublicKeyPEM: idPublicPEM(t, &k.p256.PublicKey), Algorithms: []string{"ES384"}}), TenantOptions{}, "mcpauth: Identity.JWT.Algorithms: ES384 does not fit the P-256 public key"},
 		{"HS256 with JWKS", hs(JWTOptions{JWKSURL: "https://idp.example/jwks", Algorithms: []string{"HS256"}}), TenantOptions{}, "mcpauth: Identity.JWT.Algorithms: HS256 needs Identity.JWT.Secret, not a JWKS"},
 		{"bad PEM", hs(JWTOptions{PublicKeyPEM: []byte("not pem")}), TenantOptions{}, "mcpauth: Identity.JWT.PublicKeyPEM: no PEM block found"},
 		{"private key as public key", hs(JWTOptions{PublicKey: k.rsa}), TenantOptions{}, "mcpauth: Identity.JWT.PublicKey: unsupported public key type *rsa.PrivateKey"},
@@ -183,7 +183,7 @@ func TestNewIdentifierAccepts(t *testing.T) {
 		{"zero value", IdentityOptions{}},
 		{"JWKS on loopback http", IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{JWKSURL: "http://127.0.0.1:8080/jwks"}}},
 		{"JWKS on localhost http", IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{JWKSURL: "http://localhost/jwks"}}},
-		{"RSA PEM with PS256 only", IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKeyPEM: publicPEM(t, &k.rsa.PublicKey), Algorithms: []string{"PS256"}}}},
+		{"RSA PEM with PS256 only", IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKeyPEM: idPublicPEM(t, &k.rsa.PublicKey), Algorithms: []string{"PS256"}}}},
 		{"HS512", IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Algorithms: []string{"HS512"}}}},
 	}
 	for _, tt := range tests {
@@ -198,7 +198,7 @@ func TestNewIdentifierAccepts(t *testing.T) {
 func TestIdentify(t *testing.T) {
 	k := idKeysOnce()
 	exp := idNow.Add(time.Hour)
-	claims := map[string]any{"sub": "alice", "exp": num(exp), "scope": "tools:read  tools:call", "org": "acme"}
+	claims := map[string]any{"sub": "alice", "exp": idNum(exp), "scope": "tools:read  tools:call", "org": "acme"}
 	hsJWT := IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret}}
 	hsToken := func(c map[string]any) string { return signJWT(t, "HS256", idSecret, nil, c) }
 	principal := &Principal{
@@ -219,63 +219,63 @@ func TestIdentify(t *testing.T) {
 	}{
 		{
 			name: "fixed default",
-			req:  request(),
+			req:  idRequest(),
 			want: &Identity{User: User{Key: "client", Attributes: map[string]any{"type": "fixed_identity"}}, Tenant: "default"},
 		},
 		{
 			name: "fixed user",
 			id:   IdentityOptions{FixedUser: "svc"},
-			req:  request("Authorization: Bearer ignored"),
+			req:  idRequest("Authorization: Bearer ignored"),
 			want: &Identity{User: User{Key: "svc", Attributes: map[string]any{"type": "fixed_identity"}}, Tenant: "default"},
 		},
 		{
 			name: "header",
 			id:   IdentityOptions{Mode: IdentityHeader, Header: "x-user-id"},
-			req:  request("X-User-Id: bob"),
+			req:  idRequest("X-User-Id: bob"),
 			want: &Identity{User: User{Key: "bob", Attributes: map[string]any{"header": "x-user-id"}}, Tenant: "default"},
 		},
 		{
 			name: "header Authorization strips Bearer",
 			id:   IdentityOptions{Mode: IdentityHeader},
-			req:  request("Authorization: Bearer api-key-1"),
+			req:  idRequest("Authorization: Bearer api-key-1"),
 			want: &Identity{User: User{Key: "api-key-1", Attributes: map[string]any{"header": "Authorization"}}, Tenant: "default"},
 		},
 		{
 			name: "header Authorization lower-case bearer",
 			id:   IdentityOptions{Mode: IdentityHeader},
-			req:  request("authorization: bearer api-key-1"),
+			req:  idRequest("authorization: bearer api-key-1"),
 			want: &Identity{User: User{Key: "api-key-1", Attributes: map[string]any{"header": "Authorization"}}, Tenant: "default"},
 		},
 		{
 			name: "header with regex",
 			id:   IdentityOptions{Mode: IdentityHeader, Header: "X-Caller", HeaderRegex: `^user=(\w+)$`},
-			req:  request("X-Caller: user=carol"),
+			req:  idRequest("X-Caller: user=carol"),
 			want: &Identity{User: User{Key: "carol", Attributes: map[string]any{"header": "X-Caller"}}, Tenant: "default"},
 		},
 		{
 			name: "header regex mismatch", id: IdentityOptions{Mode: IdentityHeader, Header: "X-Caller", HeaderRegex: `^user=(\w+)$`},
-			req: request("X-Caller: admin"), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: malformed X-Caller header",
+			req: idRequest("X-Caller: admin"), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: malformed X-Caller header",
 		},
 		{
 			name: "header Authorization without scheme", id: IdentityOptions{Mode: IdentityHeader},
-			req: request("Authorization: api-key-1"), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: malformed Authorization header",
+			req: idRequest("Authorization: api-key-1"), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: malformed Authorization header",
 		},
 		{
 			name: "header missing", id: IdentityOptions{Mode: IdentityHeader, Header: "X-User"},
-			req: request(), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: missing X-User header",
+			req: idRequest(), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: missing X-User header",
 		},
 		{
 			name: "header empty", id: IdentityOptions{Mode: IdentityHeader, Header: "X-User"},
-			req: request("X-User: "), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: missing X-User header",
+			req: idRequest("X-User: "), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: missing X-User header",
 		},
 		{
 			name: "header twice", id: IdentityOptions{Mode: IdentityHeader, Header: "X-User"},
-			req: request("X-User: a", "X-User: b"), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: more than one X-User header",
+			req: idRequest("X-User: a", "X-User: b"), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: more than one X-User header",
 		},
 		{
 			name: "jwt",
 			id:   hsJWT,
-			req:  request("Authorization: Bearer " + hsToken(claims)),
+			req:  idRequest("Authorization: Bearer " + hsToken(claims)),
 			want: &Identity{
 				User:   User{Key: "alice", Attributes: map[string]any{"jwt": claims}},
 				Tenant: "default", Scopes: []string{"tools:read", "tools:call"}, Expiry: exp,
@@ -284,7 +284,7 @@ func TestIdentify(t *testing.T) {
 		{
 			name: "jwt numeric subject and scp array",
 			id:   hsJWT,
-			req:  request("Authorization: Bearer " + hsToken(map[string]any{"sub": json.Number("42"), "scp": []any{"a", "b"}})),
+			req:  idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": json.Number("42"), "scp": []any{"a", "b"}})),
 			want: &Identity{
 				User:   User{Key: "42", Attributes: map[string]any{"jwt": map[string]any{"sub": json.Number("42"), "scp": []any{"a", "b"}}}},
 				Tenant: "default", Scopes: []string{"a", "b"},
@@ -293,7 +293,7 @@ func TestIdentify(t *testing.T) {
 		{
 			name: "jwt other claim and scp string",
 			id:   IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Claim: "email"}},
-			req:  request("Authorization: Bearer " + hsToken(map[string]any{"sub": "1", "email": "a@example.com", "scp": "x y"})),
+			req:  idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": "1", "email": "a@example.com", "scp": "x y"})),
 			want: &Identity{
 				User:   User{Key: "a@example.com", Attributes: map[string]any{"jwt": map[string]any{"sub": "1", "email": "a@example.com", "scp": "x y"}}},
 				Tenant: "default", Scopes: []string{"x", "y"},
@@ -302,83 +302,83 @@ func TestIdentify(t *testing.T) {
 		{
 			name: "jwt custom header and regex",
 			id:   IdentityOptions{Mode: IdentityJWT, Header: "X-Token", HeaderRegex: `^JWT (.+)$`, JWT: JWTOptions{Secret: idSecret}},
-			req:  request("X-Token: JWT " + hsToken(map[string]any{"sub": "dan"})),
+			req:  idRequest("X-Token: JWT " + hsToken(map[string]any{"sub": "dan"})),
 			want: &Identity{User: User{Key: "dan", Attributes: map[string]any{"jwt": map[string]any{"sub": "dan"}}}, Tenant: "default"},
 		},
 		{
-			name: "jwt without subject", id: hsJWT, req: request("Authorization: Bearer " + hsToken(map[string]any{"name": "x"})),
+			name: "jwt without subject", id: hsJWT, req: idRequest("Authorization: Bearer " + hsToken(map[string]any{"name": "x"})),
 			wantErr: ErrUnauthenticated, errText: `mcpauth: unauthenticated: token has no string "sub" claim`,
 		},
 		{
-			name: "jwt with empty subject", id: hsJWT, req: request("Authorization: Bearer " + hsToken(map[string]any{"sub": ""})),
+			name: "jwt with empty subject", id: hsJWT, req: idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": ""})),
 			wantErr: ErrUnauthenticated, errText: `mcpauth: unauthenticated: token has no string "sub" claim`,
 		},
 		{
-			name: "jwt with object subject", id: hsJWT, req: request("Authorization: Bearer " + hsToken(map[string]any{"sub": map[string]any{"id": 1}})),
+			name: "jwt with object subject", id: hsJWT, req: idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": map[string]any{"id": 1}})),
 			wantErr: ErrUnauthenticated, errText: `mcpauth: unauthenticated: token has no string "sub" claim`,
 		},
 		{
-			name: "jwt expired", id: hsJWT, req: request("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "exp": num(idNow.Add(-time.Minute))})),
+			name: "jwt expired", id: hsJWT, req: idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "exp": idNum(idNow.Add(-time.Minute))})),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: token expired",
 		},
 		{
 			name: "jwt expired within a configured leeway",
 			id:   IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Leeway: 2 * time.Minute}},
-			req:  request("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "exp": num(idNow.Add(-time.Minute))})),
+			req:  idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "exp": idNum(idNow.Add(-time.Minute))})),
 			want: &Identity{
-				User:   User{Key: "a", Attributes: map[string]any{"jwt": map[string]any{"sub": "a", "exp": num(idNow.Add(-time.Minute))}}},
+				User:   User{Key: "a", Attributes: map[string]any{"jwt": map[string]any{"sub": "a", "exp": idNum(idNow.Add(-time.Minute))}}},
 				Tenant: "default", Expiry: idNow.Add(-time.Minute),
 			},
 		},
 		{
 			name: "jwt wrong issuer", id: IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Issuer: "https://idp.example"}},
-			req:     request("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "iss": "https://evil.example"})),
+			req:     idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "iss": "https://evil.example"})),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: wrong issuer",
 		},
 		{
 			name: "jwt wrong audience", id: IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Audience: "mcp"}},
-			req:     request("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "aud": []string{"other"}})),
+			req:     idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "aud": []string{"other"}})),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: wrong audience",
 		},
 		{
 			name: "jwt required expiry", id: IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, RequireExpiry: true}},
-			req:     request("Authorization: Bearer " + hsToken(map[string]any{"sub": "a"})),
+			req:     idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": "a"})),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: token has no expiry",
 		},
 		{
-			name: "jwt missing header", id: hsJWT, req: request(),
+			name: "jwt missing header", id: hsJWT, req: idRequest(),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: missing Authorization header",
 		},
 		{
-			name: "jwt wrong scheme", id: hsJWT, req: request("Authorization: Basic dXNlcjpwYXNz"),
+			name: "jwt wrong scheme", id: hsJWT, req: idRequest("Authorization: Basic dXNlcjpwYXNz"),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: malformed Authorization header",
 		},
 		{
-			name: "jwt two Authorization headers", id: hsJWT, req: request("Authorization: Bearer "+hsToken(claims), "Authorization: Bearer x"),
+			name: "jwt two Authorization headers", id: hsJWT, req: idRequest("Authorization: Bearer "+hsToken(claims), "Authorization: Bearer x"),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: more than one Authorization header",
 		},
 		{
 			name:    "jwt alg confusion with the PEM as HMAC secret",
-			id:      IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKeyPEM: publicPEM(t, &k.rsa.PublicKey)}},
-			req:     request("Authorization: Bearer " + signJWT(t, "HS256", publicPEM(t, &k.rsa.PublicKey), nil, map[string]any{"sub": "admin"})),
+			id:      IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKeyPEM: idPublicPEM(t, &k.rsa.PublicKey)}},
+			req:     idRequest("Authorization: Bearer " + signJWT(t, "HS256", idPublicPEM(t, &k.rsa.PublicKey), nil, map[string]any{"sub": "admin"})),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: algorithm not allowed",
 		},
 		{
 			name: "jwt RS256 with a PEM key",
-			id:   IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKeyPEM: publicPEM(t, &k.rsa.PublicKey)}},
-			req:  request("Authorization: Bearer " + signJWT(t, "RS256", k.rsa, nil, map[string]any{"sub": "rsa-user"})),
+			id:   IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKeyPEM: idPublicPEM(t, &k.rsa.PublicKey)}},
+			req:  idRequest("Authorization: Bearer " + signJWT(t, "RS256", k.rsa, nil, map[string]any{"sub": "rsa-user"})),
 			want: &Identity{User: User{Key: "rsa-user", Attributes: map[string]any{"jwt": map[string]any{"sub": "rsa-user"}}}, Tenant: "default"},
 		},
 		{
 			name: "jwt ES256 with a public key",
 			id:   IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKey: &k.p256.PublicKey}},
-			req:  request("Authorization: Bearer " + signJWT(t, "ES256", k.p256, nil, map[string]any{"sub": "ec-user"})),
+			req:  idRequest("Authorization: Bearer " + signJWT(t, "ES256", k.p256, nil, map[string]any{"sub": "ec-user"})),
 			want: &Identity{User: User{Key: "ec-user", Attributes: map[string]any{"jwt": map[string]any{"sub": "ec-user"}}}, Tenant: "default"},
 		},
 		{
 			name: "context",
 			id:   IdentityOptions{Mode: IdentityContext},
-			req:  withPrincipal(request(), principal),
+			req:  idWithPrincipal(idRequest(), principal),
 			want: &Identity{
 				User: User{Key: "user-1", Attributes: map[string]any{
 					"tier": 3, "org": "acme", "email": "u@example.com", "client_id": "client-9",
@@ -389,43 +389,43 @@ func TestIdentify(t *testing.T) {
 		{
 			name: "context minimal principal",
 			id:   IdentityOptions{Mode: IdentityContext},
-			req:  withPrincipal(request(), &Principal{Subject: "s"}),
+			req:  idWithPrincipal(idRequest(), &Principal{Subject: "s"}),
 			want: &Identity{User: User{Key: "s", Attributes: map[string]any{}}, Tenant: "default", Principal: &Principal{Subject: "s"}},
 		},
 		{
-			name: "context without principal", id: IdentityOptions{Mode: IdentityContext}, req: request("Authorization: Bearer x"),
+			name: "context without principal", id: IdentityOptions{Mode: IdentityContext}, req: idRequest("Authorization: Bearer x"),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: no principal in the request context",
 		},
 		{
-			name: "context with empty subject", id: IdentityOptions{Mode: IdentityContext}, req: withPrincipal(request(), &Principal{Email: "x@example.com"}),
+			name: "context with empty subject", id: IdentityOptions{Mode: IdentityContext}, req: idWithPrincipal(idRequest(), &Principal{Email: "x@example.com"}),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: no principal in the request context",
 		},
 		{
 			name: "custom",
 			id:   custom(&Identity{User: User{Key: "f"}, Scopes: []string{"s"}}, nil),
-			req:  request(),
+			req:  idRequest(),
 			want: &Identity{User: User{Key: "f"}, Scopes: []string{"s"}, Tenant: "default"},
 		},
 		{
 			name: "custom keeps its tenant",
 			id:   custom(&Identity{User: User{Key: "f"}, Tenant: "t1"}, nil),
-			req:  request(),
+			req:  idRequest(),
 			want: &Identity{User: User{Key: "f"}, Tenant: "t1"},
 		},
 		{
-			name: "custom unauthenticated", id: custom(nil, fmt.Errorf("%w: bad api key", ErrUnauthenticated)), req: request(),
+			name: "custom unauthenticated", id: custom(nil, fmt.Errorf("%w: bad api key", ErrUnauthenticated)), req: idRequest(),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: bad api key",
 		},
 		{
-			name: "custom failure", id: custom(nil, errors.New("db down")), req: request(),
+			name: "custom failure", id: custom(nil, errors.New("db down")), req: idRequest(),
 			errText: "mcpauth: Identity.Func: db down",
 		},
 		{
-			name: "custom returns nothing", id: custom(nil, nil), req: request(),
+			name: "custom returns nothing", id: custom(nil, nil), req: idRequest(),
 			errText: "mcpauth: Identity.Func returned no user and no error",
 		},
 		{
-			name: "custom returns an empty key", id: custom(&Identity{}, nil), req: request(),
+			name: "custom returns an empty key", id: custom(&Identity{}, nil), req: idRequest(),
 			errText: "mcpauth: Identity.Func returned no user and no error",
 		},
 	}
@@ -474,7 +474,7 @@ func TestNewIdentifierWarnsAboutShortSecret(t *testing.T) {
 func TestIdentifyDoesNotMutateInputs(t *testing.T) {
 	p := &Principal{Subject: "s", Email: "e@example.com", Scopes: []string{"a"}, Attributes: map[string]any{"k": "v"}}
 	i := mustIdentifier(t, IdentityOptions{Mode: IdentityContext}, TenantOptions{})
-	id, err := i.identify(withPrincipal(request(), p))
+	id, err := i.identify(idWithPrincipal(idRequest(), p))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -487,7 +487,7 @@ func TestIdentifyDoesNotMutateInputs(t *testing.T) {
 
 	orig := &Identity{User: User{Key: "f"}}
 	ci := mustIdentifier(t, IdentityOptions{Mode: IdentityCustom, Func: func(*http.Request) (*Identity, error) { return orig, nil }}, TenantOptions{Fixed: "t"})
-	if _, err := ci.identify(request()); err != nil {
+	if _, err := ci.identify(idRequest()); err != nil {
 		t.Fatal(err)
 	}
 	if orig.Tenant != "" {
@@ -497,9 +497,9 @@ func TestIdentifyDoesNotMutateInputs(t *testing.T) {
 
 func TestIdentifyAllowUnknown(t *testing.T) {
 	hsJWT := IdentityOptions{Mode: IdentityJWT, AllowUnknown: true, JWT: JWTOptions{Secret: idSecret}}
-	expired := signJWT(t, "HS256", idSecret, nil, map[string]any{"sub": "a", "exp": num(idNow.Add(-time.Hour))})
+	expired := signJWT(t, "HS256", idSecret, nil, map[string]any{"sub": "a", "exp": idNum(idNow.Add(-time.Hour))})
 	forged := signJWT(t, "HS256", []byte("not the secret, but long enough to pass"), nil, map[string]any{"sub": "admin"})
-	noSub := map[string]any{"name": "n", "exp": num(idNow.Add(time.Hour))}
+	noSub := map[string]any{"name": "n", "exp": idNum(idNow.Add(time.Hour))}
 	unknown := func(attrs map[string]any) *Identity {
 		return &Identity{User: User{Key: "unknown", Attributes: attrs}, Tenant: "default"}
 	}
@@ -510,23 +510,23 @@ func TestIdentifyAllowUnknown(t *testing.T) {
 		token string // must not appear anywhere in the identity
 		want  *Identity
 	}{
-		{"missing jwt header", hsJWT, request(), "", unknown(map[string]any{"type": "missing_jwt_header"})},
-		{"bad jwt header format", hsJWT, request("Authorization: Token abc"), "abc", unknown(map[string]any{"type": "invalid_jwt_header_format"})},
-		{"expired jwt", hsJWT, request("Authorization: Bearer " + expired), expired, unknown(map[string]any{"type": "jwt_error", "error": "jwt: token expired"})},
-		{"forged jwt", hsJWT, request("Authorization: Bearer " + forged), forged, unknown(map[string]any{"type": "jwt_error", "error": "jwt: invalid signature"})},
-		{"garbage jwt", hsJWT, request("Authorization: Bearer secret-api-key"), "secret-api-key", unknown(map[string]any{"type": "jwt_error", "error": "jwt: malformed token"})},
+		{"missing jwt header", hsJWT, idRequest(), "", unknown(map[string]any{"type": "missing_jwt_header"})},
+		{"bad jwt header format", hsJWT, idRequest("Authorization: Token abc"), "abc", unknown(map[string]any{"type": "invalid_jwt_header_format"})},
+		{"expired jwt", hsJWT, idRequest("Authorization: Bearer " + expired), expired, unknown(map[string]any{"type": "jwt_error", "error": "jwt: token expired"})},
+		{"forged jwt", hsJWT, idRequest("Authorization: Bearer " + forged), forged, unknown(map[string]any{"type": "jwt_error", "error": "jwt: invalid signature"})},
+		{"garbage jwt", hsJWT, idRequest("Authorization: Bearer secret-api-key"), "secret-api-key", unknown(map[string]any{"type": "jwt_error", "error": "jwt: malformed token"})},
 		{
 			"valid jwt without subject", hsJWT,
-			request("Authorization: Bearer " + signJWT(t, "HS256", idSecret, nil, noSub)), "",
-			&Identity{User: User{Key: "unknown", Attributes: map[string]any{"jwt": map[string]any{"name": "n", "exp": num(idNow.Add(time.Hour))}}}, Tenant: "default", Expiry: idNow.Add(time.Hour)},
+			idRequest("Authorization: Bearer " + signJWT(t, "HS256", idSecret, nil, noSub)), "",
+			&Identity{User: User{Key: "unknown", Attributes: map[string]any{"jwt": map[string]any{"name": "n", "exp": idNum(idNow.Add(time.Hour))}}}, Tenant: "default", Expiry: idNow.Add(time.Hour)},
 		},
-		{"missing identity header", IdentityOptions{Mode: IdentityHeader, Header: "X-User", AllowUnknown: true}, request(), "", unknown(map[string]any{"type": "missing_identity_header"})},
-		{"bad identity header", IdentityOptions{Mode: IdentityHeader, AllowUnknown: true}, request("Authorization: key"), "key", unknown(map[string]any{"type": "invalid_identity_header_format"})},
-		{"missing principal", IdentityOptions{Mode: IdentityContext, AllowUnknown: true}, request(), "", unknown(map[string]any{"type": "missing_principal"})},
+		{"missing identity header", IdentityOptions{Mode: IdentityHeader, Header: "X-User", AllowUnknown: true}, idRequest(), "", unknown(map[string]any{"type": "missing_identity_header"})},
+		{"bad identity header", IdentityOptions{Mode: IdentityHeader, AllowUnknown: true}, idRequest("Authorization: key"), "key", unknown(map[string]any{"type": "invalid_identity_header_format"})},
+		{"missing principal", IdentityOptions{Mode: IdentityContext, AllowUnknown: true}, idRequest(), "", unknown(map[string]any{"type": "missing_principal"})},
 		{
 			"custom unauthenticated",
 			IdentityOptions{Mode: IdentityCustom, AllowUnknown: true, Func: func(*http.Request) (*Identity, error) { return nil, ErrUnauthenticated }},
-			request(), "", unknown(map[string]any{"type": "identity_func_error"}),
+			idRequest(), "", unknown(map[string]any{"type": "identity_func_error"}),
 		},
 	}
 	for _, tt := range tests {
@@ -549,7 +549,7 @@ func TestIdentifyAllowUnknown(t *testing.T) {
 	i := mustIdentifier(t, IdentityOptions{Mode: IdentityCustom, AllowUnknown: true, Func: func(*http.Request) (*Identity, error) {
 		return nil, errors.New("db down")
 	}}, TenantOptions{})
-	if id, err := i.identify(request()); err == nil {
+	if id, err := i.identify(idRequest()); err == nil {
 		t.Errorf("identify with a failing Func: got %+v, want an error", id)
 	}
 }
@@ -562,12 +562,12 @@ func TestInvalidCredential(t *testing.T) {
 		req  *http.Request
 		want bool
 	}{
-		{"missing bearer token", hsJWT, request(), false},
-		{"bad bearer token", hsJWT, request("Authorization: Bearer x.y.z"), true},
-		{"wrong scheme", hsJWT, request("Authorization: Basic eA=="), true},
-		{"missing header", IdentityOptions{Mode: IdentityHeader, Header: "X-User"}, request(), false},
-		{"missing principal", IdentityOptions{Mode: IdentityContext}, request(), false},
-		{"custom", IdentityOptions{Mode: IdentityCustom, Func: func(*http.Request) (*Identity, error) { return nil, ErrUnauthenticated }}, request(), true},
+		{"missing bearer token", hsJWT, idRequest(), false},
+		{"bad bearer token", hsJWT, idRequest("Authorization: Bearer x.y.z"), true},
+		{"wrong scheme", hsJWT, idRequest("Authorization: Basic eA=="), true},
+		{"missing header", IdentityOptions{Mode: IdentityHeader, Header: "X-User"}, idRequest(), false},
+		{"missing principal", IdentityOptions{Mode: IdentityContext}, idRequest(), false},
+		{"custom", IdentityOptions{Mode: IdentityCustom, Func: func(*http.Request) (*Identity, error) { return nil, ErrUnauthenticated }}, idRequest(), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -590,9 +590,9 @@ func TestIdentifyErrorsNeverContainTheToken(t *testing.T) {
 	for _, tok := range []string{
 		"not-a-jwt-SECRETVALUE",
 		signJWT(t, "HS256", []byte("some other secret that is long enough"), nil, map[string]any{"sub": "SECRETVALUE"}),
-		signJWT(t, "HS256", idSecret, nil, map[string]any{"sub": "SECRETVALUE", "exp": num(idNow.Add(-time.Hour))}),
+		signJWT(t, "HS256", idSecret, nil, map[string]any{"sub": "SECRETVALUE", "exp": idNum(idNow.Add(-time.Hour))}),
 	} {
-		_, err := i.identify(request("Authorization: Bearer " + tok))
+		_, err := i.identify(idRequest("Authorization: Bearer " + tok))
 		if err == nil || strings.Contains(err.Error(), "SECRETVALUE") || strings.Contains(err.Error(), tok) {
 			t.Errorf("identify error: got %v, want an error without token content", err)
 		}
@@ -610,36 +610,36 @@ func TestIdentifyTenant(t *testing.T) {
 		want    string
 		errText string
 	}{
-		{"default", IdentityOptions{}, TenantOptions{}, request(), "default", ""},
-		{"fixed", IdentityOptions{}, TenantOptions{Fixed: "acme"}, request(), "acme", ""},
-		{"claim", hsJWT, TenantOptions{Claim: "org"}, request(tok(map[string]any{"sub": "a", "org": "acme"})), "acme", ""},
-		{"numeric claim", hsJWT, TenantOptions{Claim: "org"}, request(tok(map[string]any{"sub": "a", "org": 7})), "7", ""},
-		{"claim missing falls back", hsJWT, TenantOptions{Claim: "org", Fixed: "fallback"}, request(tok(map[string]any{"sub": "a"})), "fallback", ""},
-		{"claim empty falls back", hsJWT, TenantOptions{Claim: "org"}, request(tok(map[string]any{"sub": "a", "org": ""})), "default", ""},
-		{"claim missing required", hsJWT, TenantOptions{Claim: "org", Required: true}, request(tok(map[string]any{"sub": "a"})), "", `mcpauth: forbidden: tenant claim "org" is missing`},
-		{"claim not a string required", hsJWT, TenantOptions{Claim: "org", Required: true}, request(tok(map[string]any{"sub": "a", "org": []string{"x"}})), "", `mcpauth: forbidden: tenant claim "org" is missing`},
+		{"default", IdentityOptions{}, TenantOptions{}, idRequest(), "default", ""},
+		{"fixed", IdentityOptions{}, TenantOptions{Fixed: "acme"}, idRequest(), "acme", ""},
+		{"claim", hsJWT, TenantOptions{Claim: "org"}, idRequest(tok(map[string]any{"sub": "a", "org": "acme"})), "acme", ""},
+		{"numeric claim", hsJWT, TenantOptions{Claim: "org"}, idRequest(tok(map[string]any{"sub": "a", "org": 7})), "7", ""},
+		{"claim missing falls back", hsJWT, TenantOptions{Claim: "org", Fixed: "fallback"}, idRequest(tok(map[string]any{"sub": "a"})), "fallback", ""},
+		{"claim empty falls back", hsJWT, TenantOptions{Claim: "org"}, idRequest(tok(map[string]any{"sub": "a", "org": ""})), "default", ""},
+		{"claim missing required", hsJWT, TenantOptions{Claim: "org", Required: true}, idRequest(tok(map[string]any{"sub": "a"})), "", `mcpauth: forbidden: tenant claim "org" is missing`},
+		{"claim not a string required", hsJWT, TenantOptions{Claim: "org", Required: true}, idRequest(tok(map[string]any{"sub": "a", "org": []string{"x"}})), "", `mcpauth: forbidden: tenant claim "org" is missing`},
 		{
 			"claim required with unknown user",
 			IdentityOptions{Mode: IdentityJWT, AllowUnknown: true, JWT: JWTOptions{Secret: idSecret}},
-			TenantOptions{Claim: "org", Required: true}, request(), "", `mcpauth: forbidden: tenant claim "org" is missing`,
+			TenantOptions{Claim: "org", Required: true}, idRequest(), "", `mcpauth: forbidden: tenant claim "org" is missing`,
 		},
 		{
 			"context claim", IdentityOptions{Mode: IdentityContext}, TenantOptions{Claim: "org"},
-			withPrincipal(request(), &Principal{Subject: "s", Attributes: map[string]any{"org": "acme"}}), "acme", "",
+			idWithPrincipal(idRequest(), &Principal{Subject: "s", Attributes: map[string]any{"org": "acme"}}), "acme", "",
 		},
 		{
 			"context claim missing required", IdentityOptions{Mode: IdentityContext}, TenantOptions{Claim: "org", Required: true},
-			withPrincipal(request(), &Principal{Subject: "s"}), "", `mcpauth: forbidden: tenant claim "org" is missing`,
+			idWithPrincipal(idRequest(), &Principal{Subject: "s"}), "", `mcpauth: forbidden: tenant claim "org" is missing`,
 		},
-		{"header", IdentityOptions{}, TenantOptions{Header: "x-tenant"}, request("X-Tenant: acme"), "acme", ""},
-		{"header missing falls back", IdentityOptions{}, TenantOptions{Header: "X-Tenant"}, request(), "default", ""},
-		{"header missing required", IdentityOptions{}, TenantOptions{Header: "X-Tenant", Required: true}, request(), "", "mcpauth: forbidden: tenant header X-Tenant is missing"},
-		{"header empty required", IdentityOptions{}, TenantOptions{Header: "X-Tenant", Required: true}, request("X-Tenant: "), "", "mcpauth: forbidden: tenant header X-Tenant is missing"},
-		{"header twice", IdentityOptions{}, TenantOptions{Header: "X-Tenant"}, request("X-Tenant: a", "X-Tenant: b"), "", "mcpauth: forbidden: more than one X-Tenant header"},
+		{"header", IdentityOptions{}, TenantOptions{Header: "x-tenant"}, idRequest("X-Tenant: acme"), "acme", ""},
+		{"header missing falls back", IdentityOptions{}, TenantOptions{Header: "X-Tenant"}, idRequest(), "default", ""},
+		{"header missing required", IdentityOptions{}, TenantOptions{Header: "X-Tenant", Required: true}, idRequest(), "", "mcpauth: forbidden: tenant header X-Tenant is missing"},
+		{"header empty required", IdentityOptions{}, TenantOptions{Header: "X-Tenant", Required: true}, idRequest("X-Tenant: "), "", "mcpauth: forbidden: tenant header X-Tenant is missing"},
+		{"header twice", IdentityOptions{}, TenantOptions{Header: "X-Tenant"}, idRequest("X-Tenant: a", "X-Tenant: b"), "", "mcpauth: forbidden: more than one X-Tenant header"},
 		{
 			"custom tenant wins over header",
 			IdentityOptions{Mode: IdentityCustom, Func: func(*http.Request) (*Identity, error) { return &Identity{User: User{Key: "u"}, Tenant: "mine"}, nil }},
-			TenantOptions{Header: "X-Tenant"}, request("X-Tenant: theirs"), "mine", "",
+			TenantOptions{Header: "X-Tenant"}, idRequest("X-Tenant: theirs"), "mine", "",
 		},
 	}
 	for _, tt := range tests {
@@ -663,7 +663,7 @@ func TestIdentifyTenant(t *testing.T) {
 }
 
 // jwksServer serves one EC key as a JWKS and counts requests.
-func jwksServer(t *testing.T, kid string, pub *ecdsa.PublicKey) (*httptest.Server, *atomic.Int32) {
+func idJWKSServer(t *testing.T, kid string, pub *ecdsa.PublicKey) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
 	raw, err := pub.Bytes()
 	if err != nil {
@@ -689,14 +689,14 @@ func jwksServer(t *testing.T, kid string, pub *ecdsa.PublicKey) (*httptest.Serve
 
 func TestIdentifyJWKS(t *testing.T) {
 	k := idKeysOnce()
-	srv, requests := jwksServer(t, "key-1", &k.p256.PublicKey)
+	srv, requests := idJWKSServer(t, "key-1", &k.p256.PublicKey)
 	i := mustIdentifier(t, IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{
 		JWKSURL: srv.URL + "/jwks", HTTPClient: srv.Client(), Issuer: "https://idp.example", Audience: "https://mcp.example",
 	}}, TenantOptions{Claim: "tid", Required: true})
-	claims := map[string]any{"sub": "u1", "iss": "https://idp.example", "aud": "https://mcp.example", "tid": "t-9", "exp": num(idNow.Add(time.Minute))}
+	claims := map[string]any{"sub": "u1", "iss": "https://idp.example", "aud": "https://mcp.example", "tid": "t-9", "exp": idNum(idNow.Add(time.Minute))}
 	tok := signJWT(t, "ES256", k.p256, map[string]any{"kid": "key-1"}, claims)
 	for range 3 {
-		got, err := i.identify(request("Authorization: Bearer " + tok))
+		got, err := i.identify(idRequest("Authorization: Bearer " + tok))
 		if err != nil {
 			t.Fatalf("identify: %v", err)
 		}
@@ -710,13 +710,13 @@ func TestIdentifyJWKS(t *testing.T) {
 	}
 	// The injected clock drives expiry.
 	i.now = func() time.Time { return idNow.Add(2 * time.Minute) }
-	if _, err := i.identify(request("Authorization: Bearer " + tok)); !errors.Is(err, ErrUnauthenticated) {
+	if _, err := i.identify(idRequest("Authorization: Bearer " + tok)); !errors.Is(err, ErrUnauthenticated) {
 		t.Errorf("identify after expiry: got %v, want ErrUnauthenticated", err)
 	}
 	// Unknown kid: refused without a refetch inside the minimum interval.
 	other := signJWT(t, "ES256", k.p256, map[string]any{"kid": "key-2"}, claims)
 	i.now = func() time.Time { return idNow }
-	if _, err := i.identify(request("Authorization: Bearer " + other)); err == nil || err.Error() != "mcpauth: unauthenticated: invalid token: jwt: no key for token" {
+	if _, err := i.identify(idRequest("Authorization: Bearer " + other)); err == nil || err.Error() != "mcpauth: unauthenticated: invalid token: jwt: no key for token" {
 		t.Errorf("identify with unknown kid: got %v", err)
 	}
 	if got := requests.Load(); got != 1 {
@@ -724,13 +724,13 @@ func TestIdentifyJWKS(t *testing.T) {
 	}
 }
 
-var benchSink *Identity
+var identitySink *Identity
 
 func BenchmarkIdentifyJWT(b *testing.B) {
 	k := idKeysOnce()
 	claims := map[string]any{
 		"sub": "alice", "iss": "https://idp.example", "aud": "https://mcp.example",
-		"exp": num(idNow.Add(time.Hour)), "iat": num(idNow), "scope": "tools:read tools:call",
+		"exp": idNum(idNow.Add(time.Hour)), "iat": idNum(idNow), "scope": "tools:read tools:call",
 		"email": "alice@example.com", "org": "acme", "client_id": "c-1",
 	}
 	cases := []struct {
@@ -745,14 +745,14 @@ func BenchmarkIdentifyJWT(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			c.jwt.Issuer, c.jwt.Audience = "https://idp.example", "https://mcp.example"
 			i := mustIdentifier(b, IdentityOptions{Mode: IdentityJWT, JWT: c.jwt}, TenantOptions{Claim: "org"})
-			r := request("Authorization: Bearer " + c.tok)
+			r := idRequest("Authorization: Bearer " + c.tok)
 			b.ReportAllocs()
 			for b.Loop() {
 				id, err := i.identify(r)
 				if err != nil {
 					b.Fatal(err)
 				}
-				benchSink = id
+				identitySink = id
 			}
 		})
 	}
