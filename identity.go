@@ -307,6 +307,9 @@ func (i *identifier) setupJWT(o JWTOptions) error {
 		RequireExpiry: o.RequireExpiry,
 		Now:           now,
 		CacheSize:     verifiedTokenCacheSize,
+		// A cached token must not outlive the key set it was checked
+		// against by more than one refresh.
+		CacheTTL: min(jwt.DefaultCacheTTL, cmpOrDuration(o.JWKSRefresh, jwt.DefaultJWKSRefresh)),
 	})
 	if err != nil {
 		return fmt.Errorf("mcpauth: Identity.JWT: %s", strings.TrimPrefix(err.Error(), "jwt: "))
