@@ -157,6 +157,12 @@ func (g *grant) hasRole(r *role) bool {
 // [Load]).
 func (p *Policy) Name() string { return p.name }
 
+// ArgumentPrefix returns the prefix that marks call-supplied resource
+// attributes in list-time checks (the file's argument_prefix, default
+// "arg_"). Configure the middleware's [mcpauth.Options.ArgumentPrefix] to
+// match.
+func (p *Policy) ArgumentPrefix() string { return p.argPrefix }
+
 // Stats counts what a policy holds.
 type Stats struct {
 	Resources, Permissions, Roles, Users, ConditionSets, SetRules int

@@ -322,3 +322,24 @@ func TestDemoJSONMatchesDemo(t *testing.T) {
 		t.Errorf("Stats (-want +got):\n%s", diff)
 	}
 }
+
+func TestArgumentPrefix(t *testing.T) {
+	tests := []struct {
+		name, src, want string
+	}{
+		{"default", `{}`, "arg_"},
+		{"set", `{"argument_prefix": "p_"}`, "p_"},
+		{"empty", `{"argument_prefix": ""}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := policy.Parse("p.json", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.ArgumentPrefix(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
