@@ -724,6 +724,43 @@ func TestIdentifyJWKS(t *testing.T) {
 	}
 }
 
+func TestIdentifyConcurrent(t *testing.T) {
+	k := idKeysOnce()
+	srv, requests := idJWKSServer(t, "key-1", &k.p256.PublicKey)
+	i := mustIdentifier(t, IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{JWKSURL: srv.URL, HTTPClient: srv.Client()}}, TenantOptions{Claim: "org"})
+	var toks []string
+	for n := range 8 {
+		toks = append(toks, signJWT(t, "ES256", k.p256, map[string]any{"kid": "key-1"}, map[string]any{"sub": fmt.Sprint("u", n), "org": fmt.Sprint("o", n)}))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(toks))
+	for n, tok := range toks {
+		wg.Go(func() {
+			for range 50 {
+				id, err := i.identify(idRequest("Authorization: Bearer " + tok))
+				if err != nil {
+					errs <- err
+					return
+				}
+				if want := fmt.Sprint("u", n); id.User.Key != want || id.Tenant != fmt.Sprint("o", n) {
+					errs <- fmt.Errorf("got user %q tenant %q, want %s", id.User.Key, id.Tenant, want)
+					return
+				}
+				// Callers may modify what they get.
+				id.User.Attributes["jwt"].(map[string]any)["sub"] = "changed"
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if got := requests.Load(); got != 1 {
+		t.Errorf("JWKS requests: got %d, want 1", got)
+	}
+}
+
 var identitySink *Identity
 
 func BenchmarkIdentifyJWT(b *testing.B) {
