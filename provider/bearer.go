@@ -43,9 +43,26 @@ type Grant struct {
 
 type grantKey struct{}
 
-// GrantFromContext returns the grant stored by [Provider.RequireBearer].
+// tokenInfoGrantKey is the key of the *Grant in go-sdk's TokenInfo.Extra.
+const tokenInfoGrantKey = "mcpauth/provider.Grant"
+
+// GrantFromContext returns the grant stored by [Provider.RequireBearer] in
+// the HTTP request context.
 func GrantFromContext(ctx context.Context) (*Grant, bool) {
 	g, ok := ctx.Value(grantKey{}).(*Grant)
+	if ok && g != nil {
+		return g, true
+	}
+	return GrantFromTokenInfo(auth.TokenInfoFromContext(ctx))
+}
+
+// GrantFromTokenInfo returns the grant carried by go-sdk's TokenInfo, which
+// MCP tool handlers receive as req.Extra.TokenInfo.
+func GrantFromTokenInfo(ti *auth.TokenInfo) (*Grant, bool) {
+	if ti == nil {
+		return nil, false
+	}
+	g, ok := ti.Extra[tokenInfoGrantKey].(*Grant)
 	return g, ok && g != nil
 }
 
@@ -53,15 +70,21 @@ func GrantFromContext(ctx context.Context) (*Grant, bool) {
 // verified by [Provider.RequireBearer].
 var ErrNoGrant = errors.New("provider: no verified grant in context")
 
-// UpstreamTokenFromContext returns the upstream identity provider's token
-// for the user of the current request, decrypted from the store, so tool
-// code can call upstream APIs on the user's behalf. It must never be sent
-// to the MCP client.
+// UpstreamTokenFromContext is [Grant.UpstreamToken] for the grant of the
+// current request.
 func UpstreamTokenFromContext(ctx context.Context) (*UpstreamToken, error) {
 	g, ok := GrantFromContext(ctx)
 	if !ok {
 		return nil, ErrNoGrant
 	}
+	return g.UpstreamToken(ctx)
+}
+
+// UpstreamToken returns the upstream identity provider's token for the
+// user of this grant, decrypted from the store, so tool code can call
+// upstream APIs on the user's behalf. It must never be sent to the MCP
+// client. It fails once the grant is revoked.
+func (g *Grant) UpstreamToken(ctx context.Context) (*UpstreamToken, error) {
 	p := g.provider
 	fam, err := getJSON[familyRecord](ctx, p.store, keyFamily+g.family)
 	if err != nil {
@@ -89,7 +112,8 @@ func UpstreamTokenFromContext(ctx context.Context) (*UpstreamToken, error) {
 // 403 insufficient_scope. On success the request context carries the
 // [mcpauth.Principal] (read by the mcpauth middleware's context identity
 // mode), the go-sdk [auth.TokenInfo] (whose UserID binds MCP sessions to the
-// user) and the [Grant].
+// user, and which go-sdk hands to tool handlers as req.Extra.TokenInfo) and
+// the [Grant] (see [GrantFromContext] and [GrantFromTokenInfo]).
 //
 // Upstream tokens are never accepted: only tokens minted by this provider
 // for its MCP URL are.
@@ -110,11 +134,16 @@ func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handl
 		// is the only way to set it. It runs after our verification and
 		// re-reads the verified result, so it never rejects on its own.
 		inner := auth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
-			g, ok := GrantFromContext(ctx)
+			g, ok := ctx.Value(grantKey{}).(*Grant)
 			if !ok {
 				return nil, auth.ErrInvalidToken
 			}
-			return &auth.TokenInfo{Scopes: g.Scopes, Expiration: g.Expiry, UserID: g.Subject}, nil
+			return &auth.TokenInfo{
+				Scopes:     slices.Clone(g.Scopes),
+				Expiration: g.Expiry,
+				UserID:     g.Subject,
+				Extra:      map[string]any{tokenInfoGrantKey: g},
+			}, nil
 		}, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true, ClockSkew: time.Duration(math.MaxInt64 / 2)})(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			tok, ok := bearerToken(r)
