@@ -220,15 +220,15 @@ func TestGoSDKClientEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("token: %v", err)
 	}
+	if got := whoami(); got[0] != "id1" {
+		t.Errorf("after refresh got subject %q, want id1", got[0])
+	}
 	tok, err := ts.Token() // refreshes again: the token is inside oauth2's expiry margin
 	if err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
 	if tok.RefreshToken == "" || tok.RefreshToken == prev.RefreshToken || tok.AccessToken == prev.AccessToken {
 		t.Fatal("the client's token source did not refresh with rotation")
-	}
-	if got := whoami(); got[0] != "id1" {
-		t.Errorf("after refresh got subject %q, want id1", got[0])
 	}
 
 	// Revoking the refresh token ends the grant: the access token the client
