@@ -4,6 +4,7 @@ package jwt
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -87,4 +88,41 @@ func BenchmarkVerify(b *testing.B) {
 			}
 		})
 	}
+}
+
+// FuzzParseJWKS feeds arbitrary documents to the key set parser: it must
+// never panic, and every key it returns must be usable with at least one
+// supported algorithm.
+func FuzzParseJWKS(f *testing.F) {
+	k := keys(f)
+	for _, set := range [][]map[string]any{
+		{jwkOf(f, "r", "RS256", &k.rsa.PublicKey)},
+		{jwkOf(f, "e", "", &k.p384.PublicKey), jwkOf(f, "d", "EdDSA", k.ed.Public())},
+		{{"kty": "oct", "k": "AAAA"}},
+	} {
+		data, err := json.Marshal(map[string]any{"keys": set})
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`{"keys":[{"kty":"EC","crv":"P-256","x":"","y":""}]}`))
+	f.Add([]byte(`{"keys":null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		keys, _, err := ParseJWKS(data)
+		if err != nil {
+			if keys != nil {
+				t.Fatalf("ParseJWKS returned keys with error %v", err)
+			}
+			return
+		}
+		for _, key := range keys {
+			if _, err := KeyAlgorithms(key.Public); err != nil {
+				t.Fatalf("ParseJWKS returned an unusable key: %v", err)
+			}
+			if key.Algorithm != "" && !key.Fits(key.Algorithm) {
+				t.Fatalf("ParseJWKS returned a key that does not fit its own alg %q", key.Algorithm)
+			}
+		}
+	})
 }
