@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -528,11 +529,7 @@ func BenchmarkPermitAllowed(b *testing.B) {
 	pdp := permittest.New(b, permittest.WithoutRecording())
 	pdp.AllowAll()
 	p := newPermit(b, pdp, nil)
-	c := mcpauth.Check{
-		User:     mcpauth.User{Key: "alice", Attributes: map[string]any{"email": "alice@example.com"}},
-		Action:   "conditional-greet",
-		Resource: mcpauth.Resource{Type: "mcp_server", Attributes: map[string]any{"tool_name": "conditional-greet", "mcp_method": "tools/call", "arg_number": 12}},
-	}
+	c := benchCheck()
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -584,6 +581,89 @@ func BenchmarkPDPRawHTTP(b *testing.B) {
 		if err != nil || !out.Allow {
 			b.Fatal(out, err)
 		}
+	}
+}
+
+// cannedTransport answers every request with {"allow":true} in memory, to
+// measure the client side alone.
+type cannedTransport struct{}
+
+func (cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if _, err := io.Copy(io.Discard, r.Body); err != nil {
+		return nil, err
+	}
+	r.Body.Close()
+	return &http.Response{
+		StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(`{"allow":true,"result":true}`)), Request: r,
+	}, nil
+}
+
+// BenchmarkPermitClientSide is Permit.Allowed without a network: the cost
+// of permit-golang and the per-call transport.
+func BenchmarkPermitClientSide(b *testing.B) {
+	p, err := mcpauth.NewPermit(&mcpauth.PermitOptions{APIKey: "k", HTTPClient: &http.Client{Transport: cannedTransport{}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := benchCheck()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if ok, err := p.Allowed(ctx, c); err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+	}
+}
+
+// BenchmarkRawClientSide is the same request built and decoded with plain
+// net/http and encoding/json, the baseline for BenchmarkPermitClientSide.
+func BenchmarkRawClientSide(b *testing.B) {
+	client := &http.Client{Transport: cannedTransport{}}
+	c := benchCheck()
+	type user struct {
+		Key        string         `json:"key"`
+		Attributes map[string]any `json:"attributes,omitempty"`
+	}
+	type resource struct {
+		Type       string            `json:"type"`
+		Tenant     string            `json:"tenant"`
+		Attributes map[string]any    `json:"attributes,omitempty"`
+		Context    map[string]string `json:"context"`
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		body, err := json.Marshal(struct {
+			User     user     `json:"user"`
+			Action   string   `json:"action"`
+			Resource resource `json:"resource"`
+		}{user{c.User.Key, c.User.Attributes}, c.Action, resource{c.Resource.Type, "default", c.Resource.Attributes, map[string]string{"tenant": "default"}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://localhost:7766/allowed", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer k")
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var out struct{ Allow bool }
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		cancel()
+		if err != nil || !out.Allow {
+			b.Fatal(out, err)
+		}
+	}
+}
+
+func benchCheck() mcpauth.Check {
+	return mcpauth.Check{
+		User:     mcpauth.User{Key: "alice", Attributes: map[string]any{"email": "alice@example.com"}},
+		Action:   "conditional-greet",
+		Resource: mcpauth.Resource{Type: "mcp_server", Attributes: map[string]any{"tool_name": "conditional-greet", "mcp_method": "tools/call", "arg_number": 12}},
 	}
 }
 
