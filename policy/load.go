@@ -91,8 +91,8 @@ type loader struct {
 	src  []byte
 	errs []*Error
 	full bool // maxErrors reached
-	// broken names resources and condition sets that failed to decode, so
-	// that references to them are not reported again.
+	// broken names resources, roles and condition sets that failed to
+	// decode, so that references to them are not reported again.
 	broken map[string]bool
 }
 
@@ -244,13 +244,12 @@ type setDraft struct {
 
 func (l *loader) compile(root *node) *Policy {
 	p := &Policy{
-		argPrefix:  mcpauth.DefaultArgumentPrefix,
-		resources:  make(map[string]*resource),
-		roleByKey:  make(map[string]*role),
-		users:      make(map[string]*user),
-		sets:       make(map[string]*condSet),
-		userAttrs:  map[string]attrType{},
-		permByName: make(map[string]int),
+		argPrefix: mcpauth.DefaultArgumentPrefix,
+		resources: make(map[string]*resource),
+		roleByKey: make(map[string]*role),
+		users:     make(map[string]*user),
+		sets:      make(map[string]*condSet),
+		userAttrs: map[string]attrType{},
 	}
 	top := l.fields(root, "", "description", "argument_prefix", "user_attributes", "resources", "roles", "users", "condition_sets", "set_rules")
 	if top == nil {
@@ -304,7 +303,6 @@ func (l *loader) resources(p *Policy, n *node) {
 		if a := f["actions"]; a != nil {
 			for _, act := range l.strings(a, child(path, "actions"), "action") {
 				r.actions[act] = len(p.perms)
-				p.permByName[m.key+":"+act] = len(p.perms)
 				p.perms = append(p.perms, permission{resource: m.key, action: act})
 			}
 		} else {
@@ -353,6 +351,7 @@ func (l *loader) roles(p *Policy, n *node) {
 		}
 		f := l.fields(m.val, path, "description", "permissions", "extends")
 		if f == nil {
+			l.broken["role "+m.key] = true
 			continue
 		}
 		r := &role{key: m.key, index: len(p.roles)}
@@ -392,6 +391,9 @@ func (l *loader) roles(p *Policy, n *node) {
 		for i, key := range d.extends {
 			target := p.roleByKey[key]
 			if target == nil {
+				if l.broken["role "+key] {
+					continue
+				}
 				l.errorf(d.extOffs[i], index(child(d.path, "extends"), i), "unknown role %q", key)
 				continue
 			}
@@ -757,7 +759,7 @@ func (l *loader) leaf(m member, path string, cc *condCtx) *leaf {
 		}
 		b.WriteByte('[')
 		for i, e := range v.elems {
-			s, ok := l.scalar(e, index(opPath, i), opName, elemType(op, t))
+			s, ok := l.scalar(e, index(opPath, i), opName, elemType(t))
 			if !ok {
 				return nil
 			}
@@ -769,7 +771,7 @@ func (l *loader) leaf(m member, path string, cc *condCtx) *leaf {
 		}
 		b.WriteByte(']')
 	default:
-		s, ok := l.scalar(v, opPath, opName, elemType(op, t))
+		s, ok := l.scalar(v, opPath, opName, elemType(t))
 		if !ok {
 			return nil
 		}
@@ -790,7 +792,7 @@ func (l *loader) leaf(m member, path string, cc *condCtx) *leaf {
 
 // elemType is the type a scalar operand must have: the declared scalar
 // type, or 0 (any) for array attributes and undeclared ones.
-func elemType(op operator, t attrType) attrType {
+func elemType(t attrType) attrType {
 	switch t {
 	case typeString, typeNumber, typeBool:
 		return t
@@ -944,7 +946,9 @@ func (l *loader) assignment(p *Policy, u *user, n *node, path string) {
 	}
 	r := p.roleByKey[roleKey]
 	if r == nil {
-		l.errorf(roleNode.off, rp, "unknown role %q", roleKey)
+		if !l.broken["role "+roleKey] {
+			l.errorf(roleNode.off, rp, "unknown role %q", roleKey)
+		}
 		return
 	}
 	if instNode == nil {
@@ -996,7 +1000,9 @@ func (l *loader) setRules(p *Policy, n *node) {
 				continue
 			}
 			if r.role = p.roleByKey[key]; r.role == nil {
-				l.errorf(roleNode.off, child(path, "role"), "unknown role %q", key)
+				if !l.broken["role "+key] {
+					l.errorf(roleNode.off, child(path, "role"), "unknown role %q", key)
+				}
 				continue
 			}
 		default:

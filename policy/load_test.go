@@ -319,3 +319,12 @@ func TestLoad(t *testing.T) {
 		t.Errorf("Load(missing): got %v, want a \"policy: \" error wrapping os.ErrNotExist", err)
 	}
 }
+
+func TestBrokenDefinitionsReportedOnce(t *testing.T) {
+	src := "{\n  \"roles\": {\"R\": []},\n  \"users\": {\"u\": {\"roles\": [\"R\"]}}\n}"
+	_, err := policy.Parse("bad.json", []byte(src))
+	want := `policy: bad.json:2:18: roles.R: want an object, got an array`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want only %s", err, want)
+	}
+}

@@ -18,7 +18,6 @@ type Policy struct {
 	userAttrs   map[string]attrType
 	resources   map[string]*resource
 	perms       []permission
-	permByName  map[string]int
 	roles       []*role
 	roleByKey   map[string]*role
 	users       map[string]*user
