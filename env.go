@@ -276,7 +276,8 @@ var envTable = []envVar{
 		Name: "PERMIT_MCP_JWT_ALGORITHMS", Field: "Options.Identity.JWT.Algorithms",
 		Default: "HS256 for a secret; the algorithms of the key type for a public key",
 		Doc: "JSON list of accepted \"alg\" values (" + strings.Join(envJWTAlgorithms, ", ") + "). Unlike " +
-			"permit-fastmcp's [\"HS256\",\"RS256\"] default, one key never serves both HMAC and RSA.",
+			"permit-fastmcp's [\"HS256\",\"RS256\"] default, one key never serves both HMAC and public-key algorithms: " +
+			"in jwt mode, only the listed algorithms of the key's family are kept (HS* for a secret, the others for a PEM key or JWKS).",
 	}, apply: func(s *envState, v string) error {
 		l, err := parseEnvList(v)
 		if err != nil {
@@ -506,6 +507,9 @@ func OptionsFromLookup(lookup func(string) (string, bool)) (*Options, *PermitOpt
 	}
 	if s.o.Identity.Mode == IdentityJWT {
 		s.o.Identity.JWT.Secret, s.o.Identity.JWT.PublicKeyPEM = s.jwtSecret, s.jwtPEM
+		if err := envFitAlgorithms(&s.o.Identity.JWT); err != nil {
+			return nil, nil, err
+		}
 	}
 	if s.emptyResourcePfx && s.o.NoServerPrefix {
 		return nil, nil, errors.New("mcpauth: PERMIT_MCP_RESOURCE_PREFIX is empty, which Options cannot express; " +
@@ -522,6 +526,34 @@ func OptionsFromLookup(lookup func(string) (string, bool)) (*Options, *PermitOpt
 		s.o.Mapping = m
 	}
 	return s.o, s.po, nil
+}
+
+// envFitAlgorithms keeps, of the configured algorithms, those of the key's
+// family: permit-fastmcp lists HS256 and RS256 for one key string, but a
+// key serves either HMAC or public-key algorithms, never both.
+func envFitAlgorithms(j *JWTOptions) error {
+	if j.Algorithms == nil {
+		return nil
+	}
+	hmac := j.Secret != nil
+	if !hmac && j.PublicKeyPEM == nil && j.JWKSURL == "" {
+		return nil
+	}
+	var fit []string
+	for _, a := range j.Algorithms {
+		if strings.HasPrefix(a, "HS") == hmac {
+			fit = append(fit, a)
+		}
+	}
+	if len(fit) == 0 {
+		kind := "a public key"
+		if hmac {
+			kind = "an HMAC secret"
+		}
+		return fmt.Errorf("mcpauth: PERMIT_MCP_JWT_ALGORITHMS has no algorithm for %s", kind)
+	}
+	j.Algorithms = fit
+	return nil
 }
 
 // envKnownMethodsMapping returns a Mapping that honours permit-fastmcp's

@@ -144,6 +144,20 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 			o.Identity.Mode = mcpauth.IdentityJWT
 			o.Identity.JWT.PublicKeyPEM = []byte(strings.TrimSpace(pubPEM))
 		}, false},
+		{"fastmcp algorithms with a secret keep HS256", map[string]string{
+			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": "mysecretkey", "PERMIT_MCP_JWT_ALGORITHMS": `["HS256","RS256"]`,
+		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+			o.Identity.Mode = mcpauth.IdentityJWT
+			o.Identity.JWT.Secret = []byte("mysecretkey")
+			o.Identity.JWT.Algorithms = []string{"HS256"}
+		}, false},
+		{"fastmcp algorithms with a PEM key keep RS256", map[string]string{
+			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": pubPEM, "PERMIT_MCP_JWT_ALGORITHMS": `["HS256","RS256","ES256"]`,
+		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+			o.Identity.Mode = mcpauth.IdentityJWT
+			o.Identity.JWT.PublicKeyPEM = []byte(strings.TrimSpace(pubPEM))
+			o.Identity.JWT.Algorithms = []string{"RS256", "ES256"}
+		}, false},
 		{"jwt secret ignored outside jwt mode", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "header", "PERMIT_MCP_IDENTITY_JWT_SECRET": "mysecretkey"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.Mode = mcpauth.IdentityHeader }, false},
 		{"permit-fastmcp's default regex", map[string]string{"PERMIT_MCP_IDENTITY_HEADER_REGEX": `[Bb]earer (.+)`},
@@ -346,6 +360,12 @@ func TestOptionsFromLookupErrors(t *testing.T) {
 		{"empty resource prefix without server prefix", map[string]string{
 			"PERMIT_MCP_RESOURCE_PREFIX": "", "PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME": "false",
 		}, `mcpauth: PERMIT_MCP_RESOURCE_PREFIX is empty, which Options cannot express; leave PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME true or set a prefix`},
+		{"no algorithm for the secret", map[string]string{
+			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": secret, "PERMIT_MCP_JWT_ALGORITHMS": `["RS256"]`,
+		}, `mcpauth: PERMIT_MCP_JWT_ALGORITHMS has no algorithm for an HMAC secret`},
+		{"no algorithm for the JWKS", map[string]string{
+			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_JWKS_URL": "https://issuer.example/jwks", "PERMIT_MCP_JWT_ALGORITHMS": `["HS256"]`,
+		}, `mcpauth: PERMIT_MCP_JWT_ALGORITHMS has no algorithm for a public key`},
 		{"known method with two slashes", map[string]string{"PERMIT_MCP_KNOWN_METHODS": `["a/b/c"]`},
 			`mcpauth: PERMIT_MCP_KNOWN_METHODS has "a/b/c", which is not of the form component/verb`},
 		{"known method without slash", map[string]string{"PERMIT_MCP_KNOWN_METHODS": `["ping"]`},
