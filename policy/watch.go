@@ -51,6 +51,10 @@ type WatchOptions struct {
 // renaming a new one over it, as editors and configuration tools do, is
 // seen like any other change.
 //
+// The middleware's decision cache may keep answering from decisions of the
+// previous policy for up to its allow and deny TTLs; purge the cache from
+// WatchOptions.OnReload when a change must take effect at once.
+//
 // A Watcher is safe for concurrent use. Close stops the poller.
 type Watcher struct {
 	path     string
