@@ -328,3 +328,27 @@ func TestBrokenDefinitionsReportedOnce(t *testing.T) {
 		t.Errorf("got %v, want only %s", err, want)
 	}
 }
+
+func TestParseLimits(t *testing.T) {
+	tests := []struct {
+		name, src, want string
+	}{
+		{"too deep", `{"description": ` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `}`, `policy: deep.json:1:272: document nested deeper than 256 levels`},
+		{"byte order mark", "\xEF\xBB\xBF{}", ""},
+		{"control character in string", "{\"description\": \"a\tb\"}", `policy: deep.json:1:19: control character '\t' in string`},
+		{"leading zero", `{"argument_prefix": 01}`, `policy: deep.json:1:21: invalid number, leading zero`},
+		{"bad literal", `{"argument_prefix": nul}`, `policy: deep.json:1:21: invalid literal, want null`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := policy.Parse("deep.json", []byte(tt.src))
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
