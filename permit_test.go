@@ -584,6 +584,31 @@ func BenchmarkPDPRawHTTP(b *testing.B) {
 	}
 }
 
+// TestPermitLive asks a real PDP when MCPAUTH_TEST_PERMIT_API_KEY is set
+// (and MCPAUTH_TEST_PERMIT_PDP_URL, default http://localhost:7766). The
+// decisions depend on that environment's policy; the test checks that the
+// PDP accepts our requests and answers them.
+func TestPermitLive(t *testing.T) {
+	key := os.Getenv("MCPAUTH_TEST_PERMIT_API_KEY")
+	if key == "" {
+		t.Skip("MCPAUTH_TEST_PERMIT_API_KEY is not set")
+	}
+	p, err := mcpauth.NewPermit(&mcpauth.PermitOptions{PDPURL: os.Getenv("MCPAUTH_TEST_PERMIT_PDP_URL"), APIKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mcpauth.Check{User: mcpauth.User{Key: "mcpauth-live-test"}, Action: "list", Resource: mcpauth.Resource{Type: "mcp_server_tools"}}
+	if _, err := p.Allowed(t.Context(), c); err != nil {
+		t.Fatalf("Allowed: %v", err)
+	}
+	other := c
+	other.Resource.Tenant = "mcpauth-live-test-tenant"
+	got, err := p.AllowedBulk(t.Context(), []mcpauth.Check{c, other})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("AllowedBulk: got %v, %v", got, err)
+	}
+}
+
 // cannedTransport answers every request with {"allow":true} in memory, to
 // measure the client side alone.
 type cannedTransport struct{}
