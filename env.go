@@ -488,6 +488,10 @@ func OptionsFromEnv() (*Options, *PermitOptions, error) {
 // empty string counts as unset, except PERMIT_MCP_TOOL_ARGUMENT_PREFIX and
 // PERMIT_MCP_RESOURCE_PREFIX, where the empty string is a value.
 //
+// When PERMIT_MCP_KNOWN_METHODS changes the mapping, Options.Mapping is set
+// to [DefaultMapping] of the options as read, wrapped; changing ServerName
+// or the prefixes afterwards does not change it.
+//
 // A bad value is an error naming the variable; the values of secrets (API
 // key, JWT secret) never appear in errors. The returned PermitOptions has
 // an empty APIKey when none is set: [NewPermit] then refuses it.
