@@ -334,7 +334,7 @@ func (v *Verifier) algorithm(name string) *algorithm {
 // Verify parses token, checks its signature and its claims, and returns it.
 // Errors wrap one of the package's sentinel errors.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Token, error) {
-	if v.cache != nil {
+	if v.cache != nil && len(token) <= maxCachedTokenSize {
 		if t := v.cache.get(token, v.now()); t != nil {
 			return t, nil
 		}
