@@ -539,6 +539,22 @@ func BenchmarkPermitAllowed(b *testing.B) {
 	}
 }
 
+func BenchmarkPermitAllowedParallel(b *testing.B) {
+	pdp := permittest.New(b, permittest.WithoutRecording())
+	pdp.AllowAll()
+	p := newPermit(b, pdp, nil)
+	c := benchCheck()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if ok, err := p.Allowed(context.Background(), c); err != nil || !ok {
+				b.Error(ok, err)
+				return
+			}
+		}
+	})
+}
+
 func BenchmarkPermitAllowedBulk10(b *testing.B) {
 	pdp := permittest.New(b, permittest.WithoutRecording())
 	pdp.AllowAll()
