@@ -1,0 +1,145 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+// Package provider is an OAuth 2.1 authorization server for MCP clients
+// that federates the user's login to Pangea AuthN or any OpenID Connect
+// issuer, plus the bearer-token middleware that protects the MCP endpoint.
+// It implements the MCP authorization specification (2025-06-18 and
+// 2025-11-25) as an "MCP proxy" authorization server: MCP clients register
+// and obtain tokens here, the user logs in upstream, and the server mints
+// its own tokens, bound to the MCP URL. Upstream tokens never reach MCP
+// clients and are never accepted as bearer tokens.
+//
+// # Quick start
+//
+// With Pangea AuthN (register BaseURL+"/pangea/callback" as the redirect URI
+// of the AuthN OAuth client) and Permit authorization by the mcpauth
+// middleware:
+//
+//	p, err := provider.New(&provider.Options{
+//		BaseURL: "https://mcp.example.com", // as clients reach it
+//		Scopes:  []string{"mcp"},
+//		Upstream: provider.Pangea(provider.PangeaOptions{
+//			IssuerURL:    os.Getenv("PANGEA_AUTHN_ISSUER_URL"), // https://pdn-….login.aws.us.pangea.cloud
+//			ClientID:     os.Getenv("PANGEA_AUTHN_CLIENT_ID"),
+//			ClientSecret: os.Getenv("PANGEA_AUTHN_CLIENT_SECRET"),
+//			AuthNToken:   os.Getenv("PANGEA_AUTHN_TOKEN"), // user subject and email via token check
+//		}),
+//		EncryptionKey: key, // 32 bytes, shared by all replicas
+//		Store:         store, // shared by all replicas; default in-memory
+//	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer p.Close()
+//
+//	authz, _ := mcpauth.NewPermit(&mcpauth.PermitOptions{PDPURL: pdpURL, APIKey: apiKey})
+//	mw, _ := mcpauth.New(authz, &mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityContext}})
+//
+//	mux := http.NewServeMux()
+//	p.Mount(mux) // metadata, /register, /authorize, consent, callback, /token, /revoke
+//	mux.Handle("/mcp", p.RequireBearer(mw.Handler(mcpHandler)))
+//	log.Fatal(http.ListenAndServe(":8080", mux))
+//
+// With any OpenID Connect issuer instead, set Upstream directly:
+//
+//	Upstream: provider.UpstreamOptions{
+//		Issuer:       "https://accounts.example.com",
+//		ClientID:     "…",
+//		ClientSecret: "…",
+//	},
+//
+// # Endpoints
+//
+// [Provider.Mount] (or [Provider.Handler]) serves, below [Options.BaseURL]:
+//
+//   - /.well-known/oauth-authorization-server and
+//     /.well-known/openid-configuration: RFC 8414 metadata (issuer =
+//     BaseURL, S256 only, RFC 9207 iss, CIMD support), with CORS;
+//   - /.well-known/oauth-protected-resource/<mcp path> and
+//     /.well-known/oauth-protected-resource: RFC 9728 metadata whose
+//     resource is the MCP URL, with CORS;
+//   - /register: RFC 7591 dynamic registration (public clients with
+//     token_endpoint_auth_method "none", or confidential clients whose
+//     secret is returned once and stored hashed); https or loopback http
+//     redirect URIs only;
+//   - /authorize: PKCE S256 required, exact redirect URI match, scopes a
+//     subset of the client's, resource equal to the MCP URL (invalid_target
+//     otherwise); it shows the consent page;
+//   - /authorize/consent: the consent form's target (CSRF token and a
+//     browser-binding cookie); approving sends the browser upstream, denying
+//     returns access_denied;
+//   - [Options.CallbackPath] (default /pangea/callback): the upstream's
+//     redirect; upstream errors are relayed to the client as OAuth errors,
+//     unknown or expired state gets a 400 page;
+//   - /token: authorization_code and refresh_token grants, client
+//     authentication none, client_secret_post or client_secret_basic;
+//   - /revoke: RFC 7009.
+//
+// # Security properties
+//
+// Codes are single-use, expire after [Options.CodeTTL] and are bound to the
+// client, redirect URI, PKCE challenge, scopes and resource; a replayed code
+// revokes the tokens issued from it. Refresh tokens rotate on every use;
+// presenting a used one, or another client's, revokes the whole grant.
+// Tokens, codes, states, CSRF tokens and client secrets are stored only as
+// SHA-256 hashes and compared in constant time. Upstream tokens are stored
+// encrypted with AES-256-GCM under [Options.EncryptionKey], bound to their
+// grant.
+//
+// The consent page names the client, its client ID, the redirect host and
+// the scopes; it cannot be framed (X-Frame-Options DENY, CSP
+// frame-ancestors 'none'). Every approval needs a fresh consent: the
+// provider never remembers consent, so an AS-in-the-middle cannot reuse it.
+// The browser that consents gets an HttpOnly, SameSite=Lax cookie
+// (__Host-mcpauth-login over https) whose hash is stored with the pending
+// login and checked again at the callback, so a login started in one
+// browser cannot be completed in another.
+//
+// Upstream, the provider uses its own random state (never the client's),
+// PKCE and, with OpenID Connect, a nonce and full ID-token verification
+// (signature, iss, aud, exp, nonce). The MCP resource and the client's
+// scopes are not forwarded; [UpstreamOptions.Scopes] are requested instead.
+//
+// # Client ID Metadata Documents
+//
+// A client_id that is an https URL is fetched as a Client ID Metadata
+// Document: no redirects, at most [CIMDOptions.MaxBytes], within
+// [CIMDOptions.Timeout], and never from loopback, private, link-local,
+// multicast or unspecified addresses — checked on the address actually
+// dialled, after DNS resolution. The document's client_id must equal its
+// URL, its redirect URIs are enforced, it must describe a public client, and
+// it is cached for [CIMDOptions.CacheTTL].
+//
+// # Identity
+//
+// Each grant records the user's subject and email and where they came from
+// ([Grant.IdentitySource]):
+//
+//   - OpenID Connect upstream: the verified ID token ("id_token"), with the
+//     userinfo endpoint filling a missing email ("id_token+userinfo");
+//   - Pangea preset with [PangeaOptions.AuthNToken]: AuthN's token check,
+//     POST /v2/client/token/check ("pangea_token_check"); the subject is the
+//     AuthN identity ("pui_…");
+//   - OAuth upstream with [UpstreamOptions.UserinfoURL]: "userinfo";
+//   - [UpstreamOptions.Identify]: "custom";
+//   - otherwise "none": the token carries no subject.
+//
+// [Provider.RequireBearer] puts an [mcpauth.Principal] (subject, email,
+// client ID, scopes, resource, expiry) in the request context for the
+// mcpauth middleware's context identity mode, go-sdk's auth.TokenInfo
+// (UserID = subject, so go-sdk binds MCP sessions to the user) and the
+// [Grant]. Tool code reaches the user's upstream token with
+// [UpstreamTokenFromContext] or, in go-sdk tool handlers,
+// [GrantFromTokenInfo](req.Extra.TokenInfo) and [Grant.UpstreamToken].
+//
+// # Replicas
+//
+// All state lives in [Options.Store] (a [repository.Store] with atomic
+// Take); nothing but caches lives in memory, so any step of a login may land
+// on any replica. Replicas must share the Store and the EncryptionKey.
+// Verified access tokens are cached for [Options.TokenCacheTTL] (default
+// 30 s): revocation takes effect at once on the replica that revoked and
+// within that TTL on the others.
+//
+// [repository.Store]: https://pkg.go.dev/github.com/mcpauth/mcpauth/repository#Store
+package provider

@@ -1,0 +1,92 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package provider_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/mcpauth/mcpauth/provider"
+)
+
+// New makes no network calls; the upstream is contacted at the first login.
+func ExampleNew() {
+	p, err := provider.New(&provider.Options{
+		BaseURL: "https://mcp.example.com",
+		Upstream: provider.Pangea(provider.PangeaOptions{
+			IssuerURL:    "https://pdn-example.login.aws.us.pangea.cloud",
+			ClientID:     "psa_example",
+			ClientSecret: "example-secret",
+		}),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	fmt.Println("issuer:  ", p.Issuer())
+	fmt.Println("resource:", p.Resource())
+	fmt.Println("callback:", p.CallbackURL())
+	fmt.Println("metadata:", p.ResourceMetadataURL())
+	// Output:
+	// issuer:   https://mcp.example.com
+	// resource: https://mcp.example.com/mcp
+	// callback: https://mcp.example.com/pangea/callback
+	// metadata: https://mcp.example.com/.well-known/oauth-protected-resource/mcp
+}
+
+// RequireBearer answers an unauthenticated MCP request with the challenge
+// MCP clients start their discovery from.
+func ExampleProvider_RequireBearer() {
+	p, err := provider.New(&provider.Options{
+		BaseURL:  "https://mcp.example.com",
+		Scopes:   []string{"mcp:tools"},
+		Upstream: provider.UpstreamOptions{Issuer: "https://accounts.example.com", ClientID: "mcp-server", ClientSecret: "secret"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	mcpHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g, _ := provider.GrantFromContext(r.Context())
+		fmt.Fprintln(w, "hello", g.Subject)
+	})
+	h := p.RequireBearer(mcpHandler)
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "https://mcp.example.com/mcp", nil))
+	fmt.Println(rec.Code)
+	fmt.Println(rec.Header().Get("WWW-Authenticate"))
+	// Output:
+	// 401
+	// Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="mcp:tools"
+}
+
+// Mount serves the authorization-server metadata MCP clients discover.
+func ExampleProvider_Mount() {
+	p, err := provider.New(&provider.Options{
+		BaseURL:  "https://mcp.example.com",
+		Upstream: provider.UpstreamOptions{Issuer: "https://accounts.example.com", ClientID: "mcp-server"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	mux := http.NewServeMux()
+	p.Mount(mux)
+
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/.well-known/oauth-authorization-server", nil))
+	var md struct {
+		Token string   `json:"token_endpoint"`
+		PKCE  []string `json:"code_challenge_methods_supported"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &md); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(md.Token, md.PKCE)
+	// Output:
+	// https://mcp.example.com/token [S256]
+}
