@@ -314,6 +314,10 @@ func (i *identifier) setupJWT(o JWTOptions) error {
 	if err != nil {
 		return fmt.Errorf("mcpauth: Identity.JWT: %s", strings.TrimPrefix(err.Error(), "jwt: "))
 	}
+	if o.Audience == "" {
+		i.logger.Warn("mcpauth: Identity.JWT.Audience is empty: tokens issued for any audience are accepted; " +
+			"the MCP authorization spec requires servers to check that tokens were issued for them")
+	}
 	i.verifier = v
 	i.claim = cmpOr(o.Claim, DefaultJWTClaim)
 	return nil

@@ -460,14 +460,37 @@ func TestIdentify(t *testing.T) {
 
 // TestIdentifyDoesNotMutateInputs checks that identities do not share the
 // maps and slices of the principal or of a custom function's result.
-func TestNewIdentifierWarnsAboutShortSecret(t *testing.T) {
-	var buf strings.Builder
-	logger := slog.New(slog.NewTextHandler(&buf, nil))
-	if _, err := newIdentifier(IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: []byte("short")}}, TenantOptions{}, logger); err != nil {
-		t.Fatal(err)
+func TestNewIdentifierWarnings(t *testing.T) {
+	tests := []struct {
+		name string
+		jwt  JWTOptions
+		want []string
+	}{
+		{"short secret, no audience", JWTOptions{Secret: []byte("short")}, []string{
+			"Identity.JWT.Secret is shorter than 32 bytes", "Identity.JWT.Audience is empty",
+		}},
+		{"good secret and audience", JWTOptions{Secret: idSecret, Audience: "mcp"}, nil},
 	}
-	if !strings.Contains(buf.String(), "Identity.JWT.Secret is shorter than 32 bytes") || strings.Contains(buf.String(), "=short") {
-		t.Errorf("log: got %q, want a warning without the secret", buf.String())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf strings.Builder
+			logger := slog.New(slog.NewTextHandler(&buf, nil))
+			if _, err := newIdentifier(IdentityOptions{Mode: IdentityJWT, JWT: tt.jwt}, TenantOptions{}, logger); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("log: got %q, want it to contain %q", out, w)
+				}
+			}
+			if tt.want == nil && out != "" {
+				t.Errorf("log: got %q, want nothing", out)
+			}
+			if strings.Contains(out, "=short") || strings.Contains(out, string(idSecret)) {
+				t.Errorf("log: got %q, which contains the secret", out)
+			}
+		})
 	}
 }
 
