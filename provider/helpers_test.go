@@ -86,12 +86,17 @@ func startOP(t *testing.T, redirectURIs ...string) *httptest.Server {
 	var hh handlerHolder
 	srv := httptest.NewServer(&hh)
 	t.Cleanup(srv.Close)
+	hh.set(opHandler(srv.URL, redirectURIs...))
+	return srv
+}
+
+// opHandler builds the example OP for issuer.
+func opHandler(issuer string, redirectURIs ...string) http.Handler {
 	clients := map[string]*storage.Client{
 		upstreamClientID: storage.WebClient(upstreamClientID, upstreamClientSecret, redirectURIs...),
 	}
-	st := storage.NewStorageWithClients(storage.NewUserStore(srv.URL), clients)
-	hh.set(exampleop.SetupServer(srv.URL, st, nil, false))
-	return srv
+	st := storage.NewStorageWithClients(storage.NewUserStore(issuer), clients)
+	return exampleop.SetupServer(issuer, st, nil, false)
 }
 
 // env is one provider (or several sharing a store) in front of an
