@@ -111,7 +111,7 @@ func Decode(body []byte) (msgs []Message, batch bool, err error) {
 	if bytes.HasPrefix(body, bom) {
 		return nil, false, parseError("parse error: body starts with a UTF-8 byte order mark")
 	}
-	if !json.Valid(body) {
+	if !valid(body) {
 		return nil, false, parseError("parse error: body is not a single JSON value")
 	}
 	i := skipSpace(body, 0)
@@ -205,7 +205,8 @@ func errDepth() *Error {
 func skipValue(b []byte, i, depth int) (int, error) {
 	switch b[i] {
 	case '"':
-		return skipString(b, i), nil
+		end, _ := skipString(b, i)
+		return end, nil
 	case '{':
 		return walkObject(b, i, depth, nil, false)
 	case '[':
@@ -308,7 +309,7 @@ func decodeMessage(b []byte, i, depth int, m *Message) (int, error) {
 		case "id":
 			switch c := b[v]; {
 			case c == '"':
-				end = skipString(b, v)
+				end, _ = skipString(b, v)
 				m.ID = b[v:end]
 			case c == 'n':
 				end = v + len("null")
@@ -512,7 +513,7 @@ func decodeWireError(b []byte, i, depth int) (int, error) {
 			}
 			end = skipScalar(b, v)
 			if b[v] == '"' {
-				end = skipString(b, v)
+				end, _ = skipString(b, v)
 			}
 		default:
 			end, err = skipValue(b, v, depth+1)

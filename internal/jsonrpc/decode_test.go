@@ -394,11 +394,25 @@ func TestDecodeObjectManyKeys(t *testing.T) {
 	if _, err := DecodeObject(json.RawMessage(ok)); err != nil {
 		t.Fatalf("DecodeObject(40 distinct names) error = %v", err)
 	}
-	for _, extra := range []string{`"kxxx":2`, `"KXXX":2`, `"k\u0078xx":2`} {
+	for _, extra := range []string{`"kxxx":2`, `"KXXX":2`, `"k\u0078xx":2`, `"\u212axxx":2`} {
 		raw := b.String() + "," + extra + "}"
 		if _, err := DecodeObject(json.RawMessage(raw)); err == nil {
 			t.Errorf("DecodeObject(40 names + %s) succeeded, want a repeated-name error", extra)
 		}
+	}
+
+	// Nested objects only refuse exact repeats, also past the pairwise size.
+	nested := `{"n":{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"A":10,"B":11}}`
+	got, err := DecodeObject(json.RawMessage(nested))
+	if err != nil {
+		t.Fatalf("DecodeObject(nested case variants) error = %v", err)
+	}
+	if n := len(got["n"].(map[string]any)); n != 11 {
+		t.Errorf("DecodeObject(nested case variants) kept %d names, want 11", n)
+	}
+	dup := `{"n":{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"\u0062":11}}`
+	if _, err := DecodeObject(json.RawMessage(dup)); err == nil {
+		t.Errorf("DecodeObject(nested repeat past 8 names) succeeded, want a repeated-name error")
 	}
 }
 

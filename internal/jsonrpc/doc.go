@@ -23,8 +23,8 @@
 // an [*Error] whose code the middleware sends back:
 //
 //   - The body is exactly one JSON value, with only JSON whitespace around
-//     it (json.Valid). Anything else, including a second value or trailing
-//     bytes, is [CodeParseError].
+//     it (what json.Valid accepts). Anything else, including a second value
+//     or trailing bytes, is [CodeParseError].
 //   - A leading UTF-8 byte order mark is [CodeParseError]. The go-sdk server
 //     (v1.8.0) does not strip it: its decoder rejects the body as malformed
 //     ("invalid character 'ï'"), so nothing would run. Refusing it here
@@ -69,9 +69,13 @@
 //
 // # Performance
 //
-// Decode validates with json.Valid, then walks the bytes once with a small
-// scanner that records spans instead of building maps. It allocates the
-// returned slice and the decoded strings; the MCP method names are
-// constants and cost nothing. [DecodeObject] builds the argument map only
-// when the middleware needs argument attributes.
+// Decode first checks the body with its own validator, which accepts
+// exactly what json.Valid accepts (FuzzValid compares the two) at a
+// fraction of the cost and without allocating. It then walks the bytes once
+// with a small scanner that records spans instead of building maps; member
+// names are checked for repeats pairwise, or with a hash table over the
+// spans in large objects. It allocates only the returned slice and the
+// decoded strings; the MCP method names are constants and cost nothing.
+// [DecodeObject] builds the argument map only when the middleware needs
+// argument attributes.
 package jsonrpc

@@ -18,7 +18,7 @@ func DecodeObject(raw json.RawMessage) (map[string]any, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
-	if !json.Valid(b) {
+	if !valid(b) {
 		return nil, invalidParams("invalid params: arguments are not a single JSON value")
 	}
 	i := skipSpace(b, 0)
@@ -43,7 +43,7 @@ func DecodeObject(raw json.RawMessage) (map[string]any, error) {
 // [CodeInvalidParams].
 func DecodeRef(raw json.RawMessage) (typ, name, uri string, err error) {
 	b := []byte(raw)
-	if !json.Valid(b) {
+	if !valid(b) {
 		return "", "", "", invalidParams("invalid params: params.ref is not a single JSON value")
 	}
 	i := skipSpace(b, 0)

@@ -34,30 +34,44 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
-// skipString returns the index just past the string that opens at b[i].
-func skipString(b []byte, i int) int {
+// skipString returns the index just past the string that opens at b[i],
+// and whether the string holds escapes.
+func skipString(b []byte, i int) (end int, esc bool) {
 	i++
-	for {
+	// Most strings (member names, methods, tool names) are short: a byte
+	// loop beats the call overhead of bytes.IndexByte for them.
+	for n := 0; n < 32 && i < len(b); n++ {
+		switch b[i] {
+		case '"':
+			return i + 1, esc
+		case '\\':
+			// Skip the escaped byte; the hex digits of \u never hold a quote.
+			esc = true
+			i += 2
+		default:
+			i++
+		}
+	}
+	for i < len(b) {
 		q := bytes.IndexByte(b[i:], '"')
 		if q < 0 {
-			return len(b)
+			return len(b), esc
 		}
 		bs := bytes.IndexByte(b[i:i+q], '\\')
 		if bs < 0 {
-			return i + q + 1
+			return i + q + 1, esc
 		}
-		// Skip the backslash and the byte it escapes; the four hex digits of
-		// a \u escape never contain a quote.
+		esc = true
 		i += bs + 2
 	}
+	return len(b), esc
 }
 
 // stringSpan returns the content of the string opening at b[i] (without its
 // quotes), the index just past it, and whether the content holds escapes.
 func stringSpan(b []byte, i int) (raw []byte, end int, esc bool) {
-	end = skipString(b, i)
-	raw = b[i+1 : end-1]
-	return raw, end, bytes.IndexByte(raw, '\\') >= 0
+	end, esc = skipString(b, i)
+	return b[i+1 : end-1], end, esc
 }
 
 // skipScalar returns the index just past the number (or literal true, false,
@@ -206,67 +220,111 @@ func strictString(raw []byte, esc bool) (string, bool) {
 	return string(s), ok
 }
 
-// foldKey returns a canonical form of s under Unicode simple case folding,
-// the equivalence bytes.EqualFold and encoding/json's case-insensitive
-// member matching use: foldKey(x) == foldKey(y) exactly when
-// bytes.EqualFold(x, y). s must be valid UTF-8.
-func foldKey(s []byte) string {
-	out := make([]byte, 0, len(s))
-	for _, r := range string(s) {
-		min := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			if f < min {
-				min = f
-			}
+// foldRune returns the smallest rune in r's Unicode simple-folding orbit:
+// two runes are equal under bytes.EqualFold exactly when their foldRune is
+// the same.
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'a' <= r && r <= 'z' {
+			r -= 'a' - 'A'
 		}
-		out = utf8.AppendRune(out, min)
+		return r
 	}
-	return string(out)
+	min := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f < min {
+			min = f
+		}
+	}
+	return min
+}
+
+// hashKey returns an FNV-1a hash of k, of its folded runes with fold set,
+// so that names equal under the keySet's comparison hash alike. k must be
+// valid UTF-8.
+func hashKey(k []byte, fold bool) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	if !fold {
+		for _, c := range k {
+			h = (h ^ uint64(c)) * prime
+		}
+		return h
+	}
+	for i := 0; i < len(k); {
+		r, size := rune(k[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(k[i:])
+		}
+		i += size
+		h = (h ^ uint64(foldRune(r))) * prime
+	}
+	return h
 }
 
 // keySet detects repeated member names in one object. The first few names
-// are compared pairwise without allocating; larger objects switch to a map.
+// are compared pairwise; larger objects switch to an open-addressing hash
+// table over the names, so no name is copied or converted to a string.
 // With fold set, names equal under Unicode case folding count as repeats.
 type keySet struct {
 	fold  bool
 	n     int
 	small [8][]byte
-	big   map[string]struct{}
+	keys  [][]byte // every name, once past small
+	table []int32  // index+1 into keys; 0 marks an empty slot
 }
 
 // add records k and reports whether it is new.
 func (s *keySet) add(k []byte) bool {
-	if s.big != nil {
-		mk := s.mapKey(k)
-		if _, dup := s.big[mk]; dup {
+	if s.keys == nil {
+		for _, p := range s.small[:s.n] {
+			if s.equal(p, k) {
+				return false
+			}
+		}
+		if s.n < len(s.small) {
+			s.small[s.n] = k
+			s.n++
+			return true
+		}
+		s.keys = make([][]byte, 0, 4*len(s.small))
+		s.keys = append(s.keys, s.small[:]...)
+		s.rehash(8 * len(s.small))
+	}
+	mask := len(s.table) - 1
+	slot := int(hashKey(k, s.fold)) & mask
+	for s.table[slot] != 0 {
+		if s.equal(s.keys[s.table[slot]-1], k) {
 			return false
 		}
-		s.big[mk] = struct{}{}
-		return true
+		slot = (slot + 1) & mask
 	}
-	for _, p := range s.small[:s.n] {
-		if bytes.Equal(p, k) || (s.fold && bytes.EqualFold(p, k)) {
-			return false
-		}
+	s.keys = append(s.keys, k)
+	s.table[slot] = int32(len(s.keys))
+	if 2*len(s.keys) > len(s.table) {
+		s.rehash(2 * len(s.table))
 	}
-	if s.n < len(s.small) {
-		s.small[s.n] = k
-		s.n++
-		return true
-	}
-	s.big = make(map[string]struct{}, 4*len(s.small))
-	for _, p := range s.small {
-		s.big[s.mapKey(p)] = struct{}{}
-	}
-	s.big[s.mapKey(k)] = struct{}{}
 	return true
 }
 
-func (s *keySet) mapKey(k []byte) string {
-	if s.fold {
-		return foldKey(k)
+// rehash rebuilds the table with size slots (a power of two).
+func (s *keySet) rehash(size int) {
+	s.table = make([]int32, size)
+	mask := size - 1
+	for i, k := range s.keys {
+		slot := int(hashKey(k, s.fold)) & mask
+		for s.table[slot] != 0 {
+			slot = (slot + 1) & mask
+		}
+		s.table[slot] = int32(i + 1)
 	}
-	return string(k)
+}
+
+func (s *keySet) equal(a, b []byte) bool {
+	if s.fold {
+		return bytes.EqualFold(a, b)
+	}
+	return bytes.Equal(a, b)
 }
 
 // foldsToAny reports whether k differs from every name in names but equals
