@@ -121,10 +121,15 @@ type Server struct {
 	seq      map[string]int
 	nextSeq  int
 	requests []Request
-	faults   []string // statuses to answer the next calls with
-	accept   int      // next calls answered 202
-	polls    int      // polls before a queued result is ready
+	faults   []fault // failures to answer the next calls with
+	accept   int     // next calls answered 202
+	polls    int     // polls before a queued result is ready
 	queued   map[string]*queued
+}
+
+type fault struct {
+	status string
+	code   int
 }
 
 type queued struct {
@@ -135,6 +140,13 @@ type queued struct {
 // New starts a double and closes it when tb's test ends.
 func New(tb testing.TB, opts *Options) *Server {
 	tb.Helper()
+	s := Start(opts)
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a double; the caller closes it with [Server.Close].
+func Start(opts *Options) *Server {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -148,7 +160,6 @@ func New(tb testing.TB, opts *Options) *Server {
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
-	tb.Cleanup(s.srv.Close)
 	return s
 }
 
@@ -189,14 +200,23 @@ func (s *Server) Items() []Item {
 }
 
 // FailNext makes the next n API calls (after authentication) fail with
-// status, one of StatusTooManyRequests, StatusInternalError,
-// StatusForbiddenVaultOperation or any other status name, without taking
-// effect.
+// status, such as StatusTooManyRequests or StatusInternalError, and its
+// usual HTTP code, without taking effect. A status this package does not
+// know is answered with HTTP 400.
 func (s *Server) FailNext(n int, status string) {
+	code, ok := httpStatus[status]
+	if !ok {
+		code = http.StatusBadRequest
+	}
+	s.FailNextWith(n, status, code)
+}
+
+// FailNextWith is FailNext with an explicit HTTP code.
+func (s *Server) FailNextWith(n int, status string, httpCode int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for range n {
-		s.faults = append(s.faults, status)
+		s.faults = append(s.faults, fault{status, httpCode})
 	}
 }
 
@@ -237,6 +257,7 @@ type envelope struct {
 // failure is an error answer.
 type failure struct {
 	status, summary string
+	code            int // 0: the status's usual code
 	errs            []apiError
 }
 
@@ -263,9 +284,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	reqID := "prq_" + randID()
-	reply := func(status, summary string, result any) {
+	reply := func(status, summary string, result any, code int) {
+		if code == 0 {
+			code = httpStatus[status]
+		}
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(httpStatus[status])
+		w.WriteHeader(code)
 		_ = json.NewEncoder(w).Encode(envelope{
 			RequestID:    reqID,
 			RequestTime:  stamp(start),
@@ -280,7 +304,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if len(f.errs) > 0 {
 			result = map[string]any{"errors": f.errs}
 		}
-		reply(f.status, f.summary, result)
+		reply(f.status, f.summary, result, f.code)
 	}
 	if err != nil {
 		fail(validation("/", "RequestTooLarge", "request body too large or unreadable"))
@@ -309,10 +333,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	if len(s.faults) > 0 {
-		status := s.faults[0]
+		f := s.faults[0]
 		s.faults = s.faults[1:]
 		s.mu.Unlock()
-		fail(&failure{status: status, summary: "Injected " + status})
+		fail(&failure{status: f.status, code: f.code, summary: "Injected " + f.status})
 		return
 	}
 	result, f := op(s, raw)
@@ -337,13 +361,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case f != nil:
 		fail(f)
 	case accepted:
-		reply(StatusAccepted, "Your request is in progress, use the request_id to poll for results", nil)
+		reply(StatusAccepted, "Your request is in progress, use the request_id to poll for results", nil, 0)
 	default:
-		reply(StatusSuccess, "Request completed", result)
+		reply(StatusSuccess, "Request completed", result, 0)
 	}
 }
 
-func (s *Server) poll(w http.ResponseWriter, id string, reply func(status, summary string, result any)) {
+func (s *Server) poll(w http.ResponseWriter, id string, reply func(status, summary string, result any, code int)) {
 	s.mu.Lock()
 	q, ok := s.queued[id]
 	var body []byte
@@ -358,9 +382,9 @@ func (s *Server) poll(w http.ResponseWriter, id string, reply func(status, summa
 	s.mu.Unlock()
 	switch {
 	case !ok:
-		reply(StatusNotFound, "Request not found", nil)
+		reply(StatusNotFound, "Request not found", nil, 0)
 	case body == nil:
-		reply(StatusAccepted, "Your request is in progress, use the request_id to poll for results", nil)
+		reply(StatusAccepted, "Your request is in progress, use the request_id to poll for results", nil, 0)
 	default:
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
@@ -495,7 +519,7 @@ func (s *Server) secretRotate(body []byte) (any, *failure) {
 // latest returns a copy of it with only its newest version.
 func latest(it *Item) Item {
 	c := *it
-	c.ItemVersions = it.ItemVersions[len(it.ItemVersions)-1:]
+	c.ItemVersions = slices.Clone(it.ItemVersions[len(it.ItemVersions)-1:])
 	return c
 }
 

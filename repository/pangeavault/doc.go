@@ -1,0 +1,110 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+// Package pangeavault is a [repository.Store] in Pangea Vault, through its
+// REST API v2, so that several replicas of the mcpauth provider share
+// clients, codes and tokens.
+//
+//	s, err := pangeavault.New(&pangeavault.Options{
+//		Token:  os.Getenv("PANGEA_VAULT_TOKEN"),
+//		Folder: "mcpauth/tokens",
+//	})
+//
+// # Why plain net/http
+//
+// The official Go SDK's current major version (pangea-sdk/v5) cannot be
+// installed from the module proxy this project builds against, and v4 is
+// old (2025-02) and pulls go-retryablehttp and zerolog into every user's
+// build. The store needs five POST endpoints with one envelope, so it
+// speaks REST directly: a bearer token, JSON bodies, the
+// {request_id, request_time, response_time, status, summary, result}
+// envelope, retries with exponential backoff on 429 and 5xx (honouring
+// Retry-After, bounded by [Options.MaxRetries] and ctx), and polling of
+// 202 Accepted answers at GET /request/{request_id} (bounded by
+// [Options.MaxPolls]). The base URL is configurable ([Options.BaseURL] or
+// [Options.Domain]), which also lets tests point it at a double.
+//
+// # Mapping (the Python original's, with safe names)
+//
+// One key is one Vault item of type "secret":
+//
+//   - name: [EncodeName](key), that is NamePrefix ("mcpauth_") followed by
+//     the key's bytes in lower-case unpadded base32. Keys such as SRI
+//     token hashes contain "/", "+" and "="; base32 keeps names to
+//     [a-z2-7_], reversible ([DecodeName]) and immune to case-insensitive
+//     matching. The cost is 1.6 bytes of name per byte of key.
+//   - folder: [Options.Folder], validated against [FolderPattern].
+//   - secret: a record envelope {"mcpauth":1,"exp":<unix ms>,"v":<value>},
+//     with the value embedded as is when it is JSON (so it stays readable
+//     in the Pangea console), or {"mcpauth":1,"exp":…,"b":"<base64>"} for
+//     any other bytes. "exp" is absent for records that never expire.
+//
+// Operations:
+//
+//   - Get: POST /v2/get_bulk {"filter":{"type":"secret","name":…,"folder":…},"size":1};
+//     no item means absent; the newest version's secret holds the record,
+//     and a record past its "exp" is absent.
+//   - Set: the same lookup, then POST /v2/secret/rotate
+//     {"id":…,"secret":…,"rotation_state":"deactivated"} when an item
+//     exists, or POST /v2/secret/store {"type":"secret","secret":…,"name":…,"folder":…}
+//     when none does (or the item vanished in between).
+//   - Delete: the lookup, then POST /v2/delete {"id":…,"recursive":false}
+//     for every item found; an item already gone is not an error.
+//   - List ([repository.Lister]) and [Store.Sweep] page through the
+//     folder's items with get_bulk (size 100, "last" cursor).
+//
+// Compatibility note (M13): the Python original (pangea-authn-fastmcp)
+// used the raw key as the item name and the raw JSON as the secret. The
+// JSON value shapes of the provider's records are kept, but names and the
+// envelope differ, so items written by the original are not read by this
+// store (its SRI keys contain characters an item name should not carry).
+// Migrate by reading the old items and writing them through a Store.
+//
+// # Duplicates, atomicity and what this store does not promise
+//
+// Pangea Vault addresses items by id and does not make names unique, and
+// it has no compare-and-set. Two replicas setting a new key at the same
+// time can therefore create two items with one name. The store reconciles
+// them deterministically: readers take the item whose newest version was
+// written last (Pangea's timestamps; ties broken by id), the next Set
+// rotates that item and deletes the others, and Delete removes them all.
+// A retried store (after a 5xx whose request in fact succeeded) is handled
+// the same way.
+//
+// For the same reason the Store is not a [repository.Taker] or a
+// [repository.Creator]: a get-then-delete or a check-then-store over this
+// API cannot be atomic, and the contract's promise (exactly one winner)
+// would be a lie. Use a backend with compare-and-set (memory, or
+// repository/hcvault) for single-use codes when replicas share storage.
+//
+// # Expiry
+//
+// The expiry instant is kept in the record and enforced on every read
+// with [Options.Clock]; Pangea's own item expiration is not used.
+// Expired items stay in Vault until overwritten or deleted: call
+// [Store.Sweep] periodically (from one replica) to delete them.
+//
+// # Errors
+//
+// Every answer other than Success is an [*APIError] carrying the Pangea
+// status, summary, request id and HTTP code; errors.Is matches it against
+// [ErrUnauthorized], [ErrForbidden], [ErrValidation], [ErrItemNotFound],
+// [ErrTooManyRequests], [ErrServer], [ErrPending] and
+// [ErrUnexpectedResponse]. An item under this package's name that does not
+// hold its envelope is [ErrCorruptRecord], never a zero value. A done ctx
+// gives an error wrapping ctx.Err(). The token, keys and values never
+// appear in errors or logs (item ids and request ids do).
+//
+// # Cost
+//
+// A Get is one call (two or more only while duplicates exist); a Set or a
+// Delete is two. Each is a round trip to Pangea, so put a cache in front
+// of hot reads.
+//
+// # Assumptions
+//
+// Where the reference description of the API is silent this package
+// assumes, and its live test (run with PANGEA_VAULT_TOKEN) checks: that
+// get_bulk sets "last" only or also when more items match (both are
+// handled); that item names accept [a-z2-7_] of the lengths keys produce;
+// and that secrets of the sizes stored are accepted.
+package pangeavault
