@@ -32,21 +32,23 @@ func TestCacheKeyCoversEveryInput(t *testing.T) {
 	c := newDecisionCache(CacheOptions{Size: 10, AllowTTL: time.Minute, DenyTTL: time.Second, PDPTimeout: time.Second})
 	base := keyOf(c, baseCheck(), nil)
 	mutations := map[string]func(*Check, **Identity){
-		"user key":            func(k *Check, _ **Identity) { k.User.Key = "bob" },
-		"user attribute":      func(k *Check, _ **Identity) { k.User.Attributes = map[string]any{"jwt": map[string]any{"sub": "alice", "role": "y"}} },
-		"tenant":              func(k *Check, _ **Identity) { k.Resource.Tenant = "acme" },
-		"action":              func(k *Check, _ **Identity) { k.Action = "greet" },
-		"resource type":       func(k *Check, _ **Identity) { k.Resource.Type = "other" },
-		"resource key":        func(k *Check, _ **Identity) { k.Resource.Key = "x" },
-		"argument value":      func(k *Check, _ **Identity) { k.Resource.Attributes["arg_number"] = json.Number("12") },
-		"argument type":       func(k *Check, _ **Identity) { k.Resource.Attributes["arg_number"] = "5" },
-		"extra argument":      func(k *Check, _ **Identity) { k.Resource.Attributes["arg_x"] = nil },
-		"list-time method":    func(k *Check, _ **Identity) { k.Resource.Attributes["mcp_method"] = "tools/list" },
-		"context":             func(k *Check, _ **Identity) { k.Context = map[string]any{"ip": "1.2.3.4"} },
-		"scopes":              func(_ *Check, id **Identity) { *id = &Identity{Scopes: []string{"read"}} },
-		"key/type boundary":   func(k *Check, _ **Identity) { k.Resource.Type, k.Resource.Key = "mcp_serve", "r" },
-		"nested value":        func(k *Check, _ **Identity) { k.Resource.Attributes["arg_f"] = map[string]any{"a": []any{"b"}} },
-		"bool vs string":      func(k *Check, _ **Identity) { k.Resource.Attributes["arg_number"] = true },
+		"user key": func(k *Check, _ **Identity) { k.User.Key = "bob" },
+		"user attribute": func(k *Check, _ **Identity) {
+			k.User.Attributes = map[string]any{"jwt": map[string]any{"sub": "alice", "role": "y"}}
+		},
+		"tenant":               func(k *Check, _ **Identity) { k.Resource.Tenant = "acme" },
+		"action":               func(k *Check, _ **Identity) { k.Action = "greet" },
+		"resource type":        func(k *Check, _ **Identity) { k.Resource.Type = "other" },
+		"resource key":         func(k *Check, _ **Identity) { k.Resource.Key = "x" },
+		"argument value":       func(k *Check, _ **Identity) { k.Resource.Attributes["arg_number"] = json.Number("12") },
+		"argument type":        func(k *Check, _ **Identity) { k.Resource.Attributes["arg_number"] = "5" },
+		"extra argument":       func(k *Check, _ **Identity) { k.Resource.Attributes["arg_x"] = nil },
+		"list-time method":     func(k *Check, _ **Identity) { k.Resource.Attributes["mcp_method"] = "tools/list" },
+		"context":              func(k *Check, _ **Identity) { k.Context = map[string]any{"ip": "1.2.3.4"} },
+		"scopes":               func(_ *Check, id **Identity) { *id = &Identity{Scopes: []string{"read"}} },
+		"key/type boundary":    func(k *Check, _ **Identity) { k.Resource.Type, k.Resource.Key = "mcp_serve", "r" },
+		"nested value":         func(k *Check, _ **Identity) { k.Resource.Attributes["arg_f"] = map[string]any{"a": []any{"b"}} },
+		"bool vs string":       func(k *Check, _ **Identity) { k.Resource.Attributes["arg_number"] = true },
 		"float vs json.Number": func(k *Check, _ **Identity) { k.Resource.Attributes["arg_number"] = 5.0 },
 	}
 	seen := map[cacheKey]string{base: "base"}
@@ -86,10 +88,10 @@ func TestCacheKeyIgnoresOrder(t *testing.T) {
 
 // countingAuthz counts calls and answers with allow, or err.
 type countingAuthz struct {
-	calls atomic.Int64
-	allow bool
-	err   error
-	gate  chan struct{} // when non-nil, calls wait for it to close
+	calls   atomic.Int64
+	allow   bool
+	err     error
+	gate    chan struct{} // when non-nil, calls wait for it to close
 	entered chan struct{}
 }
 

@@ -57,6 +57,9 @@ type Denial struct {
 	tool     string            // the tool name of a denied tools/call
 	batch    bool              // the request was a batch
 	batchIDs []json.RawMessage // ids of the batch's requests
+	// invalidToken: a credential was presented and rejected (RFC 6750
+	// error="invalid_token"), as opposed to none presented.
+	invalidToken bool
 }
 
 // Error implements error.

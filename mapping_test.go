@@ -1,0 +1,344 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package mcpauth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+// recorder is an Authorizer that allows everything and records the checks.
+type recorder struct {
+	mu     sync.Mutex
+	checks []Check
+	allow  func(Check) bool
+}
+
+func (a *recorder) Allowed(_ context.Context, c Check) (bool, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.checks = append(a.checks, c)
+	if a.allow != nil {
+		return a.allow(c), nil
+	}
+	return true, nil
+}
+
+func (a *recorder) AllowedBulk(ctx context.Context, cs []Check) ([]bool, error) {
+	out := make([]bool, len(cs))
+	for i, c := range cs {
+		out[i], _ = a.Allowed(ctx, c)
+	}
+	return out, nil
+}
+
+func postJSON(body string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Accept", "application/json, text/event-stream")
+	return r
+}
+
+// goldenResult is what a golden file records for one request.
+type goldenResult struct {
+	Allowed  bool    `json:"allowed"`
+	Bypassed bool    `json:"bypassed"`
+	Denial   string  `json:"denial,omitempty"`
+	Checks   []Check `json:"checks"`
+}
+
+// TestMappingGolden maps every request in testdata/mapping through the
+// middleware (fixed identity "client", list filtering on, default options)
+// and compares the checks sent to the decision point with the .golden file.
+// Run with -update to rewrite the golden files after an intended change.
+func TestMappingGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/mapping/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden requests: %v", err)
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".json")
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := &recorder{}
+			m, err := New(rec, &Options{CoarseListCheck: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := m.Check(postJSON(string(body)))
+			got := goldenResult{Allowed: d.Allowed, Bypassed: d.Bypassed, Checks: rec.checks}
+			if err != nil {
+				got.Denial = err.Error()
+			}
+			gotJSON, err := json.MarshalIndent(got, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotJSON = append(gotJSON, '\n')
+			golden := strings.TrimSuffix(file, ".json") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, gotJSON, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if diff := cmp.Diff(string(want), string(gotJSON)); diff != "" {
+				t.Errorf("checks for %s differ from %s (-want +got):\n%s", file, golden, diff)
+			}
+		})
+	}
+}
+
+func TestToolAction(t *testing.T) {
+	tt := []struct{ in, want string }{
+		{"greet", "greet"},
+		{"test.tool_name/path", "test-tool-name-path"},
+		{"...", "---"},
+		{"", "unknown-tool"},
+		{"conditional-greet", "conditional-greet"},
+		{"ünï_côde", "ünï-côde"},
+	}
+	for _, tc := range tt {
+		if got := toolAction(tc.in); got != tc.want {
+			t.Errorf("toolAction(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestMatchMethod(t *testing.T) {
+	tt := []struct {
+		pattern, method string
+		want            bool
+	}{
+		{"initialize", "initialize", true},
+		{"initialize", "initialized", false},
+		{"notifications/*", "notifications/initialized", true},
+		{"notifications/*", "notifications/", true},
+		{"notifications/*", "notification/x", false},
+		{"*", "tools/call", true}, // fnmatch: * crosses '/'
+		{"tools/*", "tools/call/extra", true},
+		{"tools/?ist", "tools/list", true},
+		{"tools/?ist", "tools/lisst", false},
+		{"[pt]ing", "ping", true},
+		{"[pt]ing", "ting", true},
+		{"[!p]ing", "ping", false},
+		{"[a-c]x", "bx", true},
+		{"[a-c]x", "dx", false},
+		{"*/list", "resources/templates/list", true},
+		{"Ping", "ping", false}, // case-sensitive
+		{"[abc", "a", false},    // malformed class never matches
+		{"", "", true},
+		{"", "x", false},
+	}
+	for _, tc := range tt {
+		if got := matchMethod(tc.pattern, tc.method); got != tc.want {
+			t.Errorf("matchMethod(%q, %q) = %v, want %v", tc.pattern, tc.method, got, tc.want)
+		}
+	}
+}
+
+// mapOne maps one request body with opts through the middleware and returns
+// the recorded checks and the error.
+func mapOne(t *testing.T, opts *Options, body string) ([]Check, error) {
+	t.Helper()
+	rec := &recorder{}
+	m, err := New(rec, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Check(postJSON(body))
+	return rec.checks, err
+}
+
+func TestMappingOptions(t *testing.T) {
+	call := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet","arguments":{"number":5}}}`
+	read := `{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"file:///a"}}`
+	prompt := `{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"p"}}`
+	list := `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`
+	fixed := User{Key: "client", Attributes: map[string]any{"type": "fixed_identity"}}
+	tt := []struct {
+		name string
+		opts *Options
+		body string
+		want []Check
+	}{
+		{"server name", &Options{ServerName: "billing"}, call, []Check{{
+			User: fixed, Action: "greet",
+			Resource: Resource{Type: "billing", Tenant: "default", Attributes: map[string]any{
+				"tool_name": "greet", "mcp_method": "tools/call", "arg_number": json.Number("5")}},
+		}}},
+		{"argument prefix", &Options{ArgumentPrefix: "in_"}, call, []Check{{
+			User: fixed, Action: "greet",
+			Resource: Resource{Type: "mcp_server", Tenant: "default", Attributes: map[string]any{
+				"tool_name": "greet", "mcp_method": "tools/call", "in_number": json.Number("5")}},
+		}}},
+		{"nested arguments", &Options{NestedArguments: true}, call, []Check{{
+			User: fixed, Action: "greet",
+			Resource: Resource{Type: "mcp_server", Tenant: "default", Attributes: map[string]any{
+				"tool_name": "greet", "mcp_method": "tools/call",
+				"arguments": map[string]any{"number": json.Number("5")}}},
+		}}},
+		{"fixed tenant", &Options{Tenant: TenantOptions{Fixed: "acme"}}, call, []Check{{
+			User: fixed, Action: "greet",
+			Resource: Resource{Type: "mcp_server", Tenant: "acme", Attributes: map[string]any{
+				"tool_name": "greet", "mcp_method": "tools/call", "arg_number": json.Number("5")}},
+		}}},
+		{"legacy resource type", &Options{LegacyResourceTypes: true}, read, []Check{{
+			User: fixed, Action: "read",
+			Resource: Resource{Type: "mcp_server_resources:file:///a", Tenant: "default", Attributes: map[string]any{
+				"mcp_method": "resources/read", "resource_type": "resources", "resource_uri": "file:///a"}},
+		}}},
+		{"legacy prompt type", &Options{LegacyResourceTypes: true}, prompt, []Check{{
+			User: fixed, Action: "read",
+			Resource: Resource{Type: "mcp_server_prompts:p", Tenant: "default", Attributes: map[string]any{
+				"mcp_method": "prompts/get", "resource_type": "prompts", "prompt_name": "p"}},
+		}}},
+		{"no server prefix", &Options{NoServerPrefix: true, CoarseListCheck: true, ActionPrefix: "mcp:"}, list, []Check{{
+			User: fixed, Action: "mcp:list",
+			Resource: Resource{Type: "mcp_tools", Tenant: "default", Attributes: map[string]any{
+				"mcp_method": "tools/list", "resource_type": "tools"}},
+		}}},
+		{"action prefix not on tools/call", &Options{ActionPrefix: "mcp:"}, call, []Check{{
+			User: fixed, Action: "greet",
+			Resource: Resource{Type: "mcp_server", Tenant: "default", Attributes: map[string]any{
+				"tool_name": "greet", "mcp_method": "tools/call", "arg_number": json.Number("5")}},
+		}}},
+		{"list filtering alone makes no coarse check", &Options{}, list, nil},
+		{"disabled filtering falls back to the coarse check", &Options{DisableListFiltering: true}, list, []Check{{
+			User: fixed, Action: "list",
+			Resource: Resource{Type: "mcp_server_tools", Tenant: "default", Attributes: map[string]any{
+				"mcp_method": "tools/list", "resource_type": "tools"}},
+		}}},
+		{"unknown method as access", &Options{UnknownMethods: UnknownCheckAccess},
+			`{"jsonrpc":"2.0","id":1,"method":"tasks/get","params":{}}`, []Check{{
+				User: fixed, Action: "access",
+				Resource: Resource{Type: "mcp_server_method:tasks/get", Tenant: "default", Attributes: map[string]any{
+					"mcp_method": "tasks/get", "resource_type": "unknown"}},
+			}}},
+	}
+	for _, tc := range tt {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := mapOne(t, tc.opts, tc.body)
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("checks (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestArgumentCollision(t *testing.T) {
+	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet","arguments":{"tool_name":"admin-tool","tenant":"other","x":1}}}`
+	t.Run("deny", func(t *testing.T) {
+		checks, err := mapOne(t, &Options{NoArgumentPrefix: true}, body)
+		if !errors.Is(err, ErrMalformedRequest) {
+			t.Fatalf("err = %v, want ErrMalformedRequest", err)
+		}
+		if len(checks) != 0 {
+			t.Errorf("a refused request reached the decision point: %v", checks)
+		}
+	})
+	t.Run("rename", func(t *testing.T) {
+		checks, err := mapOne(t, &Options{NoArgumentPrefix: true, ArgumentCollision: CollisionRename}, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]any{
+			"tool_name": "greet", "mcp_method": "tools/call",
+			"arg_tool_name": "admin-tool", "arg_tenant": "other", "x": json.Number("1"),
+		}
+		if diff := cmp.Diff(want, checks[0].Resource.Attributes); diff != "" {
+			t.Errorf("attributes (-want +got):\n%s", diff)
+		}
+		if checks[0].Resource.Tenant != "default" {
+			t.Errorf("tenant = %q, want default: an argument must never set the tenant", checks[0].Resource.Tenant)
+		}
+	})
+}
+
+func TestPublicTools(t *testing.T) {
+	rec := &recorder{allow: func(Check) bool { return false }}
+	m, err := New(rec, &Options{
+		PublicTools: []string{"login"},
+		Identity:    IdentityOptions{Mode: IdentityHeader, Header: "X-User"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No identity at all, and a policy denying everything: login still runs.
+	d, err := m.Check(postJSON(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"login","arguments":{"username":"a"}}}`))
+	if err != nil || !d.Allowed || !d.Bypassed {
+		t.Fatalf("public tool: decision %+v, err %v; want allowed without a check", d, err)
+	}
+	// Any other tool still needs identity.
+	_, err = m.Check(postJSON(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet"}}`))
+	if !errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("err = %v, want ErrUnauthenticated", err)
+	}
+	if len(rec.checks) != 0 {
+		t.Errorf("decision point saw %d checks, want 0", len(rec.checks))
+	}
+}
+
+func TestBypassOptions(t *testing.T) {
+	ping := `{"jsonrpc":"2.0","id":1,"method":"ping"}`
+	t.Run("empty list bypasses nothing", func(t *testing.T) {
+		_, err := mapOne(t, &Options{BypassMethods: []string{}}, ping)
+		if !errors.Is(err, ErrNoMapping) {
+			t.Fatalf("err = %v, want ErrNoMapping (ping is not bypassed and has no rule)", err)
+		}
+	})
+	t.Run("custom glob", func(t *testing.T) {
+		checks, err := mapOne(t, &Options{BypassMethods: []string{"p?ng"}}, ping)
+		if err != nil || len(checks) != 0 {
+			t.Fatalf("checks %v, err %v; want bypassed", checks, err)
+		}
+	})
+	t.Run("malformed glob is a config error", func(t *testing.T) {
+		_, err := New(&recorder{}, &Options{BypassMethods: []string{"[abc"}})
+		if err == nil || !strings.Contains(err.Error(), "Options.BypassMethods[0]") {
+			t.Fatalf("New error = %v, want one naming Options.BypassMethods[0]", err)
+		}
+	})
+}
+
+func TestCheckKeepsBody(t *testing.T) {
+	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet","arguments":{"a":"é"}}}`
+	m, err := New(&recorder{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := postJSON(body)
+	if _, err := m.Check(r); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if _, err := b.ReadFrom(r.Body); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != body {
+		t.Errorf("body after Check = %q, want %q", b.String(), body)
+	}
+}

@@ -1,0 +1,655 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package mcpauth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/mcpauth/mcpauth/internal/jsonrpc"
+)
+
+// Middleware authorizes MCP Streamable HTTP requests. It is safe for
+// concurrent use. Create it with [New].
+type Middleware struct {
+	authz     Authorizer
+	opts      Options // normalized copy
+	mapping   MappingFunc
+	mapper    *mapper
+	ident     *identifier
+	bypass    []string
+	public    map[string]bool
+	logger    *slog.Logger
+	cache     *decisionCache
+	maxBody   int64
+	filtering bool // per-item list filtering
+	coarse    bool // coarse list check
+}
+
+// Decision is the outcome of authorizing one HTTP request, as returned by
+// [Middleware.Check] and stored in the request context for the next handler
+// (see [DecisionFromContext]).
+type Decision struct {
+	// Allowed reports whether the request may proceed.
+	Allowed bool
+	// Method is the JSON-RPC method ("batch" for an authorized batch, "" for
+	// requests without a JSON-RPC body such as GET and DELETE).
+	Method string
+	// Bypassed is true when no check was needed (bypassed methods, public
+	// tools, client responses, GET and DELETE).
+	Bypassed bool
+	// Checks are the checks that were decided, in order.
+	Checks []Check
+	// Identity is the identified caller; nil when identification was not
+	// needed.
+	Identity *Identity
+	// Cached is true when every check was answered by the decision cache.
+	Cached bool
+	// Reason says why a request was denied.
+	Reason string
+}
+
+type decisionKey struct{}
+
+// DecisionFromContext returns the decision the middleware stored in the
+// context of the request it passed on.
+func DecisionFromContext(ctx context.Context) (*Decision, bool) {
+	d, ok := ctx.Value(decisionKey{}).(*Decision)
+	return d, ok
+}
+
+// New returns a middleware that asks authz. It validates opts (nil means
+// defaults) and returns an error naming the first bad field.
+func New(authz Authorizer, opts *Options) (*Middleware, error) {
+	if authz == nil {
+		return nil, errors.New("mcpauth: nil Authorizer")
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if err := normalize(&o); err != nil {
+		return nil, err
+	}
+	m := &Middleware{
+		authz:     authz,
+		opts:      o,
+		bypass:    o.BypassMethods,
+		maxBody:   o.MaxBodyBytes,
+		logger:    o.Logger,
+		filtering: !o.DisableListFiltering,
+		coarse:    o.CoarseListCheck || o.DisableListFiltering,
+	}
+	if m.logger == nil {
+		m.logger = slog.New(slog.DiscardHandler)
+	}
+	m.mapper = newMapper(&o)
+	m.mapping = o.Mapping
+	if m.mapping == nil {
+		m.mapping = m.mapper.mapRequest
+	}
+	if len(o.PublicTools) > 0 {
+		m.public = make(map[string]bool, len(o.PublicTools))
+		for _, t := range o.PublicTools {
+			m.public[t] = true
+		}
+	}
+	id, err := newIdentifier(o.Identity, o.Tenant, m.logger)
+	if err != nil {
+		return nil, err
+	}
+	m.ident = id
+	m.cache = newDecisionCache(o.Cache)
+	return m, nil
+}
+
+func normalize(o *Options) error {
+	if o.ServerName == "" {
+		o.ServerName = DefaultServerName
+	}
+	if o.BypassMethods == nil {
+		o.BypassMethods = DefaultBypassMethods
+	}
+	o.BypassMethods = append([]string(nil), o.BypassMethods...)
+	for i, p := range o.BypassMethods {
+		if p == "" || !validPattern(p) {
+			return fmt.Errorf("mcpauth: Options.BypassMethods[%d]: malformed pattern %q", i, p)
+		}
+	}
+	for i, t := range o.PublicTools {
+		if t == "" {
+			return fmt.Errorf("mcpauth: Options.PublicTools[%d] is empty", i)
+		}
+	}
+	o.PublicTools = append([]string(nil), o.PublicTools...)
+	switch {
+	case o.MaxBodyBytes == 0:
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	case o.MaxBodyBytes < 0:
+		return errors.New("mcpauth: Options.MaxBodyBytes is negative")
+	}
+	if o.ArgumentCollision != CollisionDeny && o.ArgumentCollision != CollisionRename {
+		return fmt.Errorf("mcpauth: Options.ArgumentCollision: unknown value %d", o.ArgumentCollision)
+	}
+	if o.UnknownMethods != UnknownDeny && o.UnknownMethods != UnknownCheckAccess {
+		return fmt.Errorf("mcpauth: Options.UnknownMethods: unknown value %d", o.UnknownMethods)
+	}
+	if o.Deny.Code == 0 {
+		o.Deny.Code = DefaultDenyCode
+	}
+	if o.Deny.Message == "" {
+		o.Deny.Message = DefaultDenyMessage
+	}
+	switch o.Deny.ToolCall {
+	case ToolDenyResult, ToolDenyError, ToolDenyHTTP403:
+	default:
+		return fmt.Errorf("mcpauth: Options.Deny.ToolCall: unknown value %d", o.Deny.ToolCall)
+	}
+	c := &o.Cache
+	if c.Size == 0 {
+		c.Size = DefaultCacheSize
+	}
+	if c.AllowTTL == 0 {
+		c.AllowTTL = DefaultAllowTTL
+	}
+	if c.DenyTTL == 0 {
+		c.DenyTTL = DefaultDenyTTL
+	}
+	if c.PDPTimeout == 0 {
+		c.PDPTimeout = DefaultPDPTimeout
+	}
+	if c.AllowTTL < 0 || c.DenyTTL < 0 || c.PDPTimeout < 0 {
+		return errors.New("mcpauth: Options.Cache: negative duration")
+	}
+	return nil
+}
+
+// Handler returns next wrapped by the middleware:
+//
+//   - POST requests are decoded strictly and every JSON-RPC request in them
+//     is authorized; denied requests are answered by the middleware and
+//     never reach next.
+//   - GET (the SSE stream) and DELETE (session end) reach next once the
+//     caller is identified.
+//   - Other methods reach next untouched.
+//
+// The request next receives carries the [Decision] in its context and a
+// body byte-for-byte identical to the one sent.
+func (m *Middleware) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost:
+		case http.MethodGet, http.MethodDelete:
+			id, d := m.identify(r)
+			if d != nil {
+				m.deny(w, r, d)
+				return
+			}
+			dec := &Decision{Allowed: true, Bypassed: true, Identity: id}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), decisionKey{}, dec)))
+			return
+		default:
+			next.ServeHTTP(w, r)
+			return
+		}
+		ev := m.evaluate(r)
+		if ev.denial != nil {
+			m.deny(w, r, ev.denial)
+			return
+		}
+		r2 := r.WithContext(context.WithValue(r.Context(), decisionKey{}, ev.decision))
+		if len(ev.lists) > 0 {
+			fw := m.newListFilter(w, r2, ev)
+			defer fw.finish()
+			next.ServeHTTP(fw, r2)
+			return
+		}
+		next.ServeHTTP(w, r2)
+	})
+}
+
+// Check authorizes r as [Middleware.Handler] would, without writing a
+// response or calling a handler. For a POST it reads the body and replaces
+// r.Body with an identical copy, so r can still be served. It returns the
+// decision and, when the request is denied, a *[Denial] error.
+func (m *Middleware) Check(r *http.Request) (*Decision, error) {
+	switch r.Method {
+	case http.MethodPost:
+	case http.MethodGet, http.MethodDelete:
+		id, d := m.identify(r)
+		if d != nil {
+			return &Decision{Reason: d.Reason}, d
+		}
+		return &Decision{Allowed: true, Bypassed: true, Identity: id}, nil
+	default:
+		return &Decision{Allowed: true, Bypassed: true}, nil
+	}
+	ev := m.evaluate(r)
+	if ev.denial != nil {
+		return ev.decision, ev.denial
+	}
+	return ev.decision, nil
+}
+
+// Purge empties the decision cache, for example after a policy change.
+func (m *Middleware) Purge() { m.cache.purge() }
+
+// InvalidateUser removes the cached decisions of one user key.
+func (m *Middleware) InvalidateUser(userKey string) { m.cache.invalidateUser(userKey) }
+
+// Stats returns the decision cache counters.
+func (m *Middleware) Stats() CacheStats { return m.cache.stats() }
+
+// evaluation is the full outcome of evaluating one POST request.
+type evaluation struct {
+	decision *Decision
+	denial   *Denial
+	dec      Decision // backs decision
+	checks   [1]Check // backs decision.Checks for single requests
+	req      Request  // the mapping request of a single message
+	// lists maps the raw id of each list request to its list method, for
+	// per-item filtering of the response.
+	lists    map[string]string
+	identity *Identity
+	tenant   string
+	batch    bool
+}
+
+// identify identifies the caller or returns the denial for an
+// unauthenticated request.
+func (m *Middleware) identify(r *http.Request) (*Identity, *Denial) {
+	id, err := m.ident.identify(r)
+	if err == nil {
+		return id, nil
+	}
+	reason := "no valid identity"
+	m.logger.LogAttrs(r.Context(), slog.LevelWarn, "mcpauth: unauthenticated request",
+		slog.String("method", r.Method), slog.String("reason", reason), slog.String("error", err.Error()))
+	return nil, &Denial{
+		Status:       http.StatusUnauthorized,
+		Code:         m.opts.Deny.Code,
+		Message:      "Unauthenticated",
+		Reason:       reason,
+		Err:          fmt.Errorf("%w: %w", ErrUnauthenticated, err),
+		invalidToken: invalidCredential(err),
+	}
+}
+
+var errBodyTooLarge = errors.New("mcpauth: request body too large")
+
+// readBody reads at most max bytes of r's body and replaces r.Body with an
+// identical, re-readable copy.
+func readBody(r *http.Request, max int64) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	if r.ContentLength > max {
+		return nil, errBodyTooLarge
+	}
+	var buf []byte
+	if r.ContentLength > 0 {
+		buf = make([]byte, r.ContentLength, r.ContentLength+1)
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			return nil, err
+		}
+		// Content-Length is honoured by net/http's server; this read only
+		// confirms the body ends where it said.
+		var one [1]byte
+		if n, _ := r.Body.Read(one[:]); n > 0 {
+			return nil, errBodyTooLarge
+		}
+	} else {
+		var err error
+		buf, err = io.ReadAll(io.LimitReader(r.Body, max+1))
+		if err != nil {
+			return nil, err
+		}
+		if int64(len(buf)) > max {
+			return nil, errBodyTooLarge
+		}
+	}
+	rb := &replayBody{orig: r.Body}
+	rb.Reset(buf)
+	r.Body = rb
+	return buf, nil
+}
+
+// replayBody serves the body the middleware read; closing it closes the
+// original body.
+type replayBody struct {
+	bytes.Reader
+	orig io.Closer
+}
+
+func (b *replayBody) Close() error { return b.orig.Close() }
+
+// isJSON reports whether the Content-Type is application/json.
+func isJSON(ct string) bool {
+	if ct == "application/json" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
+}
+
+// evaluate decodes and authorizes a POST request.
+func (m *Middleware) evaluate(r *http.Request) *evaluation {
+	ev := &evaluation{}
+	ev.decision = &ev.dec
+	ev.dec.Checks = ev.checks[:0]
+	fail := func(d *Denial) *evaluation {
+		ev.denial = d
+		ev.decision.Allowed = false
+		ev.decision.Reason = d.Reason
+		return ev
+	}
+	if !isJSON(r.Header.Get("Content-Type")) {
+		return fail(m.protocolDenial(http.StatusUnsupportedMediaType, CodeInvalidRequest,
+			"Unsupported Media Type", "content type is not application/json", nil))
+	}
+	body, err := readBody(r, m.maxBody)
+	if err != nil {
+		if errors.Is(err, errBodyTooLarge) {
+			return fail(m.protocolDenial(http.StatusRequestEntityTooLarge, CodeInvalidRequest,
+				"Request Entity Too Large", "body exceeds "+strconv.FormatInt(m.maxBody, 10)+" bytes", err))
+		}
+		return fail(m.protocolDenial(http.StatusBadRequest, CodeParseError, "Parse error", "body could not be read", err))
+	}
+	msgs, batch, err := jsonrpc.Decode(body)
+	if err != nil {
+		var je *jsonrpc.Error
+		if errors.As(err, &je) {
+			return fail(m.protocolDenial(http.StatusBadRequest, je.Code, codeMessage(je.Code), je.Message, err))
+		}
+		return fail(m.protocolDenial(http.StatusBadRequest, CodeParseError, "Parse error", "malformed JSON", err))
+	}
+	if batch && !m.opts.AllowBatch {
+		return fail(m.protocolDenial(http.StatusBadRequest, CodeInvalidRequest, "Invalid Request",
+			"batch requests are not supported", nil))
+	}
+	ev.batch = batch
+	if batch {
+		ev.decision.Method = "batch"
+	} else {
+		ev.decision.Method = msgs[0].Method
+	}
+	allCached, checked := true, false
+	for i := range msgs {
+		msg := &msgs[i]
+		d, cached, did := m.authorizeMessage(r, ev, msg)
+		if did {
+			checked = true
+			allCached = allCached && cached
+		}
+		if d != nil {
+			if batch {
+				d.batch = true
+				d.batchIDs = batchIDs(msgs)
+			}
+			return fail(d)
+		}
+	}
+	ev.decision.Allowed = true
+	ev.decision.Bypassed = !checked && len(ev.lists) == 0
+	ev.decision.Cached = checked && allCached
+	ev.decision.Identity = ev.identity
+	return ev
+}
+
+func batchIDs(msgs []jsonrpc.Message) []json.RawMessage {
+	var ids []json.RawMessage
+	for i := range msgs {
+		if msgs[i].HasMethod && msgs[i].ID != nil {
+			ids = append(ids, msgs[i].ID)
+		}
+	}
+	return ids
+}
+
+func codeMessage(code int) string {
+	switch code {
+	case CodeParseError:
+		return "Parse error"
+	case CodeInvalidRequest:
+		return "Invalid Request"
+	case CodeInvalidParams:
+		return "Invalid params"
+	}
+	return "Invalid Request"
+}
+
+func (m *Middleware) protocolDenial(status, code int, msg, reason string, err error) *Denial {
+	if err == nil {
+		err = ErrMalformedRequest
+	} else {
+		err = fmt.Errorf("%w: %w", ErrMalformedRequest, err)
+	}
+	return &Denial{Status: status, Code: code, Message: msg, Reason: reason, Err: err, protocol: true}
+}
+
+func (m *Middleware) bypassed(method string) bool {
+	for _, p := range m.bypass {
+		if matchMethod(p, method) {
+			return true
+		}
+	}
+	return false
+}
+
+// isListMethod reports whether method is one of the four list methods.
+func isListMethod(method string) bool {
+	switch method {
+	case MethodToolsList, MethodPromptsList, MethodResourcesList, MethodResourcesTemplatesList:
+		return true
+	}
+	return false
+}
+
+// authorizeMessage authorizes one JSON-RPC message. It returns a denial or
+// nil, whether the decision came from the cache, and whether a check was
+// made.
+func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *jsonrpc.Message) (*Denial, bool, bool) {
+	if msg.IsResponse {
+		return nil, false, false
+	}
+	if m.bypassed(msg.Method) {
+		return nil, false, false
+	}
+	if msg.Method == MethodToolsCall && m.public != nil && msg.HasName && m.public[msg.Name] {
+		return nil, false, false
+	}
+	if ev.identity == nil {
+		id, d := m.identify(r)
+		if d != nil {
+			d.Method, d.ID = msg.Method, msg.ID
+			return d, false, false
+		}
+		ev.identity = id
+		ev.tenant = id.Tenant
+	}
+	req := &ev.req
+	if req.HTTP != nil {
+		// A batch: every message after the first gets its own Request.
+		req = new(Request)
+	}
+	*req = Request{
+		HTTP:     r,
+		Method:   msg.Method,
+		ID:       msg.ID,
+		Params:   msg.Params,
+		Name:     msg.Name,
+		URI:      msg.URI,
+		Identity: ev.identity,
+		Tenant:   ev.tenant,
+	}
+	if len(msg.Arguments) > 0 && string(msg.Arguments) != "null" {
+		args, err := jsonrpc.DecodeObject(msg.Arguments)
+		if err != nil {
+			d := m.invalidParams(msg, "params.arguments is not a valid object", err)
+			return d, false, false
+		}
+		req.Arguments = args
+	}
+	if msg.Method == MethodCompletionComplete && len(msg.Ref) > 0 {
+		typ, name, uri, err := jsonrpc.DecodeRef(msg.Ref)
+		if err != nil {
+			return m.invalidParams(msg, "params.ref is not a valid reference", err), false, false
+		}
+		req.Ref = &CompletionRef{Type: typ, Name: name, URI: uri}
+	}
+	if isListMethod(msg.Method) {
+		if m.filtering && msg.ID != nil {
+			if ev.lists == nil {
+				ev.lists = make(map[string]string, 1)
+			}
+			ev.lists[canonicalID(msg.ID)] = msg.Method
+		}
+		if !m.coarse {
+			return nil, false, false
+		}
+	}
+	c, ok, err := m.mapping(r.Context(), req)
+	if err != nil {
+		switch {
+		case errors.Is(err, ErrNoMapping):
+			d := m.forbidden(msg, nil, "method "+strconv.Quote(msg.Method)+" is not allowed", err)
+			m.audit(r.Context(), req, nil, d, 0, false)
+			return d, false, false
+		default:
+			return m.invalidParams(msg, "request cannot be authorized", err), false, false
+		}
+	}
+	if !ok || c == nil {
+		return nil, false, false
+	}
+	start := time.Now()
+	allow, cached, err := m.cache.decide(r.Context(), m.authz, c, ev.identity)
+	elapsed := time.Since(start)
+	ev.decision.Checks = append(ev.decision.Checks, *c)
+	if err != nil {
+		d := m.forbidden(msg, c, "authorization system error", fmt.Errorf("%w: %w", ErrDecisionFailed, err))
+		m.audit(r.Context(), req, c, d, elapsed, cached)
+		return d, cached, true
+	}
+	if !allow {
+		d := m.forbidden(msg, c, denyReason(c), ErrForbidden)
+		m.audit(r.Context(), req, c, d, elapsed, cached)
+		return d, cached, true
+	}
+	m.audit(r.Context(), req, c, nil, elapsed, cached)
+	return nil, cached, true
+}
+
+func denyReason(c *Check) string {
+	target := c.Resource.Type
+	if c.Resource.Key != "" {
+		target += " " + strconv.Quote(c.Resource.Key)
+	}
+	return "user " + strconv.Quote(c.User.Key) + " may not " + strconv.Quote(c.Action) + " on " + target
+}
+
+func (m *Middleware) forbidden(msg *jsonrpc.Message, c *Check, reason string, err error) *Denial {
+	status := http.StatusOK
+	if msg.ID == nil {
+		status = http.StatusForbidden
+	} else if msg.Method == MethodToolsCall && m.opts.Deny.ToolCall == ToolDenyHTTP403 {
+		status = http.StatusForbidden
+	}
+	return &Denial{
+		Status:  status,
+		Code:    m.opts.Deny.Code,
+		Message: m.opts.Deny.Message,
+		Reason:  reason,
+		Method:  msg.Method,
+		ID:      msg.ID,
+		Check:   c,
+		Err:     err,
+		tool:    msg.Name,
+	}
+}
+
+func (m *Middleware) invalidParams(msg *jsonrpc.Message, reason string, err error) *Denial {
+	code := CodeInvalidParams
+	var je *jsonrpc.Error
+	if errors.As(err, &je) && je.Code != 0 {
+		code = je.Code
+	}
+	status := http.StatusOK
+	if msg.ID == nil {
+		status = http.StatusBadRequest
+	}
+	return &Denial{
+		Status:   status,
+		Code:     code,
+		Message:  codeMessage(code),
+		Reason:   reason,
+		Method:   msg.Method,
+		ID:       msg.ID,
+		Err:      fmt.Errorf("%w: %w", ErrMalformedRequest, err),
+		protocol: true,
+	}
+}
+
+// audit writes one record per decision: allow at Info, deny at Warn.
+func (m *Middleware) audit(ctx context.Context, req *Request, c *Check, d *Denial, elapsed time.Duration, cached bool) {
+	if m.opts.DisableAudit {
+		return
+	}
+	level := slog.LevelInfo
+	if d != nil {
+		level = slog.LevelWarn
+	}
+	if !m.logger.Enabled(ctx, level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 12)
+	decision := "allow"
+	if d != nil {
+		decision = "deny"
+	}
+	user := ""
+	if req.Identity != nil {
+		user = req.Identity.User.Key
+	}
+	attrs = append(attrs,
+		slog.String("decision", decision),
+		slog.String("user", user),
+		slog.String("tenant", req.Tenant),
+		slog.String("method", req.Method),
+	)
+	if c != nil {
+		attrs = append(attrs,
+			slog.String("resource", c.Resource.Type),
+			slog.String("action", c.Action))
+		if c.Resource.Key != "" {
+			attrs = append(attrs, slog.String("resource_key", c.Resource.Key))
+		}
+	}
+	if req.Identity != nil && req.Identity.Principal != nil && req.Identity.Principal.ClientID != "" {
+		attrs = append(attrs, slog.String("client_id", req.Identity.Principal.ClientID))
+	}
+	source := "pdp"
+	if cached {
+		source = "cache"
+	}
+	attrs = append(attrs, slog.String("source", source), slog.Duration("latency", elapsed))
+	if d != nil {
+		attrs = append(attrs, slog.String("reason", d.Reason))
+		if errors.Is(d.Err, ErrDecisionFailed) {
+			attrs = append(attrs, slog.String("error", d.Err.Error()))
+		}
+	}
+	if m.opts.AuditArguments && req.Arguments != nil {
+		attrs = append(attrs, slog.Any("arguments", req.Arguments))
+	}
+	m.logger.LogAttrs(ctx, level, "mcpauth decision", attrs...)
+}
