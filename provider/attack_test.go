@@ -3,6 +3,7 @@
 package provider_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mcpauth/mcpauth/provider"
+	"github.com/mcpauth/mcpauth/repository"
 )
 
 // codeFor runs a login for a freshly registered public client and returns
@@ -60,6 +62,21 @@ func TestBrowserFlowIssuesWorkingTokens(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("principal (-want +got):\n%s", diff)
+	}
+	// Upstream: our own state, PKCE and a nonce; the configured scopes; no
+	// MCP resource or client scopes.
+	reqs := e.op.authRequests()
+	if len(reqs) != 1 {
+		t.Fatalf("got %d upstream authorization requests, want 1", len(reqs))
+	}
+	az := reqs[0]
+	if az.Get("client_id") != upstreamClientID || az.Get("redirect_uri") != base+provider.DefaultCallbackPath ||
+		az.Get("scope") != "openid email profile" || az.Get("code_challenge_method") != "S256" ||
+		len(az.Get("code_challenge")) != 43 || len(az.Get("nonce")) < 32 || len(az.Get("state")) < 32 {
+		t.Errorf("upstream authorization request %v", az)
+	}
+	if az.Get("state") == "client-state-1" || az.Has("resource") {
+		t.Errorf("upstream authorization request forwards the client's state or resource: %v", az)
 	}
 }
 
@@ -334,5 +351,39 @@ func TestAttackUpstreamTokenNotAccepted(t *testing.T) {
 		if status != http.StatusUnauthorized || !strings.Contains(challenge, `error="invalid_token"`) {
 			t.Errorf("token %.10s…: got %d %q, want 401 invalid_token", tok, status, challenge)
 		}
+	}
+}
+
+// TestAttackIDTokenNonceMismatch: an ID token whose nonce is not the one
+// bound to the pending login is rejected (here the stored nonce is
+// altered between the upstream redirect and the callback).
+func TestAttackIDTokenNonceMismatch(t *testing.T) {
+	e := newEnv(t, 1, nil)
+	base := e.url(0)
+	id := register(t, base, nil).str("client_id")
+	b := newBrowser(t)
+	cb := upstreamCallback(t, e, b, base, id)
+	ctx := context.Background()
+	lister := e.store.(repository.Lister)
+	keys, err := lister.List(ctx, "mcpauth/provider/pending/")
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("got pending keys %v, %v; want one", keys, err)
+	}
+	raw, err := e.store.Get(ctx, keys[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		t.Fatal(err)
+	}
+	rec["upstream_nonce"] = strings.Repeat("0", 64)
+	raw, _ = json.Marshal(rec)
+	if err := e.store.Set(ctx, keys[0], raw, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	q := clientRedirectOf(t, b.get(cb))
+	if q.Get("error") != "server_error" || q.Get("code") != "" {
+		t.Errorf("got %v, want server_error and no code", q)
 	}
 }

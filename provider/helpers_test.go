@@ -81,13 +81,34 @@ func (hh *handlerHolder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // startOP starts zitadel's example OpenID Provider with one confidential
 // client whose redirect URI is redirectURIs. It uses its own client map, not
 // the package-global one, and no logger, so it never calls slog.SetDefault.
-func startOP(t *testing.T, redirectURIs ...string) *httptest.Server {
+func startOP(t *testing.T, redirectURIs ...string) *opServer {
 	t.Helper()
 	var hh handlerHolder
-	srv := httptest.NewServer(&hh)
-	t.Cleanup(srv.Close)
-	hh.set(opHandler(srv.URL, redirectURIs...))
-	return srv
+	op := &opServer{}
+	op.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/auth" {
+			op.mu.Lock()
+			op.auth = append(op.auth, r.URL.Query())
+			op.mu.Unlock()
+		}
+		hh.ServeHTTP(w, r)
+	}))
+	t.Cleanup(op.Close)
+	hh.set(opHandler(op.URL, redirectURIs...))
+	return op
+}
+
+// opServer is the in-process OP; it records its authorization requests.
+type opServer struct {
+	*httptest.Server
+	mu   sync.Mutex
+	auth []url.Values
+}
+
+func (op *opServer) authRequests() []url.Values {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	return append([]url.Values(nil), op.auth...)
 }
 
 // opHandler builds the example OP for issuer.
@@ -103,7 +124,7 @@ func opHandler(issuer string, redirectURIs ...string) http.Handler {
 // in-process OP.
 type env struct {
 	t     *testing.T
-	op    *httptest.Server
+	op    *opServer
 	srvs  []*httptest.Server
 	ps    []*provider.Provider
 	clock *clock
