@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/permittest"
 	"github.com/mcpauth/mcpauth/provider"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -111,6 +113,9 @@ func newWhoamiServer() *mcp.Server {
 		text := fmt.Sprintf("subject=%s email=%s client=%s upstream=%s", g.Subject, g.Email, g.ClientID, upstream)
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}}}, nil, nil
 	})
+	mcp.AddTool(s, &mcp.Tool{Name: "secret", Description: "denied by policy"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "the secret"}}}, nil, nil
+	})
 	return s
 }
 
@@ -137,8 +142,10 @@ func (c *countingHandler) count(k string) int {
 // TestGoSDKClientEndToEnd runs the whole flow with go-sdk's MCP client and
 // its OAuth authorization-code handler: 401 → protected-resource metadata
 // → authorization-server metadata → dynamic registration → authorize →
-// consent → upstream OIDC login → callback → token → tools/call → refresh
-// → revoke → 401.
+// consent → upstream OIDC login → callback → token → tools/call through the
+// mcpauth middleware (context identity, Permit PDP double) → refresh →
+// revoke → 401. The handler chain is the two-line composition:
+// p.RequireBearer(mw.Handler(mcpHandler)).
 func TestGoSDKClientEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -152,7 +159,17 @@ func TestGoSDKClientEndToEnd(t *testing.T) {
 	})
 	base := e.url(0)
 	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return newWhoamiServer() }, nil)
-	counter = &countingHandler{h: e.ps[0].RequireBearer(mcpHandler), n: map[string]int{}}
+	pdp := permittest.New(t)
+	pdp.Allow(permittest.Rule{User: "id1", Action: "whoami"})
+	authz, err := mcpauth.NewPermit(&mcpauth.PermitOptions{PDPURL: pdp.URL, APIKey: pdp.APIKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mw, err := mcpauth.New(authz, &mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityContext}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter = &countingHandler{h: e.ps[0].RequireBearer(mw.Handler(mcpHandler)), n: map[string]int{}}
 	e.extra.Handle("/test/mcp", counter)
 
 	var fetches atomic.Int32
@@ -207,6 +224,20 @@ func TestGoSDKClientEndToEnd(t *testing.T) {
 		t.Errorf("got %d authorization flows, want 1", n)
 	}
 	whoami()
+	// The policy decision point saw the provider's user, and its deny
+	// reaches the client.
+	var users []string
+	for _, r := range pdp.Requests() {
+		for _, c := range r.Checks {
+			users = append(users, c.User.Key+":"+c.Action)
+		}
+	}
+	if len(users) == 0 || users[0] != "id1:whoami" {
+		t.Errorf("got PDP checks %v, want id1:whoami", users)
+	}
+	if res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "secret"}); err == nil && !res.IsError {
+		t.Errorf("tools/call secret: got %+v, want a policy denial", res)
+	}
 	if n := counter.count("POST /test/mcp"); n < 3 {
 		t.Errorf("got %d MCP POSTs, want several", n)
 	}
