@@ -65,12 +65,13 @@ type FieldError struct {
 // that is not a Pangea envelope. Test its kind with errors.Is against the
 // sentinels ([ErrUnauthorized], [ErrItemNotFound], …).
 //
-// It never contains the token, keys or values.
+// Its Error string never contains the token, keys or values.
 type APIError struct {
 	// Status is the envelope's status ("ValidationError", …); empty when
 	// the answer was not an envelope.
 	Status string
-	// Summary is the envelope's human-readable summary.
+	// Summary is the envelope's human-readable summary. It may quote the
+	// request; Error leaves it out.
 	Summary string
 	// RequestID is Pangea's request id, for support requests.
 	RequestID string
@@ -78,21 +79,20 @@ type APIError struct {
 	HTTPStatus int
 	// Path is the API path called, such as "/v2/get_bulk".
 	Path string
-	// Errors are the details Pangea gave, if any.
+	// Errors are the details Pangea gave, if any. They may quote the
+	// request; Error leaves them out.
 	Errors []FieldError
 }
 
-// Error describes the failure; it never contains the token, keys or
-// values.
+// Error describes the failure by path, status, HTTP code and request id.
+// It leaves out Summary and Errors: Pangea's text may quote the request
+// (an item name, which encodes a key), and keys can be secrets.
 func (e *APIError) Error() string {
 	status := e.Status
 	if status == "" {
 		status = "non-envelope answer"
 	}
 	msg := fmt.Sprintf("pangeavault: %s: %s (HTTP %d)", e.Path, status, e.HTTPStatus)
-	if e.Summary != "" {
-		msg += ": " + e.Summary
-	}
 	if e.RequestID != "" {
 		msg += " [" + e.RequestID + "]"
 	}

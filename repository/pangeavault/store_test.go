@@ -634,3 +634,22 @@ func TestNotATakerOrCreator(t *testing.T) {
 		t.Error("Store claims to be a Creator, but Pangea Vault has no compare-and-set")
 	}
 }
+
+func TestAPIErrorString(t *testing.T) {
+	tests := []struct {
+		name string
+		err  *pangeavault.APIError
+		want string
+	}{
+		{"envelope", &pangeavault.APIError{Status: "ValidationError", Summary: "name mcpauth_nbswy3dp is invalid", RequestID: "prq_1", HTTPStatus: 400, Path: "/v2/secret/store",
+			Errors: []pangeavault.FieldError{{Code: "X", Detail: "mcpauth_nbswy3dp"}}}, "pangeavault: /v2/secret/store: ValidationError (HTTP 400) [prq_1]"},
+		{"not an envelope", &pangeavault.APIError{HTTPStatus: 502, Path: "/v2/get_bulk"}, "pangeavault: /v2/get_bulk: non-envelope answer (HTTP 502)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.err.Error(); got != tt.want {
+				t.Errorf("Error() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
