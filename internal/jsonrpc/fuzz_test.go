@@ -7,9 +7,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
 	sdkjsonrpc "github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -308,9 +311,77 @@ func FuzzDecode(f *testing.F) {
 	for _, tc := range decodeCases {
 		f.Add([]byte(tc.body))
 	}
+	for _, s := range extraSeeds {
+		f.Add([]byte(s))
+	}
 	srv := startSDKServer(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkAgainstSDK(t, srv, body)
+	})
+}
+
+// extraSeeds probe number and member-name corners of the go-sdk's decoder.
+var extraSeeds = []string{
+	`{"jsonrpc":"2.0","id":-0,"method":"ping"}`,
+	`{"jsonrpc":"2.0","id":1e-400,"method":"ping"}`,
+	`{"jsonrpc":"2.0","id":12345678901234567890,"method":"ping"}`,
+	`{"jsonrpc":"2.0","id":-1.5E+3,"method":"ping"}`,
+	`{"jsonrpc":"2.0","id":1,"error":{"code":-0,"message":null}}`,
+	`{"jsonrpc":"2.0","id":1,"error":{"code":-9223372036854775808}}`,
+	`{"jsonrpc":"2.0","id":1,"error":{"code":9223372036854775808}}`,
+	`{"jsonrpc":"2.0","id":1,"error":null}`,
+	`{"jsonrpc":"2.0","id":1,"method":"tools/call","method\u0000":"tools/list","params":{"name":"echo"}}`,
+	`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","name\u0000":"rm","arguments":{"a":1,"a\u0000":2}}}`,
+	`{"jsonrpc":"2.0","id":"\ud800","method":"tools/call","params":{"name":"echo"}}`,
+	`{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"greet","arguments":{"who":"x","n":1}}}`,
+	`{"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{"uri":"file:///a","_meta":{"progressToken":1}}}`,
+	`{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/resource","uri":"file:///{x}"},"argument":{"name":"x","value":""}}}`,
+	"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"caf\u00e9\",\"arguments\":{\"\u017f\":1,\"s\":2}}}",
+}
+
+// encodeKey returns s as a JSON string. Bits of mode choose the spelling:
+// 1 escapes every rune as \uXXXX (surrogate pairs above the BMP), 2 writes
+// the bytes raw, even invalid UTF-8.
+func encodeKey(s string, mode byte) string {
+	switch {
+	case mode&1 != 0:
+		var b strings.Builder
+		b.WriteByte('"')
+		for _, r := range s {
+			if r > 0xFFFF {
+				r1, r2 := utf16.EncodeRune(r)
+				fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+				continue
+			}
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+		b.WriteByte('"')
+		return b.String()
+	case mode&2 != 0:
+		return `"` + strings.NewReplacer(`"`, `\"`, `\`, `\\`).Replace(s) + `"`
+	default:
+		q, _ := json.Marshal(s)
+		return string(q)
+	}
+}
+
+// FuzzDecodeMembers builds messages from fuzzed member names and values, so
+// the fuzzer explores how names compare (case, escapes, Unicode folding,
+// NUL, invalid UTF-8) rather than JSON syntax. The check is FuzzDecode's.
+func FuzzDecodeMembers(f *testing.F) {
+	f.Add("method", "tools/list", "METHOD", "tools/call", "name", "echo", "Name", "rm", byte(0))
+	f.Add("method", "tools/call", "method", "tools/list", "name", "echo", "name", "rm", byte(1))
+	f.Add("Method", "tools/call", "m\u0065thod", "tools/call", "NAME", "rm", "n", "x", byte(2))
+	f.Add("m\u017fethod", "tools/call", "method\u0000", "tools/list", "nam\u212a", "rm", "arguments", "{}", byte(5))
+	srv := startSDKServer(f)
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2, p1, pv1, p2, pv2 string, mode byte) {
+		body := `{"jsonrpc":"2.0","id":1,` +
+			encodeKey(k1, mode) + `:` + encodeKey(v1, mode>>2) + `,` +
+			encodeKey(k2, mode>>4) + `:` + encodeKey(v2, mode>>6) + `,` +
+			`"params":{` + encodeKey(p1, mode>>1) + `:` + encodeKey(pv1, mode>>3) + `,` +
+			encodeKey(p2, mode>>5) + `:` + encodeKey(pv2, mode>>7) + `,` +
+			`"arguments":{` + encodeKey(p1, mode>>2) + `:1,` + encodeKey(p2, mode>>3) + `:2}}}`
+		checkAgainstSDK(t, srv, []byte(body))
 	})
 }
 
