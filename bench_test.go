@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // benchWriter is a reusable, allocation-free ResponseWriter.
@@ -119,5 +121,31 @@ func BenchmarkCacheKey(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		c.key(&k, &chk, nil)
+	}
+}
+
+// BenchmarkCacheMemory reports the heap bytes held per cached decision with
+// 100,000 entries (metric B/entry); b.N is ignored beyond the first fill.
+func BenchmarkCacheMemory(b *testing.B) {
+	const entries = 100_000
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		c := newDecisionCache(CacheOptions{Size: entries, AllowTTL: time.Hour, DenyTTL: time.Hour, PDPTimeout: time.Second})
+		chk := baseCheck()
+		for j := 0; j < entries; j++ {
+			chk.Resource.Attributes["arg_number"] = j
+			var k cacheKey
+			c.key(&k, &chk, nil)
+			c.store(&k, j%2 == 0, &chk, nil)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if c.lru.Len() != entries {
+			b.Fatalf("cache holds %d entries, want %d", c.lru.Len(), entries)
+		}
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/entries, "B/entry")
+		runtime.KeepAlive(c)
 	}
 }

@@ -155,19 +155,29 @@ func (c *decisionCache) store(key *cacheKey, allow bool, chk *Check, id *Identit
 // detached from any one caller with its own timeout: a caller whose context
 // ends stops waiting without cancelling the others.
 func (c *decisionCache) decide(ctx context.Context, authz Authorizer, chk *Check, id *Identity) (allow, cached bool, err error) {
-	var key cacheKey
-	c.key(&key, chk, id)
-	if allow, ok := c.lookup(&key); ok {
+	var k cacheKey
+	c.key(&k, chk, id)
+	if allow, ok := c.lookup(&k); ok {
 		c.hits.Add(1)
 		return allow, true, nil
 	}
 	c.misses.Add(1)
-	executed := false
+	return c.miss(ctx, authz, k, chk, id)
+}
+
+// miss asks the authorizer, sharing the call with identical concurrent
+// misses. It is kept apart from decide so that the hit path does not move
+// the key to the heap for the closure.
+func (c *decisionCache) miss(ctx context.Context, authz Authorizer, key cacheKey, chk *Check, id *Identity) (allow, cached bool, err error) {
+	executed, lateHit := false, false
 	ch := c.group.DoChan(string(key[:]), func() (any, error) {
 		executed = true
 		// Another caller may have stored the decision between our lookup
-		// and now.
+		// and now: count it as the hit it is.
 		if allow, ok := c.lookup(&key); ok {
+			c.misses.Add(^uint64(0))
+			c.hits.Add(1)
+			lateHit = true
 			return allow, nil
 		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
@@ -189,7 +199,7 @@ func (c *decisionCache) decide(ctx context.Context, authz Authorizer, chk *Check
 		if res.Err != nil {
 			return false, false, res.Err
 		}
-		return res.Val.(bool), false, nil
+		return res.Val.(bool), lateHit, nil
 	case <-ctx.Done():
 		return false, false, ctx.Err()
 	}

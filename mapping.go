@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Attribute names the built-in mapping sets on resources. Tool and prompt
@@ -26,8 +28,37 @@ var reservedAttrs = map[string]bool{
 	AttrResourceURI: true, AttrPromptName: true, AttrArguments: true, AttrTenant: true,
 }
 
+// boxedMethods holds the mcp_method attribute values of the methods the
+// mapping knows, converted to interface values once instead of per request.
+var boxedMethods = func() map[string]any {
+	m := make(map[string]any)
+	for _, s := range []string{
+		MethodToolsCall, MethodToolsList, MethodPromptsList, MethodPromptsGet, MethodResourcesList,
+		MethodResourcesTemplatesList, MethodResourcesRead, MethodResourcesSubscribe,
+		MethodResourcesUnsubscribe, MethodCompletionComplete,
+	} {
+		m[s] = s
+	}
+	return m
+}()
+
+func boxMethod(s string) any {
+	if v, ok := boxedMethods[s]; ok {
+		return v
+	}
+	return s
+}
+
+// maxInternedArgNames bounds the table of prefixed argument names. Names
+// come from callers, so the table must not grow without limit; past the
+// bound names are built per request.
+const maxInternedArgNames = 4096
+
 // mapper is the built-in mapping, configured once from Options.
 type mapper struct {
+	argNames    sync.Map // argument name -> prefixed attribute name
+	argNamesLen atomic.Int32
+
 	server        string // resource type of tools/call
 	typePrefix    string // prefix of the other resource types
 	actionPrefix  string
@@ -136,8 +167,14 @@ func methodOf(r *Request) string {
 	return r.Method
 }
 
-func (m *mapper) mapRequest(_ context.Context, r *Request) (*Check, bool, error) {
-	c := &Check{Resource: Resource{Tenant: r.Tenant}}
+func (m *mapper) mapRequest(ctx context.Context, r *Request) (*Check, bool, error) {
+	c := new(Check)
+	return m.mapInto(ctx, c, r)
+}
+
+// mapInto maps r into c, so that callers can provide the Check's storage.
+func (m *mapper) mapInto(_ context.Context, c *Check, r *Request) (*Check, bool, error) {
+	*c = Check{Resource: Resource{Tenant: r.Tenant}}
 	if r.Identity != nil {
 		c.User = r.Identity.User
 	}
@@ -145,7 +182,7 @@ func (m *mapper) mapRequest(_ context.Context, r *Request) (*Check, bool, error)
 	case MethodToolsCall:
 		attrs := make(map[string]any, 2+len(r.Arguments))
 		attrs[AttrToolName] = r.Name
-		attrs[AttrMCPMethod] = methodOf(r)
+		attrs[AttrMCPMethod] = boxMethod(methodOf(r))
 		if err := m.addArguments(attrs, r.Arguments); err != nil {
 			return nil, false, err
 		}
@@ -202,7 +239,7 @@ func (m *mapper) listCheck(c *Check, r *Request, typ, kind string) {
 	c.Action = m.actionPrefix + "list"
 	c.Resource.Type = typ
 	c.Resource.Attributes = map[string]any{
-		AttrMCPMethod:    methodOf(r),
+		AttrMCPMethod:    boxMethod(methodOf(r)),
 		AttrResourceType: kind,
 	}
 }
@@ -216,7 +253,7 @@ func (m *mapper) resourceCheck(c *Check, r *Request, uri string) {
 		c.Resource.Key = uri
 	}
 	c.Resource.Attributes = map[string]any{
-		AttrMCPMethod:    methodOf(r),
+		AttrMCPMethod:    boxMethod(methodOf(r)),
 		AttrResourceType: "resources",
 		AttrResourceURI:  uri,
 	}
@@ -231,7 +268,7 @@ func (m *mapper) promptCheck(c *Check, r *Request, name string, args map[string]
 		c.Resource.Key = name
 	}
 	attrs := make(map[string]any, 3+len(args))
-	attrs[AttrMCPMethod] = methodOf(r)
+	attrs[AttrMCPMethod] = boxMethod(methodOf(r))
 	attrs[AttrResourceType] = "prompts"
 	attrs[AttrPromptName] = name
 	if err := m.addArguments(attrs, args); err != nil {
@@ -253,7 +290,7 @@ func (m *mapper) addArguments(attrs map[string]any, args map[string]any) error {
 		return nil
 	}
 	for k, v := range args {
-		name := m.argPrefix + k
+		name := m.argName(k)
 		if reservedAttrs[name] {
 			if m.collision != CollisionRename {
 				return fmt.Errorf("%w: argument %q would overwrite the %q attribute", ErrMalformedRequest, k, name)
@@ -263,6 +300,24 @@ func (m *mapper) addArguments(attrs map[string]any, args map[string]any) error {
 		attrs[name] = v
 	}
 	return nil
+}
+
+// argName returns the attribute name of argument k, from a bounded table
+// so that the usual names are not built again for every request.
+func (m *mapper) argName(k string) string {
+	if m.argPrefix == "" {
+		return k
+	}
+	if v, ok := m.argNames.Load(k); ok {
+		return v.(string)
+	}
+	name := m.argPrefix + k
+	if m.argNamesLen.Load() < maxInternedArgNames && len(k) <= 64 {
+		if _, loaded := m.argNames.LoadOrStore(strings.Clone(k), name); !loaded {
+			m.argNamesLen.Add(1)
+		}
+	}
+	return name
 }
 
 // matchMethod reports whether method matches the shell-style pattern, with

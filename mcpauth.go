@@ -25,6 +25,7 @@ type Middleware struct {
 	opts      Options // normalized copy
 	mapping   MappingFunc
 	mapper    *mapper
+	builtin   bool // mapping is the built-in mapper
 	ident     *identifier
 	bypass    []string
 	public    map[string]bool
@@ -96,6 +97,7 @@ func New(authz Authorizer, opts *Options) (*Middleware, error) {
 	m.mapping = o.Mapping
 	if m.mapping == nil {
 		m.mapping = m.mapper.mapRequest
+		m.builtin = true
 	}
 	if len(o.PublicTools) > 0 {
 		m.public = make(map[string]bool, len(o.PublicTools))
@@ -255,6 +257,7 @@ type evaluation struct {
 	denial   *Denial
 	dec      Decision // backs decision
 	checks   [1]Check // backs decision.Checks for single requests
+	check    Check    // the mapped check of a single request
 	req      Request  // the mapping request of a single message
 	// lists maps the raw id of each list request to its list method, for
 	// per-item filtering of the response.
@@ -517,7 +520,16 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 			return nil, false, false
 		}
 	}
-	c, ok, err := m.mapping(r.Context(), req)
+	var (
+		c   *Check
+		ok  bool
+		err error
+	)
+	if m.builtin && !ev.batch {
+		c, ok, err = m.mapper.mapInto(r.Context(), &ev.check, req)
+	} else {
+		c, ok, err = m.mapping(r.Context(), req)
+	}
 	if err != nil {
 		switch {
 		case errors.Is(err, ErrNoMapping):
