@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -306,19 +307,17 @@ func (f *listFilter) filterMessage(msg []byte) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	var items []json.RawMessage
+	var items []listedItem
 	if err := json.Unmarshal(raw, &items); err != nil {
 		// A list we cannot read is not shown.
 		return f.filterFailure(resp.ID, "list result could not be read")
 	}
 	checks := make([]Check, 0, len(items))
 	idx := make([]int, 0, len(items))
-	for i, it := range items {
-		var li listItem
-		if err := json.Unmarshal(it, &li); err != nil {
-			continue
-		}
-		req := &Request{
+	req := new(Request)
+	for i := range items {
+		li := &items[i].item
+		*req = Request{
 			HTTP:       f.r,
 			Method:     itemMethod,
 			Identity:   f.ev.identity,
@@ -341,11 +340,25 @@ func (f *listFilter) filterMessage(msg []byte) ([]byte, bool) {
 			idx = append(idx, -1-i)
 			continue
 		}
-		c, ok, err := f.m.mapping(f.r.Context(), req)
-		if err != nil || !ok || c == nil {
-			continue
+		var (
+			c   *Check
+			ok  bool
+			err error
+		)
+		if f.m.builtin {
+			checks = append(checks, Check{})
+			c, ok, err = f.m.mapper.mapInto(f.r.Context(), &checks[len(checks)-1], req)
+			if err != nil || !ok || c == nil {
+				checks = checks[:len(checks)-1]
+				continue
+			}
+		} else {
+			c, ok, err = f.m.mapping(f.r.Context(), req)
+			if err != nil || !ok || c == nil {
+				continue
+			}
+			checks = append(checks, *c)
 		}
-		checks = append(checks, *c)
 		idx = append(idx, i)
 	}
 	// Public tools need no check; decide the others in one bulk call.
@@ -377,12 +390,13 @@ func (f *listFilter) filterMessage(msg []byte) ([]byte, bool) {
 			}
 		}
 	}
-	kept := make([]json.RawMessage, 0, len(items))
-	for i, it := range items {
-		if keep[i] {
-			kept = append(kept, it)
+	nkept := 0
+	for _, k := range keep {
+		if k {
+			nkept++
 		}
 	}
+	kept := nkept
 	if !f.m.opts.DisableAudit && f.m.logger.Enabled(f.r.Context(), slog.LevelInfo) {
 		user := ""
 		if f.ev.identity != nil {
@@ -390,18 +404,69 @@ func (f *listFilter) filterMessage(msg []byte) ([]byte, bool) {
 		}
 		f.m.logger.LogAttrs(f.r.Context(), slog.LevelInfo, "mcpauth list filtered",
 			slog.String("user", user), slog.String("tenant", f.ev.tenant), slog.String("method", method),
-			slog.Int("items", len(items)), slog.Int("kept", len(kept)), slog.Duration("latency", time.Since(start)))
+			slog.Int("items", len(items)), slog.Int("kept", kept), slog.Duration("latency", time.Since(start)))
 	}
-	newList, err := json.Marshal(kept)
-	if err != nil {
-		return f.filterFailure(resp.ID, "list result could not be encoded")
+	return encodeListResponse(&resp, member, items, keep), true
+}
+
+// listedItem is one element of a list result: its bytes and the members
+// that identify it. An element that is not an object keeps a zero item and
+// is never listed.
+type listedItem struct {
+	raw  []byte
+	item listItem
+}
+
+func (it *listedItem) UnmarshalJSON(b []byte) error {
+	it.raw = append([]byte(nil), b...)
+	_ = json.Unmarshal(b, &it.item)
+	return nil
+}
+
+// encodeListResponse writes resp with result[member] replaced by the kept
+// items. Every value written comes from a decoded (so valid) message, which
+// spares re-validating them as json.Marshal of RawMessage values would.
+func encodeListResponse(resp *listResponse, member string, items []listedItem, keep []bool) []byte {
+	size := len(resp.ID) + 64
+	for _, v := range resp.Result {
+		size += len(v) + 16
 	}
-	resp.Result[member] = newList
-	out, err := json.Marshal(resp)
-	if err != nil {
-		return f.filterFailure(resp.ID, "list result could not be encoded")
+	b := bytes.NewBuffer(make([]byte, 0, size))
+	b.WriteString(`{"jsonrpc":"2.0","id":`)
+	b.Write(resp.ID)
+	b.WriteString(`,"result":{`)
+	keys := make([]string, 0, len(resp.Result))
+	for k := range resp.Result {
+		keys = append(keys, k)
 	}
-	return out, true
+	slices.Sort(keys)
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		name, _ := json.Marshal(k)
+		b.Write(name)
+		b.WriteByte(':')
+		if k != member {
+			b.Write(resp.Result[k])
+			continue
+		}
+		b.WriteByte('[')
+		first := true
+		for j := range items {
+			if !keep[j] {
+				continue
+			}
+			if !first {
+				b.WriteByte(',')
+			}
+			first = false
+			b.Write(items[j].raw)
+		}
+		b.WriteByte(']')
+	}
+	b.WriteString("}}")
+	return b.Bytes()
 }
 
 // filterFailure replaces a list response that could not be filtered with a
