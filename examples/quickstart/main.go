@@ -1,0 +1,178 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+// Command quickstart is an MCP server with real authorization in front of
+// it: the port of permit-fastmcp's example server (tools greet, login,
+// greet-jwt and conditional-greet), built with the official MCP Go SDK and
+// wrapped by the mcpauth middleware.
+//
+// Run it from the repository root with
+//
+//	make demo
+//
+// or, equivalently,
+//
+//	cd examples && go run ./quickstart
+//
+// It prints the MCP URL, a token for user "client" and copy-paste curl
+// commands: an allowed call (greet), a denied call (greet-jwt) and the ABAC
+// rule (conditional-greet is allowed for client only when number > 10, so
+// 5 is refused and 12 answered). Every decision is logged.
+//
+// # Configuration
+//
+//	-addr, ADDR        listen address (default 127.0.0.1:8000); the MCP
+//	                   endpoint is /mcp
+//	MCP_JWT_SECRET     HMAC secret of the HS256 tokens login mints and the
+//	                   middleware verifies; a random one is generated and
+//	                   printed when unset
+//	PERMIT_PDP_URL,    ask this Permit PDP (with this API key) instead of
+//	PERMIT_API_KEY     the embedded demo policy; set both or neither
+//
+// # How it is wired
+//
+// The caller is identified by a verified JWT (mcpauth.IdentityJWT). The
+// login tool is listed in mcpauth.Options.PublicTools, so it needs neither
+// a token nor a policy rule. Decisions come from policy.Demo() or, with the
+// Permit variables set, from mcpauth.NewPermit. The go-sdk handler runs
+// stateless with JSON responses, so that every curl command is one
+// self-contained POST. greet-jwt reads the verified user from the go-sdk's
+// req.Extra.TokenInfo, filled from the mcpauth decision; it never parses the
+// token itself.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/examples/internal/demo"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// DefaultAddr is the listen address when neither -addr nor ADDR is set.
+const DefaultAddr = "127.0.0.1:8000"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the server and serves until ctx is done. ready, when not nil,
+// is called with the MCP URL once the server accepts connections and the
+// banner has been written.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, ready func(mcpURL string)) error {
+	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	addr := fs.String("addr", or(getenv("ADDR"), DefaultAddr), "listen `address` (env ADDR)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+
+	logger := slog.New(slog.NewTextHandler(stdout, nil))
+	secret, generated := getenv("MCP_JWT_SECRET"), false
+	if secret == "" {
+		secret, generated = demo.NewSecret(), true
+	}
+	authz, source, err := demo.Authorizer(getenv, logger)
+	if err != nil {
+		return err
+	}
+
+	mw, err := mcpauth.New(authz, &mcpauth.Options{
+		Identity: mcpauth.IdentityOptions{
+			Mode: mcpauth.IdentityJWT,
+			JWT: mcpauth.JWTOptions{
+				Secret:        []byte(secret),
+				Audience:      demo.Audience,
+				RequireExpiry: true,
+			},
+		},
+		PublicTools: []string{"login"},
+		Logger:      logger,
+	})
+	if err != nil {
+		return err
+	}
+	server := demo.NewServer(demo.Options{Secret: []byte(secret), Logger: logger})
+	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server },
+		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true})
+
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", mw.Handler(demo.WithTokenInfo(mcpHandler)))
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	mcpURL := "http://" + ln.Addr().String() + "/mcp"
+	now := time.Now()
+	banner(stdout, mcpURL, source, secret, generated, demo.SignToken([]byte(secret), "client", now, now.Add(demo.TokenLifetime)))
+	if ready != nil {
+		ready(mcpURL)
+	}
+	return demo.Serve(ctx, ln, mux)
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// curl returns a copy-paste command that calls tool with args. With auth,
+// it sends the token in $TOKEN.
+func curl(mcpURL, tool, args string, auth bool) string {
+	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":` + strconv.Quote(tool) + `,"arguments":` + args + `}}`
+	var b strings.Builder
+	b.WriteString("curl -sS " + mcpURL +
+		` -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream'`)
+	if auth {
+		b.WriteString(` -H "Authorization: Bearer $TOKEN"`)
+	}
+	b.WriteString(" -d '" + body + "'")
+	return b.String()
+}
+
+func banner(w io.Writer, mcpURL, source, secret string, generated bool, token string) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
+	p("mcpauth quickstart: MCP server at %s", mcpURL)
+	p("Decisions: %s.", source)
+	if generated {
+		p("JWT secret (random, since MCP_JWT_SECRET is not set): %s", secret)
+	}
+	p("")
+	p("A token for user \"client\" (the login tool mints the same kind):")
+	p("  TOKEN=%s", token)
+	p("")
+	p("1. An allowed call: client may greet.")
+	p("  %s", curl(mcpURL, "greet", `{"name":"Ada"}`, true))
+	p("")
+	p("2. A denied call: client may not call greet-jwt.")
+	p("  %s", curl(mcpURL, "greet-jwt", `{}`, true))
+	p("")
+	p("3. The ABAC rule: client may call conditional-greet only when number > 10, so 5 is denied and 12 allowed.")
+	p("  %s", curl(mcpURL, "conditional-greet", `{"name":"Ada","number":5}`, true))
+	p("  %s", curl(mcpURL, "conditional-greet", `{"name":"Ada","number":12}`, true))
+	p("")
+	p("login is public: try it without a token (admin/password gets a token that may call greet-jwt).")
+	p("  %s", curl(mcpURL, "login", `{"username":"admin","password":"password"}`, false))
+	p("")
+}
