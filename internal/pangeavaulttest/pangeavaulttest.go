@@ -128,8 +128,10 @@ type Server struct {
 }
 
 type fault struct {
-	status string
-	code   int
+	status      string
+	code        int
+	path        string // "" matches every path
+	afterEffect bool   // the call takes effect before failing
 }
 
 type queued struct {
@@ -216,7 +218,22 @@ func (s *Server) FailNextWith(n int, status string, httpCode int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for range n {
-		s.faults = append(s.faults, fault{status, httpCode})
+		s.faults = append(s.faults, fault{status: status, code: httpCode})
+	}
+}
+
+// LoseNextAnswer makes the next n calls to path take effect and then fail
+// with status anyway, as when an answer is lost after the server acted
+// (a gateway timeout, say). Calls to other paths are unaffected.
+func (s *Server) LoseNextAnswer(path string, n int, status string) {
+	code, ok := httpStatus[status]
+	if !ok {
+		code = http.StatusBadRequest
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults = append(s.faults, fault{status: status, code: code, path: path, afterEffect: true})
 	}
 }
 
@@ -332,14 +349,23 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	if len(s.faults) > 0 {
-		f := s.faults[0]
-		s.faults = s.faults[1:]
+	var injected *fault
+	if i := slices.IndexFunc(s.faults, func(f fault) bool { return f.path == "" || f.path == r.URL.Path }); i >= 0 {
+		f := s.faults[i]
+		s.faults = slices.Delete(s.faults, i, i+1)
+		injected = &f
+	}
+	if injected != nil && !injected.afterEffect {
 		s.mu.Unlock()
-		fail(&failure{status: f.status, code: f.code, summary: "Injected " + f.status})
+		fail(&failure{status: injected.status, code: injected.code, summary: "Injected " + injected.status})
 		return
 	}
 	result, f := op(s, raw)
+	if injected != nil {
+		s.mu.Unlock()
+		fail(&failure{status: injected.status, code: injected.code, summary: "Injected " + injected.status + " after the call took effect"})
+		return
+	}
 	accepted := false
 	if f == nil && s.accept > 0 {
 		s.accept--

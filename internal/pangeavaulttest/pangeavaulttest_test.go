@@ -293,3 +293,22 @@ func TestFolderCreateAndDelete(t *testing.T) {
 		t.Errorf("recursive delete left %d items", n)
 	}
 }
+
+func TestLoseNextAnswer(t *testing.T) {
+	s := pangeavaulttest.New(t, nil)
+	s.LoseNextAnswer("/v2/secret/store", 1, pangeavaulttest.StatusInternalError)
+	list := map[string]any{"filter": map[string]string{"type": "secret"}}
+	if code, _ := call(t, s, s.Token(), "/v2/get_bulk", list); code != 200 {
+		t.Errorf("a call to another path was affected: %d", code)
+	}
+	store := map[string]any{"type": "secret", "secret": "x", "name": "n"}
+	if code, env := call(t, s, s.Token(), "/v2/secret/store", store); code != 500 || env.Status != "InternalError" {
+		t.Errorf("got %d %s, want 500 InternalError", code, env.Status)
+	}
+	if n := len(s.Items()); n != 1 {
+		t.Errorf("the call must take effect despite the error: %d items", n)
+	}
+	if code, _ := call(t, s, s.Token(), "/v2/secret/store", store); code != 200 {
+		t.Errorf("only one answer is lost: got %d", code)
+	}
+}

@@ -37,8 +37,14 @@ type answer struct {
 }
 
 // call POSTs body to path and decodes the result into out, retrying 429
-// and 5xx answers and polling 202 answers.
+// and 5xx answers and polling 202 answers. Use it for idempotent calls.
 func (s *Store) call(ctx context.Context, path string, body, out any) error {
+	return s.invoke(ctx, path, body, out, true)
+}
+
+// invoke is call; retry5xx false retries only 429 answers (the request was
+// refused before it ran), for calls that must not run twice.
+func (s *Store) invoke(ctx context.Context, path string, body, out any, retry5xx bool) error {
 	payload, err := json.Marshal(body)
 	if err != nil {
 		return fmt.Errorf("pangeavault: encode %s request: %w", path, err)
@@ -65,20 +71,31 @@ func (s *Store) call(ctx context.Context, path string, body, out any) error {
 			return nil
 		}
 		apiErr := apiError(path, a)
-		if !apiErr.retryable() || attempt >= c.MaxRetries {
+		retry := apiErr.kind() == ErrTooManyRequests || retry5xx && apiErr.kind() == ErrServer
+		if !retry || attempt >= c.MaxRetries {
 			return apiErr
 		}
-		wait := min(c.RetryBackoff<<attempt, c.MaxRetryBackoff)
-		if a.retryAfter > wait {
-			wait = min(a.retryAfter, c.MaxRetryBackoff)
-		}
-		c.Logger.LogAttrs(ctx, slog.LevelWarn, "pangeavault: retrying",
-			slog.String("path", path), slog.String("status", apiErr.Status), slog.Int("http_status", apiErr.HTTPStatus),
-			slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("request_id", apiErr.RequestID))
-		if err := c.Sleep(ctx, wait); err != nil {
-			return fmt.Errorf("pangeavault: %s: waiting to retry: %w", path, err)
+		if err := s.backoff(ctx, apiErr, attempt, a.retryAfter); err != nil {
+			return err
 		}
 	}
+}
+
+// backoff logs a retry and waits before it: RetryBackoff doubled per
+// attempt, or Retry-After if longer, capped at MaxRetryBackoff.
+func (s *Store) backoff(ctx context.Context, apiErr *APIError, attempt int, retryAfter time.Duration) error {
+	c := s.cfg
+	wait := min(c.RetryBackoff<<attempt, c.MaxRetryBackoff)
+	if retryAfter > wait {
+		wait = min(retryAfter, c.MaxRetryBackoff)
+	}
+	c.Logger.LogAttrs(ctx, slog.LevelWarn, "pangeavault: retrying",
+		slog.String("path", apiErr.Path), slog.String("status", apiErr.Status), slog.Int("http_status", apiErr.HTTPStatus),
+		slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("request_id", apiErr.RequestID))
+	if err := c.Sleep(ctx, wait); err != nil {
+		return fmt.Errorf("pangeavault: %s: waiting to retry: %w", apiErr.Path, err)
+	}
+	return nil
 }
 
 // poll polls a 202 answer until it completes or MaxPolls runs out.
@@ -99,7 +116,7 @@ func (s *Store) poll(ctx context.Context, path string, a answer) (answer, error)
 		if p.httpStatus == http.StatusAccepted || p.env.Status == StatusAccepted {
 			continue
 		}
-		if pe := apiError(path, p); p.env.Status != StatusSuccess && pe.retryable() {
+		if pe := apiError(path, p); p.env.Status != StatusSuccess && pe.transient() {
 			continue // a transient failure of the poll itself
 		}
 		return p, nil

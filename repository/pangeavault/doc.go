@@ -67,14 +67,21 @@
 // them deterministically: readers take the item whose newest version was
 // written last (Pangea's timestamps; ties broken by id), the next Set
 // rotates that item and deletes the others, and Delete removes them all.
-// A retried store (after a 5xx whose request in fact succeeded) is handled
-// the same way.
 //
-// For the same reason the Store is not a [repository.Taker] or a
+// For the same reason a [Store] is not a [repository.Taker] or a
 // [repository.Creator]: a get-then-delete or a check-then-store over this
-// API cannot be atomic, and the contract's promise (exactly one winner)
-// would be a lie. Use a backend with compare-and-set (memory, or
-// repository/hcvault) for single-use codes when replicas share storage.
+// API is not atomic by itself. [Store.WithTake] adds an opt-in Take that is
+// atomic under one stated assumption: of concurrent deletes of one item id,
+// exactly one succeeds (the others get VaultItemNotFound). Take then makes
+// its delete the deciding step and fails closed when the outcome is
+// unknown. The provider needs a Taker for single-use codes; use WithTake
+// with Pangea Vault, or a backend with compare-and-set (memory,
+// repository/hcvault). There is no Creator.
+//
+// Retries never create duplicates: secret/store is not idempotent, so a
+// 5xx answer to it is retried from the lookup (which finds and rotates the
+// item if the store did happen), while get_bulk, rotate and delete are
+// retried as they are.
 //
 // # Expiry
 //

@@ -138,9 +138,9 @@ func (e *APIError) kind() error {
 	return ErrUnexpectedResponse
 }
 
-// retryable reports whether the call may be retried: rate limiting and
+// transient reports whether the failure may pass: rate limiting and
 // server-side failures.
-func (e *APIError) retryable() bool {
+func (e *APIError) transient() bool {
 	k := e.kind()
 	return k == ErrTooManyRequests || k == ErrServer
 }

@@ -18,7 +18,8 @@ import (
 // TestLive runs the conformance suite against the real Pangea Vault when
 // PANGEA_VAULT_TOKEN is set (PANGEA_DOMAIN optional, default
 // aws.us.pangea.cloud). Each store gets its own folder under
-// "mcpauth-livetest/", emptied afterwards. Expiry uses a fake clock: the
+// "mcpauth-livetest/", emptied afterwards. The store runs with WithTake,
+// so the suite's concurrent Takes test delete exclusivity for real. Expiry uses a fake clock: the
 // expiry instant lives in the record, so the suite needs no sleeps even
 // against the real service.
 func TestLive(t *testing.T) {
@@ -42,7 +43,9 @@ func TestLive(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { emptyStore(t, s) })
-			return s
+			// WithTake: the suite's concurrent Takes check, against the
+			// real service, the delete exclusivity Take relies on.
+			return s.WithTake()
 		},
 		Advance:     clock.Advance,
 		Concurrency: 2,

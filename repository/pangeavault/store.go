@@ -206,22 +206,35 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	}
 	secret := encodeRecord(value, exp)
 	name := EncodeName(key)
-	items, err := s.lookup(ctx, name)
-	if err != nil {
-		return err
-	}
-	if len(items) > 0 {
-		err := s.call(ctx, "/v2/secret/rotate", rotateRequest{ID: items[0].ID, Secret: secret, RotationState: s.cfg.RotationState}, nil)
-		switch {
-		case err == nil:
-			s.deleteItems(ctx, items[1:])
-			return nil
-		case !errors.Is(err, ErrItemNotFound):
+	for attempt := 0; ; attempt++ {
+		items, err := s.lookup(ctx, name)
+		if err != nil {
 			return err
 		}
-		// The item was deleted since the lookup: store a new one.
+		if len(items) > 0 {
+			err := s.call(ctx, "/v2/secret/rotate", rotateRequest{ID: items[0].ID, Secret: secret, RotationState: s.cfg.RotationState}, nil)
+			switch {
+			case err == nil:
+				s.deleteItems(ctx, items[1:])
+				return nil
+			case !errors.Is(err, ErrItemNotFound):
+				return err
+			}
+			// The item was deleted since the lookup: store a new one.
+		}
+		// secret/store is not idempotent: a 5xx may hide a store that
+		// happened, and repeating it would create a duplicate. So a 5xx
+		// is retried from the lookup, which then finds and rotates the
+		// item if it exists.
+		err = s.invoke(ctx, "/v2/secret/store", storeRequest{Type: "secret", Secret: secret, Name: name, Folder: s.cfg.Folder}, nil, false)
+		var apiErr *APIError
+		if err == nil || !errors.As(err, &apiErr) || !errors.Is(apiErr, ErrServer) || attempt >= s.cfg.MaxRetries {
+			return err
+		}
+		if err := s.backoff(ctx, apiErr, attempt, 0); err != nil {
+			return err
+		}
 	}
-	return s.call(ctx, "/v2/secret/store", storeRequest{Type: "secret", Secret: secret, Name: name, Folder: s.cfg.Folder}, nil)
 }
 
 // deleteItems removes stale duplicates after a successful write. A failure

@@ -105,6 +105,89 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestConformanceWithTake(t *testing.T) {
+	clock := repositorytest.NewClock(time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC))
+	repositorytest.Run(t, repositorytest.Harness{
+		New: func(t *testing.T) repository.Store {
+			return newFixture(t, clock, func(o *pangeavault.Options) { o.Logger = nil }).store.WithTake()
+		},
+		Advance:     clock.Advance,
+		Concurrency: 16,
+	})
+}
+
+func TestTake(t *testing.T) {
+	ctx := t.Context()
+	t.Run("wire", func(t *testing.T) {
+		f := newFixture(t, nil, nil)
+		if err := f.store.Set(ctx, "code", []byte(`"c"`), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		id := f.srv.Items()[0].ID
+		f.srv.ResetRequests()
+		got, err := f.store.WithTake().Take(ctx, "code")
+		if err != nil || string(got) != `"c"` {
+			t.Fatalf("Take: %q, %v", got, err)
+		}
+		reqs := f.srv.Requests()
+		if len(reqs) != 2 {
+			t.Fatalf("Take made %d requests, want 2", len(reqs))
+		}
+		if diff := cmp.Diff(map[string]any{"id": id, "recursive": false}, body(t, reqs, 1, "/v2/delete")); diff != "" {
+			t.Errorf("delete body (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("a 5xx on the delete is not retried and not a success", func(t *testing.T) {
+		f := newFixture(t, nil, nil)
+		if err := f.store.Set(ctx, "code", []byte(`"c"`), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		f.srv.LoseNextAnswer("/v2/delete", 1, pangeavaulttest.StatusInternalError)
+		got, err := f.store.WithTake().Take(ctx, "code")
+		if !errors.Is(err, pangeavault.ErrServer) || got != nil {
+			t.Errorf("Take: %q, %v; want ErrServer and no value", got, err)
+		}
+		if _, err := f.store.Get(ctx, "code"); !errors.Is(err, repository.ErrNotFound) {
+			t.Errorf("the record must be gone (the delete happened): %v", err)
+		}
+	})
+	t.Run("expired", func(t *testing.T) {
+		f := newFixture(t, nil, nil)
+		if err := f.store.Set(ctx, "code", []byte(`"c"`), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(time.Minute)
+		if got, err := f.store.WithTake().Take(ctx, "code"); !errors.Is(err, repository.ErrNotFound) {
+			t.Errorf("Take of an expired record: %q, %v", got, err)
+		}
+		if n := len(f.srv.Items()); n != 0 {
+			t.Errorf("the expired item must be deleted: %d left", n)
+		}
+	})
+}
+
+func TestLostStoreAnswerMakesNoDuplicate(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	f.srv.LoseNextAnswer("/v2/secret/store", 1, pangeavaulttest.StatusInternalError)
+	if err := f.store.Set(t.Context(), "k", []byte(`"v"`), 0); err != nil {
+		t.Fatalf("Set: %v", err)
+	}
+	var paths []string
+	for _, r := range f.srv.Requests() {
+		paths = append(paths, r.Path)
+	}
+	want := []string{"/v2/get_bulk", "/v2/secret/store", "/v2/get_bulk", "/v2/secret/rotate"}
+	if diff := cmp.Diff(want, paths); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+	if items := f.srv.Items(); len(items) != 1 {
+		t.Errorf("%d items, want 1 (no duplicate)", len(items))
+	}
+	if diff := cmp.Diff([]time.Duration{pangeavault.DefaultRetryBackoff}, f.sleeps.get()); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+}
+
 func TestConformanceWithoutFolder(t *testing.T) {
 	clock := repositorytest.NewClock(time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC))
 	repositorytest.Run(t, repositorytest.Harness{
@@ -628,7 +711,10 @@ func TestSweep(t *testing.T) {
 func TestNotATakerOrCreator(t *testing.T) {
 	var s repository.Store = newFixture(t, nil, nil).store
 	if _, ok := s.(repository.Taker); ok {
-		t.Error("Store claims to be a Taker, but Pangea Vault has no compare-and-set")
+		t.Error("Store claims to be a Taker without WithTake")
+	}
+	if _, ok := repository.Store(s.(*pangeavault.Store).WithTake()).(repository.Creator); ok {
+		t.Error("TakingStore claims to be a Creator, but Pangea Vault has no compare-and-set")
 	}
 	if _, ok := s.(repository.Creator); ok {
 		t.Error("Store claims to be a Creator, but Pangea Vault has no compare-and-set")
