@@ -5,6 +5,7 @@ package mcpauth
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/jsonrpc"
@@ -379,6 +381,11 @@ func (m *Middleware) evaluate(r *http.Request) *evaluation {
 		return fail(m.protocolDenial(http.StatusBadRequest, CodeInvalidRequest, "Invalid Request",
 			"batch requests are not supported", nil))
 	}
+	if !batch {
+		if reason := headerMismatch(r.Header, &msgs[0]); reason != "" {
+			return fail(m.protocolDenial(http.StatusBadRequest, CodeInvalidRequest, "Invalid Request", reason, nil))
+		}
+	}
 	ev.batch = batch
 	if batch {
 		ev.decision.Method = "batch"
@@ -406,6 +413,46 @@ func (m *Middleware) evaluate(r *http.Request) *evaluation {
 	ev.decision.Cached = checked && allCached
 	ev.decision.Identity = ev.identity
 	return ev
+}
+
+// headerMismatch cross-checks the Mcp-Method and Mcp-Name headers that
+// clients send from protocol 2026-07-28 on against the body, which is what
+// the middleware authorizes. Servers reject a mismatch too; refusing it here
+// keeps a confused proxy or server from acting on the header instead.
+func headerMismatch(h http.Header, msg *jsonrpc.Message) string {
+	if v, ok := h["Mcp-Method"]; ok && msg.HasMethod {
+		if len(v) != 1 || v[0] != msg.Method {
+			return "Mcp-Method header does not match the body"
+		}
+	}
+	v, ok := h["Mcp-Name"]
+	if !ok {
+		return ""
+	}
+	var name string
+	switch msg.Method {
+	case MethodToolsCall, MethodPromptsGet:
+		name = msg.Name
+	case MethodResourcesRead:
+		name = msg.URI
+	default:
+		return ""
+	}
+	if len(v) != 1 {
+		return "Mcp-Name header does not match the body"
+	}
+	got := v[0]
+	if strings.HasPrefix(got, "=?base64?") && strings.HasSuffix(got, "?=") && len(got) >= len("=?base64??=") {
+		b, err := base64.StdEncoding.DecodeString(got[len("=?base64?") : len(got)-len("?=")])
+		if err != nil {
+			return "Mcp-Name header is not valid base64"
+		}
+		got = string(b)
+	}
+	if got != name {
+		return "Mcp-Name header does not match the body"
+	}
+	return ""
 }
 
 func batchIDs(msgs []jsonrpc.Message) []json.RawMessage {

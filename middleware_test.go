@@ -242,6 +242,42 @@ func TestHandlerResponses(t *testing.T) {
 	}
 }
 
+func TestMCPHeadersCrossChecked(t *testing.T) {
+	call := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet"}}`
+	tt := []struct {
+		name    string
+		headers map[string]string
+		want    int
+	}{
+		{"no headers", nil, 200},
+		{"matching", map[string]string{"Mcp-Method": "tools/call", "Mcp-Name": "greet"}, 200},
+		{"matching base64 name", map[string]string{"Mcp-Method": "tools/call", "Mcp-Name": "=?base64?Z3JlZXQ=?="}, 200},
+		{"other method", map[string]string{"Mcp-Method": "tools/list"}, 400},
+		{"other name", map[string]string{"Mcp-Method": "tools/call", "Mcp-Name": "delete_all"}, 400},
+		{"bad base64", map[string]string{"Mcp-Name": "=?base64?***?="}, 400},
+	}
+	for _, tc := range tt {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := New(&recorder{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := postJSON(call)
+			for k, v := range tc.headers {
+				r.Header.Set(k, v)
+			}
+			h := &echoHandler{}
+			w := serve(t, m, h, r)
+			if w.Code != tc.want {
+				t.Errorf("status %d, want %d (%s)", w.Code, tc.want, w.Body.String())
+			}
+			if tc.want != 200 && h.calls != 0 {
+				t.Error("a mismatched request reached the server")
+			}
+		})
+	}
+}
+
 func TestResourceMetadataChallenge(t *testing.T) {
 	m, err := New(&recorder{}, &Options{Identity: IdentityOptions{
 		Mode: IdentityHeader, Header: "X-User", ResourceMetadataURL: "https://mcp.example/.well-known/oauth-protected-resource/mcp",
