@@ -86,7 +86,7 @@ func UpstreamTokenFromContext(ctx context.Context) (*UpstreamToken, error) {
 // client. It fails once the grant is revoked.
 func (g *Grant) UpstreamToken(ctx context.Context) (*UpstreamToken, error) {
 	p := g.provider
-	fam, err := getJSON[familyRecord](ctx, p.store, keyFamily+g.family)
+	fam, err := p.loadFamily(ctx, g.family)
 	if err != nil {
 		if isNotFound(err) {
 			return nil, errors.New("provider: the grant has been revoked")
@@ -239,7 +239,7 @@ func (p *Provider) verify(ctx context.Context, tok string) (*Grant, error) {
 	if !now.Before(rec.ExpiresAt) || rec.Resource != p.resource {
 		return nil, errInvalidToken
 	}
-	fam, err := getJSON[familyRecord](ctx, p.store, keyFamily+rec.Family)
+	fam, err := p.loadFamily(ctx, rec.Family)
 	if isNotFound(err) {
 		return nil, errInvalidToken
 	}

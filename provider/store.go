@@ -32,6 +32,7 @@ const (
 	keyRefresh  = "mcpauth/provider/refresh/"  // + hash(refresh token)
 	keyRTUsed   = "mcpauth/provider/rtused/"   // + hash(refresh token)
 	keyFamily   = "mcpauth/provider/family/"   // + family id
+	keyRevoked  = "mcpauth/provider/revoked/"  // + family id (tombstone)
 )
 
 // Token prefixes.

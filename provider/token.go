@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mcpauth/mcpauth/repository"
 )
 
 // issueCode creates the grant family (with the encrypted upstream token) and
@@ -183,7 +185,7 @@ func (p *Provider) redeemCode(ctx context.Context, c *clientRecord, r *http.Requ
 			return nil, "invalid_target", "resource does not match the authorization request", nil
 		}
 	}
-	fam, err := getJSON[familyRecord](ctx, p.store, keyFamily+rec.Family)
+	fam, err := p.loadFamily(ctx, rec.Family)
 	if isNotFound(err) {
 		return nil, "invalid_grant", "the grant has been revoked", nil
 	}
@@ -259,7 +261,7 @@ func (p *Provider) refresh(ctx context.Context, c *clientRecord, r *http.Request
 			return nil, "invalid_target", "resource does not match the grant", nil
 		}
 	}
-	fam, err := getJSON[familyRecord](ctx, p.store, keyFamily+rec.Family)
+	fam, err := p.loadFamily(ctx, rec.Family)
 	if isNotFound(err) {
 		return nil, "invalid_grant", "the grant has been revoked", nil
 	}
@@ -310,9 +312,25 @@ func (p *Provider) mintTokens(ctx context.Context, c *clientRecord, scopes []str
 
 // revokeFamily revokes a grant: every access and refresh token issued from
 // it stops working (immediately here, within the token cache TTL elsewhere).
+// It leaves a tombstone first, so a concurrent request that re-writes the
+// family record (to extend its lifetime) cannot bring the grant back.
 func (p *Provider) revokeFamily(ctx context.Context, family string) error {
 	p.cache.dropFamily(family)
+	if err := setJSON(ctx, p.store, keyRevoked+family, struct{}{}, p.refreshTTL); err != nil {
+		return err
+	}
 	return p.store.Delete(ctx, keyFamily+family)
+}
+
+// loadFamily returns a live grant, or an error wrapping
+// repository.ErrNotFound when it is revoked or gone.
+func (p *Provider) loadFamily(ctx context.Context, family string) (*familyRecord, error) {
+	if _, err := p.store.Get(ctx, keyRevoked+family); err == nil {
+		return nil, fmt.Errorf("provider: grant revoked: %w", repository.ErrNotFound)
+	} else if !isNotFound(err) {
+		return nil, err
+	}
+	return getJSON[familyRecord](ctx, p.store, keyFamily+family)
 }
 
 // serveRevoke implements RFC 7009. Unknown tokens get 200; so do tokens of
