@@ -54,8 +54,9 @@
 //	}
 //
 // A backend implements an ability only when it can keep its promise. A
-// store without compare-and-set (Pangea Vault, for example) does not
-// pretend to be a Taker. The typed layer, [Repository], returns
+// store without compare-and-set does not pretend to be a Taker (Pangea
+// Vault offers Take only as an opt-in view whose one assumption is
+// documented). The typed layer, [Repository], returns
 // [ErrUnsupported] when asked for an ability its Store lacks, so callers
 // that need atomicity fail loudly instead of racing silently.
 //
