@@ -197,3 +197,33 @@ func TestPangeaTokenCheckFailureIsRelayed(t *testing.T) {
 		t.Errorf("got %s, want the token check", got.Path)
 	}
 }
+
+// TestOAuthModeWithUserinfo uses the static-endpoint OAuth mode (no
+// discovery, no ID token verification) against the OP, with the identity
+// from its userinfo endpoint.
+func TestOAuthModeWithUserinfo(t *testing.T) {
+	e := newEnv(t, 1, func(o *provider.Options) {
+		op := o.Upstream.Issuer
+		o.Upstream = provider.UpstreamOptions{
+			ClientID:     upstreamClientID,
+			ClientSecret: upstreamClientSecret,
+			AuthURL:      op + "/auth",
+			TokenURL:     op + "/oauth/token",
+			UserinfoURL:  op + "/userinfo",
+			AuthStyle:    "basic",
+			Scopes:       []string{"openid", "email"},
+		}
+	})
+	base := e.url(0)
+	id, pk, code := codeFor(t, e, base)
+	tok := exchange(t, base, id, code, pk.verifier)
+	status, _, body := callMCP(t, base, tok.str("access_token"))
+	var got map[string]any
+	_ = json.Unmarshal([]byte(body), &got)
+	if status != http.StatusOK || got["subject"] != "id1" || got["email"] != "test-user@zitadel.ch" || got["source"] != provider.IdentitySourceUserinfo {
+		t.Errorf("got %d %v, want subject id1 from userinfo", status, got)
+	}
+	if az := e.op.authRequests(); len(az) != 1 || az[0].Has("nonce") || az[0].Get("code_challenge_method") != "S256" {
+		t.Errorf("got upstream requests %v, want one with PKCE and no nonce", az)
+	}
+}
