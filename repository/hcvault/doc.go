@@ -27,12 +27,22 @@
 //
 // A secret's data map holds one record:
 //
-//	{"v": "<value, standard base64>", "n": <length of the value in bytes>, "exp": <expiry, Unix nanoseconds, 0 = none>}
+//	{"v": ["<value, standard base64>", ...], "n": <length of the value in bytes>, "exp": "<expiry, Unix nanoseconds>"}
 //
 // or the tombstone {"tomb": true} that [Store.Take] and [Store.Sweep] write
-// before deleting a secret. A data map of any other shape (written by another
-// tool, or a value whose length does not match "n") is reported as
-// [ErrMalformedRecord] and never returned as a value.
+// before deleting a secret. The base64 text is split into chunks of 512 KiB
+// because Vault refuses JSON strings longer than 1 MiB (listener option
+// max_json_string_value_length); a short value is one chunk. The expiry is a
+// decimal string ("0" = none) because Vault's KV v2 engine passes JSON
+// numbers through float64, which rounds Unix nanoseconds. A data map of any
+// other shape (written by another tool, or a value whose length does not
+// match "n") is reported as [ErrMalformedRecord] and never returned as a
+// value.
+//
+// A value takes 4/3 of its size in Vault's storage. Integrated storage (Raft)
+// refuses entries over max_entry_size (1 MiB by default), which bounds values
+// to about 750 KiB unless it is raised; the in-memory storage of the tests has
+// no such limit.
 //
 // Every Set writes a new version of the secret. KV v2 keeps old versions (10
 // by default), and with them old values: set max_versions to 1 on the mount

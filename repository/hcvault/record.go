@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -38,11 +39,17 @@ func decodeKey(segment string) (string, bool) {
 
 // Field names of the record kept in a KV v2 secret's data map.
 const (
-	fieldValue     = "v"    // the value, standard base64 with padding
+	fieldValue     = "v"    // the value: standard base64, split into chunks
 	fieldLength    = "n"    // the value's length in bytes
-	fieldExpiry    = "exp"  // expiry in Unix nanoseconds, 0 = never
+	fieldExpiry    = "exp"  // expiry in Unix nanoseconds as a decimal string, "0" = never
 	fieldTombstone = "tomb" // true on the marker a Take or a sweep writes
 )
+
+// chunkSize is the most base64 characters one JSON string of a record
+// holds. Vault refuses JSON strings longer than 1 MiB by default (listener
+// option max_json_string_value_length), so longer values are split. It is a
+// multiple of 4, so every chunk but the last is whole base64 quanta.
+const chunkSize = 512 << 10
 
 // record is the decoded form of a KV v2 data map written by this package.
 type record struct {
@@ -56,12 +63,21 @@ func (r record) expired(now time.Time) bool {
 	return r.expiry != 0 && now.UnixNano() >= r.expiry
 }
 
-// encodeRecord builds the KV v2 data map for value.
+// encodeRecord builds the KV v2 data map for value. The expiry is a string
+// because Vault's KV v2 engine passes JSON numbers through float64, which
+// would round Unix nanoseconds.
 func encodeRecord(value []byte, expiry int64) map[string]any {
+	enc := base64.StdEncoding.EncodeToString(value)
+	chunks := make([]string, 0, len(enc)/chunkSize+1)
+	for len(enc) > chunkSize {
+		chunks = append(chunks, enc[:chunkSize])
+		enc = enc[chunkSize:]
+	}
+	chunks = append(chunks, enc)
 	return map[string]any{
-		fieldValue:  base64.StdEncoding.EncodeToString(value),
+		fieldValue:  chunks,
 		fieldLength: len(value),
-		fieldExpiry: expiry,
+		fieldExpiry: strconv.FormatInt(expiry, 10),
 	}
 }
 
@@ -84,11 +100,11 @@ func decodeRecord(data map[string]any) (record, error) {
 	if len(data) != 3 {
 		return record{}, fmt.Errorf("got %d fields, want 3", len(data))
 	}
-	s, ok := data[fieldValue].(string)
-	if !ok {
-		return record{}, fmt.Errorf("field %q is %T, want string", fieldValue, data[fieldValue])
+	enc, err := joinChunks(data[fieldValue])
+	if err != nil {
+		return record{}, fmt.Errorf("field %q: %w", fieldValue, err)
 	}
-	value, err := base64.StdEncoding.Strict().DecodeString(s)
+	value, err := base64.StdEncoding.Strict().DecodeString(enc)
 	if err != nil {
 		return record{}, fmt.Errorf("field %q is not base64", fieldValue)
 	}
@@ -99,17 +115,42 @@ func decodeRecord(data map[string]any) (record, error) {
 	if n != int64(len(value)) {
 		return record{}, fmt.Errorf("value has %d bytes, record says %d", len(value), n)
 	}
-	exp, err := integer(data[fieldExpiry])
-	if err != nil {
-		return record{}, fmt.Errorf("field %q: %w", fieldExpiry, err)
+	es, ok := data[fieldExpiry].(string)
+	if !ok {
+		return record{}, fmt.Errorf("field %q is %T, want string", fieldExpiry, data[fieldExpiry])
 	}
-	if exp < 0 {
-		return record{}, fmt.Errorf("field %q is negative", fieldExpiry)
+	exp, err := strconv.ParseInt(es, 10, 64)
+	if err != nil || exp < 0 || strconv.FormatInt(exp, 10) != es {
+		return record{}, fmt.Errorf("field %q is not a non-negative decimal integer", fieldExpiry)
 	}
 	if value == nil {
 		value = []byte{}
 	}
 	return record{value: value, expiry: exp}, nil
+}
+
+// joinChunks concatenates the chunks of a record's value: a non-empty JSON
+// array of strings, every one but the last exactly chunkSize long.
+func joinChunks(v any) (string, error) {
+	list, ok := v.([]any)
+	if !ok {
+		return "", fmt.Errorf("is %T, want an array of strings", v)
+	}
+	if len(list) == 0 {
+		return "", fmt.Errorf("has no chunks")
+	}
+	var b strings.Builder
+	for i, c := range list {
+		s, ok := c.(string)
+		if !ok {
+			return "", fmt.Errorf("chunk %d is %T, want string", i, c)
+		}
+		if i < len(list)-1 && len(s) != chunkSize {
+			return "", fmt.Errorf("chunk %d has %d characters, want %d", i, len(s), chunkSize)
+		}
+		b.WriteString(s)
+	}
+	return b.String(), nil
 }
 
 // integer reads a JSON integer as decoded by the api client (json.Number,

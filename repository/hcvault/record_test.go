@@ -3,6 +3,7 @@
 package hcvault
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -127,7 +128,9 @@ func TestRecordRoundTrip(t *testing.T) {
 		{"nil", nil, 0},
 		{"json", []byte(`{"a":1}`), exp},
 		{"binary", []byte{0, 0xff, 0xfe, '\n'}, 1},
-		{"envelope lookalike", []byte(`{"v":"eA==","n":1,"exp":0}`), 0},
+		{"envelope lookalike", []byte(`{"v":["eA=="],"n":1,"exp":"0"}`), 0},
+		{"several chunks", bytes.Repeat([]byte{0xfb, 0xef, 0xbe}, chunkSize/4*3+1), 7},
+		{"exactly one chunk", bytes.Repeat([]byte{1, 2, 3}, chunkSize/4), 7},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,20 +177,25 @@ func TestDecodeRecordRejects(t *testing.T) {
 		{"length missing", with(fieldLength, nil)},
 		{"expiry missing", with(fieldExpiry, nil)},
 		{"extra field", with("x", "y")},
-		{"value not a string", with(fieldValue, json.Number("1"))},
-		{"value not base64", with(fieldValue, "!!!!")},
-		{"value unpadded", with(fieldValue, "aGk")},
-		{"value truncated to a base64 quantum", with(fieldValue, "aGVsbG8s")},
+		{"value a plain string", with(fieldValue, "aGVsbG8sIHdvcmxk")},
+		{"value not a list of strings", with(fieldValue, []any{json.Number("1")})},
+		{"value without chunks", with(fieldValue, []any{})},
+		{"value not base64", with(fieldValue, []any{"!!!!"})},
+		{"value unpadded", with(fieldValue, []any{"aGk"})},
+		{"value truncated to a base64 quantum", with(fieldValue, []any{"aGVsbG8s"})},
+		{"value in short chunks", with(fieldValue, []any{"aGVs", "bG8sIHdvcmxk"})},
 		{"length too long", with(fieldLength, json.Number("13"))},
 		{"length a string", with(fieldLength, "12")},
 		{"length fractional", with(fieldLength, json.Number("12.5"))},
-		{"expiry a string", with(fieldExpiry, "42")},
-		{"expiry negative", with(fieldExpiry, json.Number("-1"))},
-		{"expiry fractional float", with(fieldExpiry, 1.5)},
-		{"expiry inexact float", with(fieldExpiry, 1e300)},
+		{"expiry a number", with(fieldExpiry, json.Number("42"))},
+		{"expiry negative", with(fieldExpiry, "-1")},
+		{"expiry with a sign", with(fieldExpiry, "+42")},
+		{"expiry with leading zero", with(fieldExpiry, "042")},
+		{"expiry fractional", with(fieldExpiry, "1.5")},
+		{"expiry overflows", with(fieldExpiry, "9223372036854775808")},
 		{"tombstone false", map[string]any{fieldTombstone: false}},
 		{"tombstone a string", map[string]any{fieldTombstone: "true"}},
-		{"tombstone with a value", map[string]any{fieldTombstone: true, fieldValue: "aGk="}},
+		{"tombstone with a value", map[string]any{fieldTombstone: true, fieldValue: []any{"aGk="}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,10 +207,11 @@ func TestDecodeRecordRejects(t *testing.T) {
 }
 
 func FuzzDecodeRecord(f *testing.F) {
-	f.Add(`{"v":"aGk=","n":2,"exp":0}`)
+	f.Add(`{"v":["aGk="],"n":2,"exp":"0"}`)
 	f.Add(`{"tomb":true}`)
-	f.Add(`{"v":"aGk=","n":3,"exp":0}`)
-	f.Add(`{"v":"","n":0,"exp":1e3}`)
+	f.Add(`{"v":["aGk="],"n":3,"exp":"0"}`)
+	f.Add(`{"v":[""],"n":0,"exp":"1000"}`)
+	f.Add(`{"v":["aG","k="],"n":2,"exp":"1"}`)
 	f.Fuzz(func(t *testing.T, s string) {
 		dec := json.NewDecoder(strings.NewReader(s))
 		dec.UseNumber()
@@ -253,6 +262,32 @@ func TestExpired(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := (record{expiry: tt.expiry}).expired(now); got != tt.want {
 				t.Errorf("expired() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEncodeRecordChunks(t *testing.T) {
+	tests := []struct {
+		name       string
+		size       int
+		wantChunks []int
+	}{
+		{"empty", 0, []int{0}},
+		{"small", 10, []int{16}},
+		{"one full chunk", chunkSize / 4 * 3, []int{chunkSize}},
+		{"one byte more", chunkSize/4*3 + 1, []int{chunkSize, 4}},
+		{"1 MiB", 1 << 20, []int{chunkSize, chunkSize, 1<<20/3*4 + 4 - 2*chunkSize}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			chunks := encodeRecord(make([]byte, tt.size), 0)[fieldValue].([]string)
+			var got []int
+			for _, c := range chunks {
+				got = append(got, len(c))
+			}
+			if diff := cmp.Diff(tt.wantChunks, got); diff != "" {
+				t.Errorf("chunk lengths (-want +got):\n%s", diff)
 			}
 		})
 	}
