@@ -360,7 +360,11 @@ func (p *Provider) serveCallback(w http.ResponseWriter, r *http.Request) {
 	req := &pl.Request
 	if e := q.Get("error"); e != "" {
 		p.logger.Info("provider: upstream returned an error", "error", e)
-		p.redirectError(w, r, req.RedirectURI, req.State, relayableError(e), "the identity provider returned "+e)
+		desc := "the identity provider refused the login"
+		if isErrorCode(e) {
+			desc = "the identity provider returned " + e
+		}
+		p.redirectError(w, r, req.RedirectURI, req.State, relayableError(e), desc)
 		return
 	}
 	code := q.Get("code")
@@ -401,4 +405,18 @@ func relayableError(e string) string {
 	default:
 		return "server_error"
 	}
+}
+
+// isErrorCode reports whether e looks like an OAuth error code (lower-case
+// letters and underscores), so that it can be echoed safely.
+func isErrorCode(e string) bool {
+	if e == "" || len(e) > 64 {
+		return false
+	}
+	for i := 0; i < len(e); i++ {
+		if (e[i] < 'a' || e[i] > 'z') && e[i] != '_' {
+			return false
+		}
+	}
+	return true
 }

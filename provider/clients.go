@@ -161,22 +161,36 @@ func (p *Provider) serveRegister(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, &oauthError{Code: "temporarily_unavailable", Description: "registration could not be stored"})
 		return
 	}
-	resp := oauthex.ClientRegistrationResponse{
+	md.TokenEndpointAuthMethod = rec.AuthMethod
+	md.GrantTypes = rec.GrantTypes
+	md.ResponseTypes = []string{"code"}
+	md.Scope = strings.Join(rec.Scopes, " ")
+	resp := registrationResponse{
 		ClientRegistrationMetadata: md,
 		ClientID:                   rec.ClientID,
-		ClientSecret:               secret,
-		ClientIDIssuedAt:           rec.IssuedAt,
+		ClientIDIssuedAt:           rec.IssuedAt.Unix(),
 	}
-	resp.TokenEndpointAuthMethod = rec.AuthMethod
-	resp.GrantTypes = rec.GrantTypes
-	resp.ResponseTypes = []string{"code"}
-	resp.Scope = strings.Join(rec.Scopes, " ")
-	if secret != "" && p.registration.ClientTTL > 0 {
-		resp.ClientSecretExpiresAt = rec.IssuedAt.Add(p.registration.ClientTTL)
+	if secret != "" {
+		resp.ClientSecret = secret
+		var exp int64 // 0: never expires (RFC 7591 §3.2.1)
+		if p.registration.ClientTTL > 0 {
+			exp = rec.IssuedAt.Add(p.registration.ClientTTL).Unix()
+		}
+		resp.ClientSecretExpiresAt = &exp
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
 	writeJSON(w, http.StatusCreated, &resp)
+}
+
+// registrationResponse is the RFC 7591 §3.2.1 response: the metadata as
+// registered plus the client's credentials.
+type registrationResponse struct {
+	oauthex.ClientRegistrationMetadata
+	ClientID              string `json:"client_id"`
+	ClientSecret          string `json:"client_secret,omitempty"`
+	ClientIDIssuedAt      int64  `json:"client_id_issued_at"`
+	ClientSecretExpiresAt *int64 `json:"client_secret_expires_at,omitempty"`
 }
 
 // validateRegistration returns the client record, or an RFC 7591 error code

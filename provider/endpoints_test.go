@@ -172,7 +172,7 @@ func TestRegistration(t *testing.T) {
 			if method == "none" && res.str("client_secret") != "" {
 				t.Errorf("public client got a secret")
 			}
-			if method == "" && (res.str("client_secret") == "" || res.str("token_endpoint_auth_method") != "client_secret_basic") {
+			if method == "" && (res.str("client_secret") == "" || res.str("token_endpoint_auth_method") != "client_secret_basic" || res.body["client_secret_expires_at"] != float64(0)) {
 				t.Errorf("got %v, want a client_secret_basic client with a secret", res.body)
 			}
 			if res.str("client_id") == "" || res.body["client_id_issued_at"] == nil || res.str("scope") != "mcp:tools mcp:admin" {
