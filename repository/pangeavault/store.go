@@ -55,21 +55,40 @@ type item struct {
 	} `json:"item_versions"`
 }
 
+// newest returns the index of the item's highest version, or -1. The
+// reference says get_bulk returns only the latest version; picking the
+// highest number also holds if it ever returns more, in any order.
+func (it *item) newest() int {
+	best := -1
+	for i, v := range it.ItemVersions {
+		if best < 0 || v.Version > it.ItemVersions[best].Version {
+			best = i
+		}
+	}
+	return best
+}
+
 // writtenAt is when the item's newest version was written.
 func (it *item) writtenAt() string {
-	if n := len(it.ItemVersions); n > 0 {
-		return it.ItemVersions[n-1].CreatedAt
+	if i := it.newest(); i >= 0 {
+		return it.ItemVersions[i].CreatedAt
 	}
 	return it.CreatedAt
 }
 
 // secret returns the newest version's secret.
 func (it *item) secret() (string, bool) {
-	n := len(it.ItemVersions)
-	if n == 0 || it.ItemVersions[n-1].Secret == nil {
+	i := it.newest()
+	if i < 0 || it.ItemVersions[i].Secret == nil {
 		return "", false
 	}
-	return *it.ItemVersions[n-1].Secret, true
+	return *it.ItemVersions[i].Secret, true
+}
+
+// sameFolder compares folders ignoring leading and trailing slashes, in
+// case the service normalizes "a/b" to "/a/b".
+func sameFolder(a, b string) bool {
+	return strings.Trim(a, "/") == strings.Trim(b, "/")
 }
 
 type filter struct {
@@ -101,7 +120,7 @@ func (s *Store) lookup(ctx context.Context, name string) ([]item, error) {
 			return nil, err
 		}
 		for _, it := range res.Items {
-			if it.Name == name && it.Type == "secret" && (s.cfg.Folder == "" || it.Folder == s.cfg.Folder) {
+			if it.Name == name && it.Type == "secret" && (s.cfg.Folder == "" || sameFolder(it.Folder, s.cfg.Folder)) {
 				items = append(items, it)
 			}
 		}
@@ -286,7 +305,7 @@ func (s *Store) scan(ctx context.Context, fn func(key string, it *item) error) e
 		}
 		for i := range res.Items {
 			it := &res.Items[i]
-			if s.cfg.Folder != "" && it.Folder != s.cfg.Folder {
+			if it.Type != "secret" || s.cfg.Folder != "" && !sameFolder(it.Folder, s.cfg.Folder) {
 				continue
 			}
 			key, ok := DecodeName(it.Name)
