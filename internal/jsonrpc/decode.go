@@ -298,11 +298,12 @@ func decodeMessage(b []byte, i, depth int, m *Message) (int, error) {
 			var raw []byte
 			var esc bool
 			raw, end, esc = stringSpan(b, v)
+			ok := true
 			if esc {
 				var buf [16]byte
-				raw, _ = unquote(buf[:0], raw, true)
+				raw, ok = unquote(buf[:0], raw, true)
 			}
-			if string(raw) != "2.0" {
+			if !ok || string(raw) != "2.0" {
 				return 0, invalidRequest(`invalid request: "jsonrpc" must be "2.0"`)
 			}
 			version = true

@@ -205,6 +205,9 @@ var decodeCases = []decodeCase{
 	{name: "wrong jsonrpc version", code: CodeInvalidRequest, body: `{"jsonrpc":"1.0","id":1,"method":"ping"}`},
 	{name: "numeric jsonrpc version", code: CodeInvalidRequest, body: `{"jsonrpc":2.0,"id":1,"method":"ping"}`},
 	{name: "missing jsonrpc", code: CodeInvalidRequest, body: `{"id":1,"method":"ping"}`},
+	// Found by FuzzDecode: the go-sdk reads "2.0\uFFFD" and refuses it.
+	{name: "jsonrpc version with unpaired surrogate", code: CodeInvalidRequest, body: `{"jsonrpc":"2.0\ud800","method":""}`},
+	{name: "empty method", want: []view{req("", "", "")}, body: `{"jsonrpc":"2.0","method":""}`},
 	{name: "numeric method", code: CodeInvalidRequest, body: `{"jsonrpc":"2.0","id":1,"method":1}`},
 	{name: "null method", code: CodeInvalidRequest, body: `{"jsonrpc":"2.0","id":1,"method":null}`},
 	{name: "method with invalid UTF-8", code: CodeInvalidRequest,

@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 )
 
-// The helpers in this file walk bytes that json.Valid has already accepted,
+// The helpers in this file walk bytes that valid (json.Valid) has accepted,
 // so they trust the grammar (a '"' opens a string, a ':' follows a key, ...)
 // and only extract spans. Every index they compute stays inside the input
 // for valid JSON; FuzzDecode checks that they never panic.
