@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/provider"
 )
 
@@ -89,4 +90,37 @@ func ExampleProvider_Mount() {
 	fmt.Println(md.Token, md.PKCE)
 	// Output:
 	// https://mcp.example.com/token [S256]
+}
+
+// The provider authenticates, the mcpauth middleware authorizes: the
+// principal RequireBearer verifies is the user mcpauth's context identity
+// mode sends to the policy decision point.
+func Example_withMcpauth() {
+	p, err := provider.New(&provider.Options{
+		BaseURL:  "https://mcp.example.com",
+		Upstream: provider.UpstreamOptions{Issuer: "https://accounts.example.com", ClientID: "mcp-server"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	authz, err := mcpauth.NewPermit(&mcpauth.PermitOptions{PDPURL: "http://localhost:7766", APIKey: "permit_key_example"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	mw, err := mcpauth.New(authz, &mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityContext}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	var mcpHandler http.Handler = http.NotFoundHandler() // an MCP server, e.g. go-sdk's StreamableHTTPHandler
+
+	mux := http.NewServeMux()
+	p.Mount(mux)
+	mux.Handle("/mcp", p.RequireBearer(mw.Handler(mcpHandler)))
+
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mcp", nil))
+	fmt.Println(rec.Code)
+	// Output:
+	// 401
 }

@@ -51,11 +51,17 @@ func Pangea(o PangeaOptions) UpstreamOptions {
 // UpstreamToken is the token the upstream identity provider issued at login.
 // It is stored encrypted and never handed to MCP clients.
 type UpstreamToken struct {
-	AccessToken  string    `json:"access_token"`
-	TokenType    string    `json:"token_type,omitempty"`
-	RefreshToken string    `json:"refresh_token,omitempty"`
-	IDToken      string    `json:"id_token,omitempty"`
-	Expiry       time.Time `json:"expiry,omitzero"`
+	// AccessToken is the upstream access token, for calling upstream APIs.
+	AccessToken string `json:"access_token"`
+	// TokenType is the upstream token type, usually "Bearer".
+	TokenType string `json:"token_type,omitempty"`
+	// RefreshToken is the upstream refresh token, if one was issued. The
+	// provider does not refresh upstream tokens itself.
+	RefreshToken string `json:"refresh_token,omitempty"`
+	// IDToken is the raw, verified ID token (OIDC upstreams).
+	IDToken string `json:"id_token,omitempty"`
+	// Expiry is when AccessToken expires; zero if the upstream did not say.
+	Expiry time.Time `json:"expiry,omitzero"`
 }
 
 // upstreamError is an OAuth error reported by the upstream, relayed to the
