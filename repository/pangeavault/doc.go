@@ -87,8 +87,9 @@
 //
 // The expiry instant is kept in the record and enforced on every read
 // with [Options.Clock]; Pangea's own item expiration is not used.
-// Expired items stay in Vault until overwritten or deleted: call
-// [Store.Sweep] periodically (from one replica) to delete them.
+// Expired items stay in Vault until overwritten or deleted: set
+// [Options.SweepInterval] on one replica (stop it with [Store.Close]), or
+// call [Store.Sweep] yourself, to delete them.
 //
 // # Errors
 //

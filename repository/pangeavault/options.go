@@ -100,11 +100,18 @@ type Options struct {
 	// DefaultPollInterval.
 	PollInterval time.Duration
 
+	// SweepInterval, when > 0, starts a goroutine that calls
+	// [Store.Sweep] every SweepInterval until [Store.Close]; failures are
+	// logged. Zero (the default) means no sweeper. One replica sweeping is
+	// enough; more only repeat the work.
+	SweepInterval time.Duration
+
 	// Clock returns the current time, which decides expiry. Nil means
 	// time.Now.
 	Clock func() time.Time
 	// Sleep waits d or until ctx is done, returning ctx's error in that
-	// case. Nil means a timer. Tests inject one that does not sleep.
+	// case. It paces retries, polls and the sweeper. Nil means a timer.
+	// Tests inject one that does not sleep.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 

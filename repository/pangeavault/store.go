@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mcpauth/mcpauth/repository"
@@ -29,15 +30,56 @@ const pageSize = 100
 // use. Create it with [New].
 type Store struct {
 	cfg *config
+
+	stopSweep context.CancelFunc // nil without a sweeper
+	swept     chan struct{}      // closed when the sweeper has returned
+	closeOnce sync.Once
 }
 
-// New returns a Store. It validates opts but makes no network call.
+// New returns a Store. It validates opts but makes no network call (the
+// sweeper, if enabled, first sweeps one SweepInterval later).
 func New(opts *Options) (*Store, error) {
 	cfg, err := opts.config()
 	if err != nil {
 		return nil, err
 	}
-	return &Store{cfg: cfg}, nil
+	s := &Store{cfg: cfg}
+	if cfg.SweepInterval > 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.stopSweep, s.swept = cancel, make(chan struct{})
+		go s.sweepLoop(ctx)
+	}
+	return s, nil
+}
+
+// Close stops the sweeper, if any, and waits for it to return. The store
+// remains usable. Close is idempotent and always returns nil.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		if s.stopSweep != nil {
+			s.stopSweep()
+			<-s.swept
+		}
+	})
+	return nil
+}
+
+func (s *Store) sweepLoop(ctx context.Context) {
+	defer close(s.swept)
+	for {
+		if err := s.cfg.Sleep(ctx, s.cfg.SweepInterval); err != nil {
+			return
+		}
+		n, err := s.Sweep(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			s.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "pangeavault: sweep failed", slog.Int("deleted", n), slog.String("error", err.Error()))
+		default:
+			s.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "pangeavault: swept", slog.Int("deleted", n))
+		}
+	}
 }
 
 // item is a Vault item as get_bulk, store and rotate return it.

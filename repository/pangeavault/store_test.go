@@ -739,3 +739,62 @@ func TestAPIErrorString(t *testing.T) {
 		})
 	}
 }
+
+func TestSweeper(t *testing.T) {
+	type sleepCall struct {
+		d       time.Duration
+		release chan error
+	}
+	calls := make(chan sleepCall)
+	f := newFixture(t, nil, func(o *pangeavault.Options) {
+		o.SweepInterval = 10 * time.Minute
+		o.Sleep = func(ctx context.Context, d time.Duration) error {
+			c := sleepCall{d, make(chan error)}
+			select {
+			case calls <- c:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			select {
+			case err := <-c.release:
+				return err
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	})
+	ctx := t.Context()
+	if err := f.store.Set(ctx, "short", []byte("1"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.Set(ctx, "long", []byte("1"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(2 * time.Minute)
+
+	c := <-calls // the sweeper waits one interval first
+	if c.d != 10*time.Minute {
+		t.Errorf("sweeper waits %v, want 10m", c.d)
+	}
+	c.release <- nil
+	c = <-calls // the sweep ran; the sweeper waits again
+	if c.d != 10*time.Minute {
+		t.Errorf("sweeper waits %v, want 10m", c.d)
+	}
+	names := []string{}
+	for _, it := range f.srv.Items() {
+		names = append(names, it.Name)
+	}
+	if diff := cmp.Diff([]string{pangeavault.EncodeName("long")}, names); diff != "" {
+		t.Errorf("items after a sweep (-want +got):\n%s", diff)
+	}
+	if err := f.store.Close(); err != nil { // returns once the sweeper has stopped
+		t.Errorf("Close: %v", err)
+	}
+	if err := f.store.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if !strings.Contains(f.logs.String(), "pangeavault: swept") {
+		t.Errorf("no sweep log line:\n%s", f.logs.String())
+	}
+}
