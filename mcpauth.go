@@ -276,6 +276,19 @@ func (m *Middleware) identify(r *http.Request) (*Identity, *Denial) {
 	if err == nil {
 		return id, nil
 	}
+	if errors.Is(err, ErrForbidden) {
+		// Identified, but the request lacks what the configuration requires
+		// (a tenant): a new token would not help, so 403, not 401.
+		m.logger.LogAttrs(r.Context(), slog.LevelWarn, "mcpauth: request refused before the check",
+			slog.String("method", r.Method), slog.String("error", err.Error()))
+		return nil, &Denial{
+			Status:  http.StatusForbidden,
+			Code:    m.opts.Deny.Code,
+			Message: m.opts.Deny.Message,
+			Reason:  "no tenant",
+			Err:     err,
+		}
+	}
 	reason := "no valid identity"
 	m.logger.LogAttrs(r.Context(), slog.LevelWarn, "mcpauth: unauthenticated request",
 		slog.String("method", r.Method), slog.String("reason", reason), slog.String("error", err.Error()))

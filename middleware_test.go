@@ -318,6 +318,25 @@ func TestInvalidTokenChallenge(t *testing.T) {
 	}
 }
 
+func TestRequiredTenantMissingIs403(t *testing.T) {
+	m, err := New(&recorder{}, &Options{Tenant: TenantOptions{Header: "X-Tenant", Required: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &echoHandler{}
+	w := serve(t, m, h, postJSON(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet"}}`))
+	if w.Code != 403 || h.calls != 0 {
+		t.Errorf("status %d, handler calls %d; want 403 and none", w.Code, h.calls)
+	}
+	r := postJSON(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet"}}`)
+	r.Header.Set("X-Tenant", "acme")
+	rec := &recorder{}
+	m, _ = New(rec, &Options{Tenant: TenantOptions{Header: "X-Tenant", Required: true}})
+	if w := serve(t, m, h, r); w.Code != 200 || rec.checks[0].Resource.Tenant != "acme" {
+		t.Errorf("with the header: status %d, checks %+v; want 200 in tenant acme", w.Code, rec.checks)
+	}
+}
+
 func TestDecisionInContext(t *testing.T) {
 	m, err := New(&recorder{}, nil)
 	if err != nil {
