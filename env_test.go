@@ -6,12 +6,18 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,6 +29,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/permittest"
 )
 
 // mapLookup is a case-sensitive lookup over m, like os.LookupEnv.
@@ -692,4 +699,120 @@ func ExampleEnvVars() {
 	// PERMIT_API_KEY -> PermitOptions.APIKey (default none (required by NewPermit), secret true)
 	// PERMIT_MCP_PERMIT_API_KEY -> PermitOptions.APIKey (default none (required by NewPermit), secret true)
 	// PERMIT_MCP_PDP_TIMEOUT -> PermitOptions.Timeout and Options.Cache.PDPTimeout (default 5s, secret false)
+}
+
+// hs256 signs claims as a compact HS256 JWT.
+func hs256(t *testing.T, secret string, claims map[string]any) string {
+	t.Helper()
+	enc := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	signing := enc(map[string]string{"alg": "HS256", "typ": "JWT"}) + "." + enc(claims)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(signing))
+	return signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// TestOptionsFromEnvEndToEnd configures the middleware and the Permit
+// client from variables only, and checks what the PDP receives.
+func TestOptionsFromEnvEndToEnd(t *testing.T) {
+	type sent struct {
+		User, Action, Type, Tenant string
+		Attributes                 map[string]any
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		method  string
+		params  string
+		headers map[string]string
+		want    sent
+	}{
+		{
+			name: "permit-fastmcp example server",
+			env: map[string]string{
+				"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": "mysecretkey",
+				"PERMIT_MCP_JWT_ALGORITHMS": `["HS256","RS256"]`,
+			},
+			method: "tools/call", params: `{"name":"conditional-greet","arguments":{"name":"A","number":12}}`,
+			headers: map[string]string{"Authorization": "Bearer " + hs256(t, "mysecretkey", map[string]any{
+				"sub": "admin", "iat": time.Now().Unix(), "exp": time.Now().Add(100 * time.Hour).Unix(),
+			})},
+			want: sent{User: "admin", Action: "conditional-greet", Type: "mcp_server", Tenant: "default", Attributes: map[string]any{
+				"tool_name": "conditional-greet", "mcp_method": "tools/call", "arg_name": "A", "arg_number": json.Number("12"),
+			}},
+		},
+		{
+			name: "header identity, tenant header, no argument prefix",
+			env: map[string]string{
+				"PERMIT_MCP_IDENTITY_MODE": "header", "PERMIT_MCP_IDENTITY_HEADER": "X-User",
+				"PERMIT_MCP_TENANT_HEADER": "X-Tenant", "PERMIT_MCP_MCP_SERVER_NAME": "weather",
+				"PERMIT_MCP_TOOL_ARGUMENT_PREFIX": "",
+			},
+			method: "tools/call", params: `{"name":"forecast","arguments":{"city":"Oslo"}}`,
+			headers: map[string]string{"X-User": "bob", "X-Tenant": "acme"},
+			want: sent{User: "bob", Action: "forecast", Type: "weather", Tenant: "acme", Attributes: map[string]any{
+				"tool_name": "forecast", "mcp_method": "tools/call", "city": "Oslo",
+			}},
+		},
+		{
+			name: "known methods extend the mapping",
+			env: map[string]string{
+				"PERMIT_MCP_KNOWN_METHODS":        `["tools/list","prompts/list","resources/list","tools/call","resources/read","prompts/get","logging/setLevel"]`,
+				"PERMIT_MCP_ACTION_PREFIX":        "mcp:",
+				"PERMIT_MCP_IDENTITY_MODE":        "fixed",
+				"PERMIT_MCP_IDENTITY_FIXED_VALUE": "svc",
+			},
+			method: "logging/setLevel", params: `{"level":"debug"}`,
+			want: sent{User: "svc", Action: "mcp:setLevel", Type: "mcp_server_logging", Tenant: "default", Attributes: map[string]any{
+				"mcp_method": "logging/setLevel", "resource_type": "logging", "arguments": map[string]any{},
+			}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pdp := permittest.New(t)
+			pdp.AllowAll()
+			env := map[string]string{"PERMIT_PDP_URL": pdp.URL, "PERMIT_API_KEY": pdp.APIKey}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			opts, popts, err := mcpauth.OptionsFromLookup(mapLookup(env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			authz, err := mcpauth.NewPermit(popts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mw, err := mcpauth.New(authz, opts)
+			if err != nil {
+				t.Fatalf("New rejects the options read from the environment: %v", err)
+			}
+			body := `{"jsonrpc":"2.0","id":1,"method":"` + tt.method + `","params":` + tt.params + `}`
+			r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("Accept", "application/json, text/event-stream")
+			for k, v := range tt.headers {
+				r.Header.Set(k, v)
+			}
+			d, err := mw.Check(r)
+			if err != nil || !d.Allowed {
+				t.Fatalf("Check: got %+v, %v, want allowed", d, err)
+			}
+			checks := pdp.Checks()
+			if len(checks) != 1 {
+				t.Fatalf("PDP got %d checks, want 1: %+v", len(checks), checks)
+			}
+			c := checks[0]
+			got := sent{c.User.Key, c.Action, c.Resource.Type, c.Resource.Tenant, c.Resource.Attributes}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("check sent to the PDP (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
