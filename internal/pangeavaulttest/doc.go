@@ -43,7 +43,11 @@
 //     every folder; a folder filter matches the stored string exactly. An
 //     item stored without a folder is in folder "/".
 //   - Items are returned in creation order; "last" is an opaque cursor
-//     present only when more items match. The default size is 20.
+//     present only when more items match. The default size is 20. The
+//     real list endpoint also takes "order" and "order_by"; the double
+//     does not model them and rejects them (strict decoding).
+//   - Answer bodies are what the reference shows; fields it does not
+//     mention (metadata, tags, expiration, rotation fields) are omitted.
 //   - rotation_state defaults to "deactivated"; "destroyed" also drops the
 //     previous version's secret. Other values are a ValidationError.
 //   - A request answered 202 has already taken effect; polling answers 202
