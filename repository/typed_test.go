@@ -4,6 +4,7 @@ package repository_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
@@ -228,4 +229,23 @@ func TestRepositoryUnsupported(t *testing.T) {
 	if _, err := r.Store().Get(ctx, "k"); !errors.Is(err, repository.ErrNotFound) {
 		t.Errorf("unsupported Create stored something: Get got %v", err)
 	}
+}
+
+// FuzzRepositoryGet: whatever bytes a store holds, Get never panics and
+// never returns a value without an error for bytes that are not JSON.
+func FuzzRepositoryGet(f *testing.F) {
+	for _, s := range []string{`{"client_id":"c"}`, `null`, `{`, ``, `{"client_id":1}`, "\xff", `{"redirect_uris":[1]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		ctx := context.Background()
+		s := newMapStore()
+		if err := s.Set(ctx, "k", raw, 0); err != nil {
+			t.Fatal(err)
+		}
+		_, err := repository.New[client](s).Get(ctx, "k")
+		if err == nil && !json.Valid(raw) {
+			t.Fatalf("Get(%q) succeeded on bytes that are not JSON", raw)
+		}
+	})
 }
