@@ -8,7 +8,7 @@
 // A backend's test builds a [Harness] and calls [Run]:
 //
 //	func TestConformance(t *testing.T) {
-//		clock := newFakeClock()
+//		clock := repositorytest.NewClock(time.Unix(1_700_000_000, 0))
 //		repositorytest.Run(t, repositorytest.Harness{
 //			New: func(t *testing.T) repository.Store {
 //				return mystore.New(&mystore.Options{Clock: clock.Now})
@@ -16,6 +16,9 @@
 //			Advance: clock.Advance,
 //		})
 //	}
+//
+// [Clock] is a ready-made fake clock for that purpose. [AwkwardKeys] lists
+// the keys the suite stores, for backends' own tests.
 //
 // # What it checks
 //
