@@ -80,28 +80,70 @@ func UpstreamTokenFromContext(ctx context.Context) (*UpstreamToken, error) {
 	return g.UpstreamToken(ctx)
 }
 
+// upstreamRefreshMargin is how long before its expiry an upstream access
+// token is refreshed.
+const upstreamRefreshMargin = time.Minute
+
 // UpstreamToken returns the upstream identity provider's token for the
 // user of this grant, decrypted from the store, so tool code can call
 // upstream APIs on the user's behalf. It must never be sent to the MCP
-// client. It fails once the grant is revoked.
+// client. An access token that expires within a minute is refreshed first
+// when the upstream issued a refresh token (request offline_access from
+// OIDC upstreams to get one); the new token replaces the stored one. It
+// fails once the grant is revoked.
+//
+// Refreshes are serialised within a process; replicas refreshing the same
+// grant at the same moment may race, and with rotating upstream refresh
+// tokens the loser gets an error.
 func (g *Grant) UpstreamToken(ctx context.Context) (*UpstreamToken, error) {
 	p := g.provider
-	fam, err := p.loadFamily(ctx, g.family)
+	ut, fam, err := p.openUpstream(ctx, g.family)
+	if err != nil || !p.upstreamExpiring(ut) {
+		return ut, err
+	}
+	p.refreshMu.Lock()
+	defer p.refreshMu.Unlock()
+	// Another request may have refreshed while this one waited.
+	if ut, fam, err = p.openUpstream(ctx, g.family); err != nil || !p.upstreamExpiring(ut) {
+		return ut, err
+	}
+	nt, err := p.up.refresh(ctx, ut)
 	if err != nil {
-		if isNotFound(err) {
-			return nil, errors.New("provider: the grant has been revoked")
-		}
 		return nil, err
 	}
-	raw, err := p.sealer.open(fam.Upstream, g.family)
+	raw, err := json.Marshal(nt)
 	if err != nil {
 		return nil, err
+	}
+	fam.Upstream = p.sealer.seal(raw, g.family)
+	if err := setJSON(ctx, p.store, keyFamily+g.family, fam, p.refreshTTL); err != nil {
+		return nil, err
+	}
+	return nt, nil
+}
+
+func (p *Provider) upstreamExpiring(ut *UpstreamToken) bool {
+	return ut.RefreshToken != "" && !ut.Expiry.IsZero() && !p.now().Add(upstreamRefreshMargin).Before(ut.Expiry)
+}
+
+// openUpstream loads and decrypts a grant's upstream token.
+func (p *Provider) openUpstream(ctx context.Context, family string) (*UpstreamToken, *familyRecord, error) {
+	fam, err := p.loadFamily(ctx, family)
+	if err != nil {
+		if isNotFound(err) {
+			return nil, nil, errors.New("provider: the grant has been revoked")
+		}
+		return nil, nil, err
+	}
+	raw, err := p.sealer.open(fam.Upstream, family)
+	if err != nil {
+		return nil, nil, err
 	}
 	var ut UpstreamToken
 	if err := json.Unmarshal(raw, &ut); err != nil {
-		return nil, fmt.Errorf("provider: corrupt upstream token: %w", err)
+		return nil, nil, fmt.Errorf("provider: corrupt upstream token: %w", err)
 	}
-	return &ut, nil
+	return &ut, fam, nil
 }
 
 // RequireBearer returns middleware for the MCP endpoint that demands one of

@@ -130,7 +130,9 @@
 // (UserID = subject, so go-sdk binds MCP sessions to the user) and the
 // [Grant]. Tool code reaches the user's upstream token with
 // [UpstreamTokenFromContext] or, in go-sdk tool handlers,
-// [GrantFromTokenInfo](req.Extra.TokenInfo) and [Grant.UpstreamToken].
+// [GrantFromTokenInfo](req.Extra.TokenInfo) and [Grant.UpstreamToken]; an
+// expiring upstream access token is refreshed there when the upstream
+// issued a refresh token.
 //
 // # Replicas
 //

@@ -4,6 +4,7 @@ package provider_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -267,5 +268,58 @@ func TestNoSecretsInStore(t *testing.T) {
 				t.Errorf("record %s holds the %s in plaintext", k, name)
 			}
 		}
+	}
+}
+
+// TestUpstreamTokenRefresh: tool code asking for the upstream token after
+// it has expired gets a refreshed one, stored for the next request.
+func TestUpstreamTokenRefresh(t *testing.T) {
+	e := newEnv(t, 1, func(o *provider.Options) {
+		o.Upstream.Scopes = []string{"openid", "email", "offline_access"}
+		o.Upstream.AuthStyle = "basic"
+	})
+	base := e.url(0)
+	e.extra.Handle("/test/upstream", e.ps[0].RequireBearer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ut, err := provider.UpstreamTokenFromContext(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		_, _ = w.Write([]byte(ut.AccessToken + " " + ut.Expiry.UTC().Format(time.RFC3339)))
+	})))
+	id, pk, code := codeFor(t, e, base)
+	at := exchange(t, base, id, code, pk.verifier).str("access_token")
+	get := func() (string, time.Time) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, base+"/test/upstream", nil)
+		req.Header.Set("Authorization", "Bearer "+at)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		tok, exp, _ := strings.Cut(string(b), " ")
+		ts, err := time.Parse(time.RFC3339, exp)
+		if resp.StatusCode != http.StatusOK || err != nil {
+			t.Fatalf("got %d %s", resp.StatusCode, b)
+		}
+		return tok, ts
+	}
+	first, exp := get()
+	if again, _ := get(); again != first {
+		t.Fatalf("a fresh upstream token was replaced")
+	}
+	start := e.clock.Now()
+	e.clock.Advance(exp.Sub(start)) // at the upstream token's expiry
+	refreshed, _ := get()
+	if refreshed == first {
+		t.Errorf("got the expired upstream token, want a refreshed one")
+	}
+	// The OP dates its tokens by the real clock, so go back to it before
+	// checking that the new token was stored (and is not refreshed again).
+	e.clock.Advance(start.Sub(e.clock.Now()))
+	if again, _ := get(); again != refreshed {
+		t.Errorf("the refreshed upstream token was not stored")
 	}
 }

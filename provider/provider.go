@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mcpauth/mcpauth/repository"
@@ -59,6 +60,8 @@ type Provider struct {
 	cimd         *cimdFetcher
 
 	cache *tokenCache
+
+	refreshMu sync.Mutex // serialises upstream token refreshes
 
 	resourceName, serviceDoc string
 

@@ -55,10 +55,10 @@ type UpstreamToken struct {
 	AccessToken string `json:"access_token"`
 	// TokenType is the upstream token type, usually "Bearer".
 	TokenType string `json:"token_type,omitempty"`
-	// RefreshToken is the upstream refresh token, if one was issued. The
-	// provider does not refresh upstream tokens itself.
+	// RefreshToken is the upstream refresh token, if one was issued; with
+	// it, [Grant.UpstreamToken] refreshes an expiring AccessToken.
 	RefreshToken string `json:"refresh_token,omitempty"`
-	// IDToken is the raw, verified ID token (OIDC upstreams).
+	// IDToken is the raw ID token verified at login (OIDC upstreams).
 	IDToken string `json:"id_token,omitempty"`
 	// Expiry is when AccessToken expires; zero if the upstream did not say.
 	Expiry time.Time `json:"expiry,omitzero"`
@@ -205,6 +205,35 @@ func (u *upstream) exchange(ctx context.Context, code, verifier, nonce string) (
 		return nil, nil, err
 	}
 	return ut, id, nil
+}
+
+// refresh redeems an upstream refresh token. The user's identity was fixed
+// at login, so a refreshed ID token is not used: the token keeps the ID
+// token verified at login.
+func (u *upstream) refresh(ctx context.Context, old *UpstreamToken) (*UpstreamToken, error) {
+	r, err := u.relyingParty(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, r.HttpClient())
+	tok, err := r.OAuthConfig().TokenSource(ctx, &oauth2.Token{RefreshToken: old.RefreshToken}).Token()
+	if err != nil {
+		return nil, fmt.Errorf("provider: upstream refresh: %w", err)
+	}
+	if tok.AccessToken == "" {
+		return nil, errors.New("provider: upstream refresh returned no access token")
+	}
+	nt := &UpstreamToken{
+		AccessToken:  tok.AccessToken,
+		TokenType:    tok.TokenType,
+		RefreshToken: tok.RefreshToken,
+		IDToken:      old.IDToken,
+		Expiry:       tok.Expiry,
+	}
+	if nt.RefreshToken == "" {
+		nt.RefreshToken = old.RefreshToken
+	}
+	return nt, nil
 }
 
 func (u *upstream) identify(ctx context.Context, r rp.RelyingParty, ut *UpstreamToken, claims *oidc.IDTokenClaims) (*Identity, error) {
