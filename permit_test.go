@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/internal/permittest"
@@ -493,6 +494,32 @@ func TestPermitKeepAlive(t *testing.T) {
 	}
 	if got := pdp.Conns(); got != 1 {
 		t.Errorf("connections for 12 sequential requests: got %d, want 1", got)
+	}
+}
+
+func TestPermitDebugLog(t *testing.T) {
+	pdp := permittest.New(t)
+	pdp.AllowAll()
+	var logs bytes.Buffer
+	p := newPermit(t, pdp, &mcpauth.PermitOptions{
+		PDPURL: strings.Replace(pdp.URL, "http://", "http://user:pdp-password@", 1),
+		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	c := mcpauth.Check{User: mcpauth.User{Key: "u"}, Action: "a", Resource: mcpauth.Resource{Type: "t"}}
+	if _, err := p.AllowedBulk(context.Background(), []mcpauth.Check{c, c}); err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(logs.Bytes(), &rec); err != nil {
+		t.Fatalf("want one JSON record, got %q: %v", logs.String(), err)
+	}
+	want := map[string]any{"level": "DEBUG", "msg": "permit pdp request", "path": "/allowed/bulk", "checks": 2.0,
+		"pdp": strings.Replace(pdp.URL, "http://", "http://user:xxxxx@", 1)}
+	if diff := cmp.Diff(want, rec, cmpopts.IgnoreMapEntries(func(k string, _ any) bool { return k == "time" || k == "latency" })); diff != "" {
+		t.Errorf("log record (-want +got):\n%s", diff)
+	}
+	if strings.Contains(logs.String(), pdp.APIKey) || strings.Contains(logs.String(), "pdp-password") {
+		t.Errorf("a secret leaked into the log: %s", logs.String())
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -289,4 +290,43 @@ func TestCloseReleasesHeldRequests(t *testing.T) {
 	s.Close()
 	<-done
 	s.Close() // idempotent
+}
+
+func TestOptionsAndHelpers(t *testing.T) {
+	s := permittest.New(t, permittest.WithPolicy(func(c permittest.Check) bool { return c.User.Key == "alice" }), permittest.WithoutRecording())
+	auth := "Bearer " + s.APIKey
+	if _, out := post(t, s, permittest.PathAllowed, auth, "application/json", aliceCheck); out["allow"] != true {
+		t.Errorf("WithPolicy: got %v, want allow", out)
+	}
+	s.DenyAll()
+	s.Delay(time.Millisecond)
+	if _, out := post(t, s, permittest.PathAllowed, auth, "application/json", aliceCheck); out["allow"] != false {
+		t.Errorf("DenyAll: got %v, want deny", out)
+	}
+	if got := len(s.Requests()); got != 0 {
+		t.Errorf("WithoutRecording: got %d recorded requests, want 0", got)
+	}
+	if got := s.Calls(permittest.PathAllowed); got != 2 {
+		t.Errorf("Calls: got %d, want 2", got)
+	}
+	if got := s.Conns(); got != 1 {
+		t.Errorf("Conns: got %d, want 1 (keep-alive)", got)
+	}
+}
+
+func TestUserAliases(t *testing.T) {
+	s := permittest.New(t)
+	body := `{"user":{"key":"u","firstName":"Ada","last_name":"Lovelace","email":"ada@example.com"},"action":"a","resource":{"type":"t"},"context":null,"sdk":"go"}`
+	if status, out := post(t, s, permittest.PathAllowed, "Bearer "+s.APIKey, "application/json", body); status != 200 {
+		t.Fatalf("got %d %v", status, out)
+	}
+	want := []permittest.Check{{
+		User:     permittest.User{Key: "u", FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com"},
+		Action:   "a",
+		Resource: permittest.Resource{Type: "t"},
+		SDK:      "go",
+	}}
+	if diff := cmp.Diff(want, s.Checks()); diff != "" {
+		t.Errorf("decoded (-want +got):\n%s", diff)
+	}
 }
