@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -161,9 +162,12 @@ func (f *cimdFetcher) get(ctx context.Context, id string) (*clientRecord, error)
 	if ok && now.Before(e.exp) {
 		return e.c, nil
 	}
-	c, err := f.fetch(ctx, id)
+	c, ttl, err := f.fetch(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("%w: client metadata document: %v", errUnknownClient, err)
+	}
+	if ttl <= 0 {
+		return c, nil
 	}
 	f.mu.Lock()
 	if len(f.cache) >= DefaultCIMDCacheSize {
@@ -173,66 +177,68 @@ func (f *cimdFetcher) get(ctx context.Context, id string) (*clientRecord, error)
 			}
 		}
 	}
-	f.cache[id] = cimdEntry{c: c, exp: now.Add(f.opts.CacheTTL)}
+	f.cache[id] = cimdEntry{c: c, exp: now.Add(ttl)}
 	f.mu.Unlock()
 	return c, nil
 }
 
-func (f *cimdFetcher) fetch(ctx context.Context, id string) (*clientRecord, error) {
+// fetch downloads and validates the document at id and says how long it
+// may be cached.
+func (f *cimdFetcher) fetch(ctx context.Context, id string) (*clientRecord, time.Duration, error) {
 	if err := f.checkClientIDURL(id); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, id, nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("status %d", resp.StatusCode)
+		return nil, 0, fmt.Errorf("status %d", resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, f.opts.MaxBytes+1))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if int64(len(body)) > f.opts.MaxBytes {
-		return nil, fmt.Errorf("document larger than %d bytes", f.opts.MaxBytes)
+		return nil, 0, fmt.Errorf("document larger than %d bytes", f.opts.MaxBytes)
 	}
 	var doc cimdDocument
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, errors.New("document is not a JSON object")
+		return nil, 0, errors.New("document is not a JSON object")
 	}
 	if doc.ClientID != id {
-		return nil, fmt.Errorf("document client_id %q does not equal its URL", doc.ClientID)
+		return nil, 0, fmt.Errorf("document client_id %q does not equal its URL", doc.ClientID)
 	}
 	if len(doc.RedirectURIs) == 0 {
-		return nil, errors.New("document has no redirect_uris")
+		return nil, 0, errors.New("document has no redirect_uris")
 	}
 	for _, u := range doc.RedirectURIs {
 		if err := checkRedirectURI(u); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	switch doc.TokenEndpointAuthMethod {
 	case "", AuthMethodNone:
 	default:
-		return nil, fmt.Errorf("token_endpoint_auth_method %q: CIMD clients are public", doc.TokenEndpointAuthMethod)
+		return nil, 0, fmt.Errorf("token_endpoint_auth_method %q: CIMD clients are public", doc.TokenEndpointAuthMethod)
 	}
 	for _, rt := range doc.ResponseTypes {
 		if rt != "code" {
-			return nil, fmt.Errorf("response type %q is not supported", rt)
+			return nil, 0, fmt.Errorf("response type %q is not supported", rt)
 		}
 	}
 	grants := []string{"authorization_code", "refresh_token"}
 	if len(doc.GrantTypes) > 0 {
 		if !slices.Contains(doc.GrantTypes, "authorization_code") {
-			return nil, errors.New("grant_types must include authorization_code")
+			return nil, 0, errors.New("grant_types must include authorization_code")
 		}
 		grants = []string{"authorization_code"}
 		if slices.Contains(doc.GrantTypes, "refresh_token") {
@@ -257,5 +263,29 @@ func (f *cimdFetcher) fetch(ctx context.Context, id string) (*clientRecord, erro
 		GrantTypes:   grants,
 		Scopes:       slices.Clone(scopes),
 		Kind:         "cimd",
-	}, nil
+	}, cacheTTL(resp.Header, f.opts.CacheTTL), nil
+}
+
+// cacheTTL reads Cache-Control: no-store and no-cache mean no caching,
+// max-age=N caps the lifetime; max is the upper bound.
+func cacheTTL(h http.Header, max time.Duration) time.Duration {
+	ttl := max
+	for _, cc := range h.Values("Cache-Control") {
+		for _, d := range strings.Split(cc, ",") {
+			d = strings.ToLower(strings.TrimSpace(d))
+			switch {
+			case d == "no-store" || d == "no-cache":
+				return 0
+			case strings.HasPrefix(d, "max-age="):
+				n, err := strconv.Atoi(strings.TrimPrefix(d, "max-age="))
+				if err != nil || n < 0 {
+					return 0
+				}
+				if age := time.Duration(n) * time.Second; age < ttl {
+					ttl = age
+				}
+			}
+		}
+	}
+	return ttl
 }

@@ -4,8 +4,10 @@ package provider
 
 import (
 	"errors"
+	"net/http"
 	"net/netip"
 	"testing"
+	"time"
 )
 
 func TestPublicAddr(t *testing.T) {
@@ -52,5 +54,26 @@ func TestGuardAddress(t *testing.T) {
 	}
 	if err := guardAddress("tcp", "not-an-address", nil); !errors.Is(err, errBlockedAddress) {
 		t.Errorf("got %v, want errBlockedAddress", err)
+	}
+}
+
+func TestCacheTTL(t *testing.T) {
+	tests := []struct {
+		header []string
+		want   time.Duration
+	}{
+		{nil, time.Hour},
+		{[]string{"max-age=60"}, time.Minute},
+		{[]string{"public, max-age=7200"}, time.Hour},
+		{[]string{"no-store"}, 0},
+		{[]string{"max-age=60", "no-cache"}, 0},
+		{[]string{"max-age=-1"}, 0},
+		{[]string{"max-age=x"}, 0},
+	}
+	for _, tt := range tests {
+		h := http.Header{"Cache-Control": tt.header}
+		if got := cacheTTL(h, time.Hour); got != tt.want {
+			t.Errorf("cacheTTL(%q) = %v, want %v", tt.header, got, tt.want)
+		}
 	}
 }

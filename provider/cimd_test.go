@@ -39,6 +39,9 @@ func newCIMDHost(t *testing.T) *cimdHost {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
+		if strings.HasPrefix(r.URL.Path, "/nostore") {
+			w.Header().Set("Cache-Control", "no-store")
+		}
 		if s, ok := doc.(string); ok {
 			_, _ = w.Write([]byte(s))
 			return
@@ -181,4 +184,21 @@ func TestCIMDRejectedDocuments(t *testing.T) {
 			t.Errorf("got %d, want 400", p.status)
 		}
 	})
+}
+
+func TestCIMDCacheControl(t *testing.T) {
+	h := newCIMDHost(t)
+	id := h.url("/nostore.json")
+	h.docs["/nostore.json"] = map[string]any{"client_id": id, "client_name": "No Store", "redirect_uris": []string{clientRedirect}}
+	e := newEnv(t, 1, func(o *provider.Options) {
+		o.CIMD = provider.CIMDOptions{AllowPrivate: true, TLSConfig: h.tlsConfig()}
+	})
+	for range 2 {
+		if p := newBrowser(t).get(authorizeURL(e.url(0), id, newPKCE(), nil)); p.status != http.StatusOK {
+			t.Fatalf("got %d, want the consent page", p.status)
+		}
+	}
+	if got := h.hits.Load(); got != 2 {
+		t.Errorf("got %d fetches of a no-store document, want 2", got)
+	}
 }

@@ -188,7 +188,9 @@ type CIMDOptions struct {
 	Timeout time.Duration
 	// MaxBytes bounds a document. Default 64 KiB.
 	MaxBytes int64
-	// CacheTTL is how long a fetched document is reused. Default 5 minutes.
+	// CacheTTL is how long a fetched document is reused at most. A shorter
+	// Cache-Control max-age, or no-store / no-cache, on the document's
+	// response shortens it. Default 5 minutes.
 	CacheTTL time.Duration
 	// Scopes are the scopes a CIMD client may request. Default
 	// [Options.Scopes].
