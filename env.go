@@ -445,7 +445,7 @@ var envTable = []envVar{
 	}, apply: envDurationVar(func(s *envState, d time.Duration) { s.po.Timeout, s.o.Cache.PDPTimeout = d, d })},
 	{EnvVar: EnvVar{
 		Name: "PERMIT_MCP_DISABLE_LIST_FILTERING", Field: "Options.DisableListFiltering", Default: "false",
-		Doc: "Boolean; true returns list results unfiltered.",
+		Doc: "Boolean; true turns per-item filtering off (list requests are then checked as a whole, as with PERMIT_MCP_COARSE_LIST_CHECK).",
 	}, apply: envBoolVar(func(s *envState, b bool) { s.o.DisableListFiltering = b })},
 	{EnvVar: EnvVar{
 		Name: "PERMIT_MCP_COARSE_LIST_CHECK", Field: "Options.CoarseListCheck", Default: "false",
