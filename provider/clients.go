@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
@@ -133,6 +134,11 @@ func checkRedirectURI(raw string) error {
 func (p *Provider) serveRegister(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		methodNotAllowed(w, "POST, OPTIONS")
+		return
+	}
+	if !p.regLimit.allow(p.now()) {
+		w.Header().Set("Retry-After", "60")
+		writeJSON(w, http.StatusTooManyRequests, &oauthError{Code: "temporarily_unavailable", Description: "too many registrations; try again later"})
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFormBytes))
@@ -334,4 +340,30 @@ func (e *clientAuthError) write(w http.ResponseWriter) {
 // constantTimeEqual compares two strings in constant time.
 func constantTimeEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// minuteLimit allows at most max events per calendar minute (0 = no cap).
+type minuteLimit struct {
+	max int
+
+	mu     sync.Mutex
+	minute int64
+	n      int
+}
+
+func (l *minuteLimit) allow(now time.Time) bool {
+	if l.max <= 0 {
+		return true
+	}
+	m := now.Unix() / 60
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if m != l.minute {
+		l.minute, l.n = m, 0
+	}
+	if l.n >= l.max {
+		return false
+	}
+	l.n++
+	return true
 }

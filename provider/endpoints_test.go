@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mcpauth/mcpauth/provider"
@@ -442,4 +443,17 @@ func TestTokenEndpointErrors(t *testing.T) {
 			t.Errorf("narrowed refresh: got %d %v, want 200 with scope mcp:tools", res.status, res.body)
 		}
 	})
+}
+
+func TestRegistrationRateLimit(t *testing.T) {
+	e := newEnv(t, 1, func(o *provider.Options) { o.Registration.PerMinute = 2 })
+	for i, want := range []int{201, 201, 429} {
+		if got := register(t, e.url(0), nil); got.status != want {
+			t.Errorf("registration %d: got %d, want %d", i, got.status, want)
+		}
+	}
+	e.clock.Advance(time.Minute)
+	if got := register(t, e.url(0), nil); got.status != 201 {
+		t.Errorf("next minute: got %d, want 201", got.status)
+	}
 }

@@ -142,6 +142,9 @@ type RegistrationOptions struct {
 	DefaultScopes []string
 	// ClientTTL makes registrations expire. Default: they never expire.
 	ClientTTL time.Duration
+	// PerMinute caps registrations per minute on each instance; requests
+	// over the cap get 429. Default 0: no cap.
+	PerMinute int
 }
 
 // Token endpoint client authentication methods (RFC 7591 §2).

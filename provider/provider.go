@@ -56,6 +56,7 @@ type Provider struct {
 	codeTTL, accessTTL, refreshTTL, pendingTTL time.Duration
 
 	registration RegistrationOptions
+	regLimit     *minuteLimit
 	static       map[string]*clientRecord
 	cimd         *cimdFetcher
 
@@ -155,6 +156,7 @@ func New(opts *Options) (_ *Provider, err error) {
 		refreshTTL:     orDuration(o.RefreshTokenTTL, DefaultRefreshTokenTTL),
 		pendingTTL:     orDuration(o.PendingLoginTTL, DefaultPendingLoginTTL),
 		registration:   o.Registration,
+		regLimit:       &minuteLimit{max: o.Registration.PerMinute},
 		resourceName:   o.ResourceName,
 		serviceDoc:     o.ServiceDocumentation,
 		logger:         logger,
