@@ -104,9 +104,13 @@
 //
 // # Permissions
 //
-// A policy for the default mount and prefix:
+// A policy for the default mount and prefix (the tests check this exact
+// policy against a real Vault):
 //
 //	path "secret/data/mcpauth/*"     { capabilities = ["create", "read", "update"] }
-//	path "secret/metadata/mcpauth/*" { capabilities = ["delete"] }
-//	path "secret/metadata/mcpauth"   { capabilities = ["list"] } # List and Sweep only
+//	path "secret/metadata/mcpauth/*" { capabilities = ["delete", "list"] }
+//
+// "list" is needed by [Store.List] and [Store.Sweep] only. Without "delete",
+// Delete fails and the clean-up after a Take leaves a tombstone (which reads
+// as absent) behind.
 package hcvault

@@ -53,8 +53,8 @@ type Options struct {
 	Prefix string
 	// SweepInterval, when > 0, starts a background sweeper that runs
 	// [Store.Sweep] at this interval until [Store.Close]. The token then
-	// needs "list" on <mount>/metadata/<prefix> and "delete" on
-	// <mount>/metadata/<prefix>/*. Default 0: no sweeper; expired records are
+	// needs "list" and "delete" on <mount>/metadata/<prefix>/* (see the
+	// package documentation). Default 0: no sweeper; expired records are
 	// still never returned.
 	SweepInterval time.Duration
 	// Clock returns the current time for expiry. Default time.Now.
