@@ -100,6 +100,16 @@
 // (signature, iss, aud, exp, nonce). The MCP resource and the client's
 // scopes are not forwarded; [UpstreamOptions.Scopes] are requested instead.
 //
+// # Tokens and records
+//
+// Access tokens are "mcp_" followed by 64 hex characters (32 random bytes),
+// valid for [Options.AccessTokenTTL] (default 3600 s); refresh tokens are
+// "mcpr_" + 64 hex ([Options.RefreshTokenTTL], default 30 days); codes are
+// "mcpc_" + 64 hex ([Options.CodeTTL], default 300 s). They are opaque:
+// only this provider can verify them. Records live under keys starting
+// with "mcpauth/provider/" followed by the record kind and, for anything
+// derived from a secret, the hex SHA-256 of the secret — never the secret.
+//
 // # Client ID Metadata Documents
 //
 // A client_id that is an https URL is fetched as a Client ID Metadata
