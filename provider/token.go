@@ -316,7 +316,9 @@ func (p *Provider) mintTokens(ctx context.Context, c *clientRecord, scopes []str
 // family record (to extend its lifetime) cannot bring the grant back.
 func (p *Provider) revokeFamily(ctx context.Context, family string) error {
 	p.cache.dropFamily(family)
-	if err := setJSON(ctx, p.store, keyRevoked+family, struct{}{}, p.refreshTTL); err != nil {
+	// The tombstone outlives any family record or refresh token a racing
+	// request could still write.
+	if err := setJSON(ctx, p.store, keyRevoked+family, struct{}{}, p.refreshTTL+time.Hour); err != nil {
 		return err
 	}
 	return p.store.Delete(ctx, keyFamily+family)
