@@ -205,7 +205,15 @@ func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handl
 			}
 			for _, s := range scopes {
 				if !slices.Contains(g.Scopes, s) {
-					p.challenge(w, http.StatusForbidden, "insufficient_scope", "the access token lacks a required scope", scopes)
+					// The hint is everything needed, granted scopes included,
+					// so a client's step-up keeps what it had (SEP-835).
+					want := slices.Clone(g.Scopes)
+					for _, s := range scopes {
+						if !slices.Contains(want, s) {
+							want = append(want, s)
+						}
+					}
+					p.challenge(w, http.StatusForbidden, "insufficient_scope", "the access token lacks a required scope", want)
 					return
 				}
 			}

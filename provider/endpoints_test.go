@@ -130,7 +130,7 @@ func TestBearerChallenges(t *testing.T) {
 			t.Fatalf("got scope %q, want mcp:tools", tok.str("scope"))
 		}
 		status, ch, body := callMCP(t, base, tok.str("access_token"))
-		if status != http.StatusForbidden || !strings.Contains(ch, `error="insufficient_scope"`) || !strings.Contains(ch, `scope="mcp:admin"`) || !strings.Contains(ch, prm) {
+		if status != http.StatusForbidden || !strings.Contains(ch, `error="insufficient_scope"`) || !strings.Contains(ch, `scope="mcp:tools mcp:admin"`) || !strings.Contains(ch, prm) {
 			t.Errorf("got %d %q %s, want 403 insufficient_scope", status, ch, body)
 		}
 	})
