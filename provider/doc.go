@@ -118,7 +118,8 @@
 // multicast or unspecified addresses — checked on the address actually
 // dialled, after DNS resolution. The document's client_id must equal its
 // URL, its redirect URIs are enforced, it must describe a public client, and
-// it is cached for [CIMDOptions.CacheTTL].
+// it is cached for at most [CIMDOptions.CacheTTL] (less if its
+// Cache-Control says so).
 //
 // # Identity
 //
