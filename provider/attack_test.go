@@ -387,3 +387,49 @@ func TestAttackIDTokenNonceMismatch(t *testing.T) {
 		t.Errorf("got %v, want server_error and no code", q)
 	}
 }
+
+// TestAttackTokenForAnotherResource: a token minted for one MCP server is
+// refused by another that shares the same store (audience binding).
+func TestAttackTokenForAnotherResource(t *testing.T) {
+	e := newEnv(t, 2, nil)
+	id, pk, code := codeFor(t, e, e.url(0))
+	at := exchange(t, e.url(0), id, code, pk.verifier).str("access_token")
+	if status, _, _ := callMCP(t, e.url(0), at); status != http.StatusOK {
+		t.Fatalf("own resource: got %d, want 200", status)
+	}
+	if status, ch, _ := callMCP(t, e.url(1), at); status != http.StatusUnauthorized || !strings.Contains(ch, `error="invalid_token"`) {
+		t.Errorf("other resource: got %d %q, want 401 invalid_token", status, ch)
+	}
+}
+
+// TestBearerOnEveryMethod: GET (the SSE stream) and DELETE (session end)
+// need the token as much as POST; a token in the query string is ignored.
+func TestBearerOnEveryMethod(t *testing.T) {
+	e := newEnv(t, 1, nil)
+	base := e.url(0)
+	id, pk, code := codeFor(t, e, base)
+	at := exchange(t, base, id, code, pk.verifier).str("access_token")
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		req, _ := http.NewRequest(m, base+"/mcp?access_token="+at, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s without header: got %d, want 401 with a challenge", m, resp.StatusCode)
+		}
+	}
+	for _, h := range []string{"Basic " + at, "Bearer", "Bearer " + at + " extra", "Token " + at} {
+		req, _ := http.NewRequest(http.MethodPost, base+"/mcp", nil)
+		req.Header.Set("Authorization", h)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("Authorization %.12q…: got %d, want 401", h, resp.StatusCode)
+		}
+	}
+}
