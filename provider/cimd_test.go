@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mcpauth/mcpauth/provider"
 )
@@ -200,5 +201,28 @@ func TestCIMDCacheControl(t *testing.T) {
 	}
 	if got := h.hits.Load(); got != 2 {
 		t.Errorf("got %d fetches of a no-store document, want 2", got)
+	}
+}
+
+// TestCIMDFetchTimeout: a document host that never answers costs one
+// Timeout, then the client is unknown.
+func TestCIMDFetchTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	e := newEnv(t, 1, func(o *provider.Options) {
+		o.CIMD = provider.CIMDOptions{AllowPrivate: true, TLSConfig: &tls.Config{RootCAs: pool}, Timeout: 200 * time.Millisecond}
+	})
+	p := newBrowser(t).get(authorizeURL(e.url(0), srv.URL+"/client.json", newPKCE(), nil))
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Unknown client") {
+		t.Errorf("got %d, want the 400 unknown client page", p.status)
 	}
 }
