@@ -3,69 +3,21 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mcpauth/mcpauth/examples/internal/demo"
+	"github.com/mcpauth/mcpauth/examples/internal/exampletest"
 	"github.com/mcpauth/mcpauth/internal/permittest"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
-
-// syncBuffer is an io.Writer safe for the server's concurrent log writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// start runs the quickstart on a free loopback port with env and returns
-// its MCP URL and output. The server stops when the test ends.
-func start(t *testing.T, env map[string]string) (string, *syncBuffer) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
-	urls := make(chan string, 1)
-	done := make(chan error, 1)
-	getenv := func(k string) string { return env[k] }
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, getenv, out, func(u string) { urls <- u })
-	}()
-	var u string
-	select {
-	case u = <-urls:
-	case err := <-done:
-		cancel()
-		t.Fatalf("run returned before serving: %v\n%s", err, out)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	})
-	return u, out
-}
 
 // shellWords splits a command line the way sh does for the subset the
 // banner uses: blanks separate words, '...' is literal, "..." expands $NAME.
@@ -198,7 +150,7 @@ func parseBanner(t *testing.T, out string) (token string, cmds []string) {
 // TestBannerCommands runs the commands the server prints, as a user would
 // paste them, and checks what they show.
 func TestBannerCommands(t *testing.T) {
-	mcpURL, out := start(t, nil)
+	mcpURL, out := exampletest.Start(t, run, nil)
 	token, cmds := parseBanner(t, out.String())
 	vars := map[string]string{"TOKEN": token}
 
@@ -257,79 +209,20 @@ func TestBannerCommands(t *testing.T) {
 	}
 }
 
-// bearer adds an Authorization header to every request.
-type bearer struct {
-	token string
-	base  http.RoundTripper
-}
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	if b.token != "" {
-		r.Header.Set("Authorization", "Bearer "+b.token)
-	}
-	return b.base.RoundTrip(r)
-}
-
-// connect returns a go-sdk client session sending token.
-func connect(t *testing.T, mcpURL, token string) *mcp.ClientSession {
-	t.Helper()
-	c := mcp.NewClient(&mcp.Implementation{Name: "quickstart-test", Version: "1.0.0"}, nil)
-	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{
-		Endpoint:   mcpURL,
-		HTTPClient: &http.Client{Transport: bearer{token, http.DefaultTransport}},
-	}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cs.Close() })
-	return cs
-}
-
-func callText(t *testing.T, cs *mcp.ClientSession, tool string, args map[string]any) (string, bool) {
-	t.Helper()
-	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: tool, Arguments: args})
-	if err != nil {
-		t.Fatalf("CallTool(%s): %v", tool, err)
-	}
-	if len(res.Content) != 1 {
-		t.Fatalf("CallTool(%s): got %d contents, want 1", tool, len(res.Content))
-	}
-	tc, ok := res.Content[0].(*mcp.TextContent)
-	if !ok {
-		t.Fatalf("CallTool(%s): got %T, want text", tool, res.Content[0])
-	}
-	return tc.Text, res.IsError
-}
-
-func toolNames(t *testing.T, cs *mcp.ClientSession) []string {
-	t.Helper()
-	res, err := cs.ListTools(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tool := range res.Tools {
-		names = append(names, tool.Name)
-	}
-	slices.Sort(names)
-	return names
-}
-
 // TestGoSDKClient drives the server with the official client: login
 // through the public tool, the filtered tool list per user, and the
 // decisions of the demo policy.
 func TestGoSDKClient(t *testing.T) {
 	const secret = "a-fixed-test-secret-of-32-bytes!"
-	mcpURL, out := start(t, map[string]string{"MCP_JWT_SECRET": secret})
+	mcpURL, out := exampletest.Start(t, run, map[string]string{"MCP_JWT_SECRET": secret})
 	if strings.Contains(out.String(), "JWT secret") {
 		t.Errorf("a configured secret was printed:\n%s", out)
 	}
 
-	anon := connect(t, mcpURL, "")
+	anon := exampletest.Connect(t, mcpURL, "")
 	tokens := map[string]string{}
 	for _, c := range []struct{ user, password string }{{"admin", "password"}, {"client", "client"}} {
-		tok, isErr := callText(t, anon, "login", map[string]any{"username": c.user, "password": c.password})
+		tok, isErr := exampletest.Call(t, anon, "login", map[string]any{"username": c.user, "password": c.password})
 		if isErr {
 			t.Fatalf("login %s: %s", c.user, tok)
 		}
@@ -341,7 +234,7 @@ func TestGoSDKClient(t *testing.T) {
 		{"empty", "", ""},
 	} {
 		t.Run("login/"+c.name, func(t *testing.T) {
-			text, isErr := callText(t, anon, "login", map[string]any{"username": c.user, "password": c.password})
+			text, isErr := exampletest.Call(t, anon, "login", map[string]any{"username": c.user, "password": c.password})
 			if !isErr || !strings.Contains(text, "invalid username or password") {
 				t.Errorf("got %q (isError %v), want the invalid-credentials error", text, isErr)
 			}
@@ -387,12 +280,12 @@ func TestGoSDKClient(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.user, func(t *testing.T) {
-			cs := connect(t, mcpURL, tokens[tt.user])
-			if diff := cmp.Diff(tt.wantTools, toolNames(t, cs)); diff != "" {
+			cs := exampletest.Connect(t, mcpURL, tokens[tt.user])
+			if diff := cmp.Diff(tt.wantTools, exampletest.ToolNames(t, cs)); diff != "" {
 				t.Errorf("tools/list mismatch (-want +got):\n%s", diff)
 			}
 			for _, c := range tt.calls {
-				text, isErr := callText(t, cs, c.tool, c.args)
+				text, isErr := exampletest.Call(t, cs, c.tool, c.args)
 				if text != c.text || isErr != c.isError {
 					t.Errorf("%s(%v): got %q (isError %v), want %q (isError %v)", c.tool, c.args, text, isErr, c.text, c.isError)
 				}
@@ -405,7 +298,7 @@ func TestGoSDKClient(t *testing.T) {
 	c := mcp.NewClient(&mcp.Implementation{Name: "forger", Version: "1.0.0"}, nil)
 	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{
 		Endpoint:   mcpURL,
-		HTTPClient: &http.Client{Transport: bearer{forged, http.DefaultTransport}},
+		HTTPClient: &http.Client{Transport: exampletest.Bearer{Token: forged}},
 	}, nil)
 	if err == nil {
 		_, err = cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "greet", Arguments: map[string]any{"name": "x"}})
@@ -421,7 +314,7 @@ func TestGoSDKClient(t *testing.T) {
 func TestPermit(t *testing.T) {
 	pdp := permittest.New(t)
 	pdp.Allow(permittest.Rule{User: "client", Action: "greet-jwt"})
-	_, out := start(t, map[string]string{
+	_, out := exampletest.Start(t, run, map[string]string{
 		"MCP_JWT_SECRET": "another-fixed-test-secret-32-byte",
 		"PERMIT_PDP_URL": pdp.URL,
 		"PERMIT_API_KEY": pdp.APIKey,
