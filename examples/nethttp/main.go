@@ -1,0 +1,61 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+// Command nethttp is the smallest useful server: a go-sdk MCP server with
+// one tool, behind the mcpauth middleware, on net/http. It is the README's
+// quick start. Callers send "Authorization: Bearer <HS256 JWT signed with
+// MCP_JWT_SECRET>"; the subject is the Permit user key, and the embedded
+// demo policy decides (user "client" may greet, "admin" may do anything).
+//
+//	MCP_JWT_SECRET=$(openssl rand -hex 32) go run ./nethttp
+package main
+
+import (
+	"context"
+	"log"
+	"net/http"
+	"os"
+
+	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/policy"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+func main() {
+	h, err := newHandler([]byte(os.Getenv("MCP_JWT_SECRET")))
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Fatal(http.ListenAndServe("127.0.0.1:8000", h))
+}
+
+type greetIn struct {
+	Name string `json:"name"`
+}
+
+func greet(_ context.Context, _ *mcp.CallToolRequest, in greetIn) (*mcp.CallToolResult, any, error) {
+	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "Hello, " + in.Name + "!"}}}, nil, nil
+}
+
+// newHandler is the quick start: an MCP server, a decision point, the
+// middleware, and a mux.
+func newHandler(secret []byte) (http.Handler, error) {
+	server := mcp.NewServer(&mcp.Implementation{Name: "hello", Version: "1.0.0"}, nil)
+	mcp.AddTool(server, &mcp.Tool{Name: "greet", Description: "Say hello."}, greet)
+	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
+
+	// The embedded policy; for Permit.io use mcpauth.NewPermit(&mcpauth.PermitOptions{
+	// PDPURL: "http://localhost:7766", APIKey: os.Getenv("PERMIT_API_KEY")}).
+	authz := policy.Demo()
+	mw, err := mcpauth.New(authz, &mcpauth.Options{
+		Identity: mcpauth.IdentityOptions{
+			Mode: mcpauth.IdentityJWT, // the "sub" claim is the user key
+			JWT:  mcpauth.JWTOptions{Secret: secret, Audience: "hello"},
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", mw.Handler(mcpHandler))
+	return mux, nil
+}
