@@ -52,6 +52,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives conditional-greet's log_message. Nil discards it.
 	Logger *slog.Logger
+	// OmitLogin leaves the login tool out, for servers whose users log in
+	// with OAuth. Secret is then not needed.
+	OmitLogin bool
 }
 
 type greetIn struct {
@@ -76,7 +79,7 @@ func text(s string) *mcp.CallToolResult {
 // NewServer returns the demo MCP server with the tools greet, login,
 // greet-jwt and conditional-greet.
 func NewServer(o Options) *mcp.Server {
-	if len(o.Secret) == 0 {
+	if len(o.Secret) == 0 && !o.OmitLogin {
 		panic("demo: Options.Secret is empty")
 	}
 	now := o.Now
@@ -92,14 +95,16 @@ func NewServer(o Options) *mcp.Server {
 		func(_ context.Context, _ *mcp.CallToolRequest, in greetIn) (*mcp.CallToolResult, any, error) {
 			return text("Hello, " + in.Name + "!"), nil, nil
 		})
-	mcp.AddTool(s, &mcp.Tool{Name: "login", Description: "Log in; returns a JWT to send as \"Authorization: Bearer <token>\"."},
-		func(_ context.Context, _ *mcp.CallToolRequest, in loginIn) (*mcp.CallToolResult, any, error) {
-			tok, err := Login(o.Secret, in.Username, in.Password, now())
-			if err != nil {
-				return nil, nil, err
-			}
-			return text(tok), nil, nil
-		})
+	if !o.OmitLogin {
+		mcp.AddTool(s, &mcp.Tool{Name: "login", Description: "Log in; returns a JWT to send as \"Authorization: Bearer <token>\"."},
+			func(_ context.Context, _ *mcp.CallToolRequest, in loginIn) (*mcp.CallToolResult, any, error) {
+				tok, err := Login(o.Secret, in.Username, in.Password, now())
+				if err != nil {
+					return nil, nil, err
+				}
+				return text(tok), nil, nil
+			})
+	}
 	mcp.AddTool(s, &mcp.Tool{Name: "greet-jwt", Description: "Greet the verified caller."},
 		func(_ context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
 			user, ok := Caller(req)

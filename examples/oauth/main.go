@@ -1,0 +1,335 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+// Command oauth puts the provider module's OAuth 2.1 authorization server
+// in front of the demo MCP server: MCP clients register, send the user to
+// log in upstream (Pangea AuthN, or with -dev-idp a local OpenID Provider),
+// and call tools with the provider's tokens. The mcpauth middleware
+// identifies the caller from the provider's principal (context identity)
+// and decides with Permit or an embedded policy.
+//
+//	mux := http.NewServeMux()
+//	p.Mount(mux) // metadata, /register, /authorize, consent, callback, /token, /revoke
+//	mux.Handle("/mcp", p.RequireBearer(mw.Handler(mcpHandler)))
+//
+// # Trying it with no account
+//
+//	cd examples && go run ./oauth -dev-idp
+//
+// starts a local OpenID Provider (zitadel's example OP) as the upstream.
+// Point an MCP client that supports OAuth, such as the MCP Inspector
+// (npx @modelcontextprotocol/inspector), at the printed MCP URL, approve the
+// consent page and log in as test-user@127.0.0.1 / verysecure (policy user
+// id1: greet, and conditional-greet with number > 10) or test-user2 /
+// verysecure (id2: every tool). greet-jwt answers with the verified
+// subject.
+//
+// # Configuration
+//
+//	-addr, ADDR            listen address (default 127.0.0.1:8000)
+//	-base-url, BASE_URL    external URL of the server (default http://<addr>);
+//	                       https unless loopback
+//	-dev-idp               use a local OpenID Provider instead of Pangea
+//	-policy, POLICY_FILE   policy file for the embedded decision point,
+//	                       reloaded when it changes (default: the embedded
+//	                       policy.json, written for the -dev-idp users)
+//	PERMIT_PDP_URL,        decide with this Permit PDP instead (set both)
+//	PERMIT_API_KEY
+//	PANGEA_AUTHN_ISSUER_URL, PANGEA_AUTHN_CLIENT_ID, PANGEA_AUTHN_CLIENT_SECRET
+//	                       the Pangea AuthN OAuth client (required without
+//	                       -dev-idp); register <base URL>/pangea/callback
+//	                       as its redirect URI
+//	PANGEA_AUTHN_TOKEN     AuthN service token: user identity (pui_…) and
+//	                       email through AuthN's token check; without it
+//	                       tokens carry no user and every call is refused
+//	PANGEA_VAULT_TOKEN     store the provider's records in Pangea Vault
+//	                       (PANGEA_DOMAIN, default aws.us.pangea.cloud)
+//	VAULT_ADDR, VAULT_TOKEN  store them in HashiCorp Vault (KV v2 at secret/)
+//	MCP_ENCRYPTION_KEY     64 hex digits: the AES-256 key of stored upstream
+//	                       tokens; random per process when unset
+//
+// Without a Vault, records live in memory and are lost on restart.
+package main
+
+import (
+	"context"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+
+	"github.com/hashicorp/vault/api"
+	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/examples/internal/demo"
+	"github.com/mcpauth/mcpauth/policy"
+	"github.com/mcpauth/mcpauth/provider"
+	"github.com/mcpauth/mcpauth/repository"
+	"github.com/mcpauth/mcpauth/repository/hcvault"
+	"github.com/mcpauth/mcpauth/repository/pangeavault"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/zitadel/oidc/v3/example/server/exampleop"
+	"github.com/zitadel/oidc/v3/example/server/storage"
+)
+
+//go:embed policy.json
+var policyJSON []byte
+
+// Development OpenID Provider client credentials (-dev-idp only).
+const (
+	devClientID     = "mcpauth-oauth-example"
+	devClientSecret = "dev-idp-secret"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "oauth:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	addr, baseURL, policyFile string
+	devIDP                    bool
+}
+
+// run serves until ctx is done; ready, when not nil, receives the MCP URL
+// once the server accepts connections.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, ready func(mcpURL string)) (err error) {
+	var c config
+	fs := flag.NewFlagSet("oauth", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	fs.StringVar(&c.addr, "addr", or(getenv("ADDR"), demo.DefaultAddr), "listen `address` (env ADDR)")
+	fs.StringVar(&c.baseURL, "base-url", getenv("BASE_URL"), "external `URL` of the server (env BASE_URL; default http://<addr>)")
+	fs.StringVar(&c.policyFile, "policy", getenv("POLICY_FILE"), "policy `file` for the embedded decision point (env POLICY_FILE)")
+	fs.BoolVar(&c.devIDP, "dev-idp", false, "use a local OpenID Provider as the upstream, instead of Pangea AuthN")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	logger := slog.New(slog.NewTextHandler(stdout, nil))
+
+	authz, source, closeAuthz, err := authorizer(c.policyFile, getenv, logger)
+	if err != nil {
+		return err
+	}
+	defer closeAuthz()
+	store, storeName, err := newStore(getenv, logger)
+	if err != nil {
+		return err
+	}
+	if store != nil {
+		defer func() { err = errors.Join(err, store.(io.Closer).Close()) }()
+	}
+	var key []byte
+	if v := getenv("MCP_ENCRYPTION_KEY"); v != "" {
+		if key, err = hex.DecodeString(v); err != nil || len(key) != 32 {
+			return errors.New("MCP_ENCRYPTION_KEY must be 64 hex digits (32 bytes)")
+		}
+	}
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if c.baseURL == "" {
+		c.baseURL = "http://" + ln.Addr().String()
+	}
+
+	var upstream provider.UpstreamOptions
+	var devIDP *devProvider
+	if c.devIDP {
+		if devIDP, err = listenDevProvider(); err != nil {
+			return err
+		}
+		defer devIDP.ln.Close()
+		upstream = provider.UpstreamOptions{Issuer: devIDP.issuer, ClientID: devClientID, ClientSecret: devClientSecret}
+	} else {
+		upstream, err = pangeaUpstream(getenv)
+		if err != nil {
+			return err
+		}
+	}
+
+	p, err := provider.New(&provider.Options{
+		BaseURL:       c.baseURL,
+		Upstream:      upstream,
+		Store:         store,
+		EncryptionKey: key,
+		ResourceName:  "mcpauth OAuth example",
+		Logger:        logger,
+	})
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+
+	mw, err := mcpauth.New(authz, &mcpauth.Options{
+		Identity: mcpauth.IdentityOptions{
+			Mode:                mcpauth.IdentityContext,
+			ResourceMetadataURL: p.ResourceMetadataURL(),
+		},
+		Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	server := demo.NewServer(demo.Options{OmitLogin: true, Logger: logger})
+	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
+
+	mux := http.NewServeMux()
+	p.Mount(mux)
+	mux.Handle("/mcp", p.RequireBearer(mw.Handler(mcpHandler)))
+
+	serveCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	if devIDP != nil {
+		go func() { errc <- devIDP.serve(serveCtx, p.CallbackURL()) }()
+	}
+
+	mcpURL := p.Resource()
+	p2 := func(format string, a ...any) { fmt.Fprintf(stdout, format+"\n", a...) }
+	p2("mcpauth OAuth example: MCP server at %s", mcpURL)
+	p2("Authorization server (issuer): %s", p.Issuer())
+	if devIDP != nil {
+		p2("Upstream: the development OpenID Provider at %s;", devIDP.issuer)
+		p2("  log in as test-user@127.0.0.1 / verysecure (user id1) or test-user2 / verysecure (user id2).")
+	} else {
+		p2("Upstream: Pangea AuthN at %s; its redirect URI must be %s", getenv("PANGEA_AUTHN_ISSUER_URL"), p.CallbackURL())
+		if getenv("PANGEA_AUTHN_TOKEN") == "" {
+			p2("  PANGEA_AUTHN_TOKEN is not set: tokens carry no user, so every call will be refused.")
+		}
+	}
+	p2("Decisions: %s.", source)
+	p2("Storage: %s.", storeName)
+	p2("Connect an MCP client that supports OAuth (for example the MCP Inspector: npx @modelcontextprotocol/inspector) to the MCP URL.")
+	p2("")
+	if ready != nil {
+		ready(mcpURL)
+	}
+	go func() { errc <- demo.Serve(serveCtx, ln, mux) }()
+	err = <-errc
+	cancel()
+	if devIDP != nil {
+		err = errors.Join(err, <-errc)
+	}
+	return err
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// authorizer returns Permit when PERMIT_PDP_URL and PERMIT_API_KEY are set,
+// otherwise the policy file (reloaded when it changes) or the embedded
+// policy.
+func authorizer(file string, getenv func(string) string, logger *slog.Logger) (mcpauth.Authorizer, string, func(), error) {
+	none := func() {}
+	if getenv("PERMIT_PDP_URL") != "" || getenv("PERMIT_API_KEY") != "" {
+		a, source, err := demo.Authorizer(getenv, logger)
+		return a, source, none, err
+	}
+	if file != "" {
+		w, err := policy.NewWatcher(file, &policy.WatchOptions{Logger: logger})
+		if err != nil {
+			return nil, "", none, err
+		}
+		return w, "the policy file " + file + " (reloaded when it changes)", func() { _ = w.Close() }, nil
+	}
+	p, err := policy.Parse("policy.json", policyJSON)
+	if err != nil {
+		return nil, "", none, err
+	}
+	return p, "the embedded policy.json (id1: Client, id2: Admin; set -policy, or PERMIT_PDP_URL and PERMIT_API_KEY)", none, nil
+}
+
+// newStore returns the provider's store chosen by the environment: Pangea
+// Vault, HashiCorp Vault, or nil for the provider's in-memory default.
+func newStore(getenv func(string) string, logger *slog.Logger) (repository.Store, string, error) {
+	pangea := getenv("PANGEA_VAULT_TOKEN")
+	vaultAddr, vaultToken := getenv("VAULT_ADDR"), getenv("VAULT_TOKEN")
+	switch {
+	case pangea != "" && (vaultAddr != "" || vaultToken != ""):
+		return nil, "", errors.New("set PANGEA_VAULT_TOKEN or VAULT_ADDR and VAULT_TOKEN, not both")
+	case pangea != "":
+		s, err := pangeavault.New(&pangeavault.Options{
+			Token:  pangea,
+			Domain: getenv("PANGEA_DOMAIN"),
+			Folder: "mcpauth/oauth-example",
+			Logger: logger,
+		})
+		if err != nil {
+			return nil, "", err
+		}
+		return s.WithTake(), "Pangea Vault, folder mcpauth/oauth-example", nil
+	case vaultAddr != "" || vaultToken != "":
+		if vaultAddr == "" || vaultToken == "" {
+			return nil, "", errors.New("set both VAULT_ADDR and VAULT_TOKEN")
+		}
+		cfg := api.DefaultConfig()
+		cfg.Address = vaultAddr
+		client, err := api.NewClient(cfg)
+		if err != nil {
+			return nil, "", err
+		}
+		client.SetToken(vaultToken)
+		s, err := hcvault.New(&hcvault.Options{Client: client, Logger: logger})
+		if err != nil {
+			return nil, "", err
+		}
+		return s, "HashiCorp Vault at VAULT_ADDR (KV v2 mount " + hcvault.DefaultMount + ")", nil
+	}
+	return nil, "memory (lost on restart; set PANGEA_VAULT_TOKEN or VAULT_ADDR and VAULT_TOKEN to persist)", nil
+}
+
+// pangeaUpstream returns the Pangea AuthN upstream from the environment.
+func pangeaUpstream(getenv func(string) string) (provider.UpstreamOptions, error) {
+	o := provider.PangeaOptions{
+		IssuerURL:    getenv("PANGEA_AUTHN_ISSUER_URL"),
+		ClientID:     getenv("PANGEA_AUTHN_CLIENT_ID"),
+		ClientSecret: getenv("PANGEA_AUTHN_CLIENT_SECRET"),
+		AuthNToken:   getenv("PANGEA_AUTHN_TOKEN"),
+	}
+	if o.IssuerURL == "" || o.ClientID == "" || o.ClientSecret == "" {
+		return provider.UpstreamOptions{}, errors.New("set PANGEA_AUTHN_ISSUER_URL, PANGEA_AUTHN_CLIENT_ID and PANGEA_AUTHN_CLIENT_SECRET, or run with -dev-idp")
+	}
+	return provider.Pangea(o), nil
+}
+
+// devProvider is zitadel's example OpenID Provider on a loopback port.
+type devProvider struct {
+	ln     net.Listener
+	issuer string
+}
+
+func listenDevProvider() (*devProvider, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	return &devProvider{ln: ln, issuer: "http://" + ln.Addr().String()}, nil
+}
+
+// serve runs the OP with one confidential client whose redirect URI is the
+// provider's callback, until ctx is done.
+func (d *devProvider) serve(ctx context.Context, callbackURL string) error {
+	st := storage.NewStorageWithClients(storage.NewUserStore(d.issuer), map[string]*storage.Client{
+		devClientID: storage.WebClient(devClientID, devClientSecret, callbackURL),
+	})
+	// A nil logger: SetupServer would otherwise replace slog's default.
+	return demo.Serve(ctx, d.ln, exampleop.SetupServer(d.issuer, st, nil, false))
+}

@@ -1,0 +1,256 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mcpauth/mcpauth/examples/internal/exampletest"
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
+)
+
+// clientRedirect is the MCP client's loopback redirect URI; nothing listens
+// there: the browser stops before following it.
+const clientRedirect = "http://127.0.0.1:1/callback"
+
+var hiddenRE = regexp.MustCompile(`name="(consent_id|csrf_token)" value="([^"]*)"`)
+
+// browser walks the login as a user would: the provider's consent page
+// (approve), the development OP's login form, and the redirects back to
+// the MCP client, with a cookie jar. username picks the OP account.
+type browser struct {
+	c        *http.Client
+	username string
+}
+
+func newBrowser(t *testing.T, username string) *browser {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &browser{username: username, c: &http.Client{
+		Jar: jar,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if strings.HasPrefix(req.URL.String(), clientRedirect) || len(via) > 20 {
+				return http.ErrUseLastResponse
+			}
+			return nil
+		},
+	}}
+}
+
+func (b *browser) send(ctx context.Context, method, u string, form url.Values) (*http.Response, string, error) {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return nil, "", err
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	page, err := io.ReadAll(resp.Body)
+	return resp, string(page), err
+}
+
+// login follows the authorization URL to the client's redirect and returns
+// its query (code, state, iss).
+func (b *browser) login(ctx context.Context, authURL string) (url.Values, error) {
+	resp, page, err := b.send(ctx, http.MethodGet, authURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "csrf_token") {
+		return nil, fmt.Errorf("got %d at %s, want the consent page", resp.StatusCode, resp.Request.URL)
+	}
+	form := url.Values{"action": {"approve"}}
+	for _, m := range hiddenRE.FindAllStringSubmatch(page, -1) {
+		form.Set(m[1], m[2])
+	}
+	consentURL := *resp.Request.URL
+	consentURL.Path, consentURL.RawQuery = "/authorize/consent", ""
+	resp, _, err = b.send(ctx, http.MethodPost, consentURL.String(), form)
+	if err != nil {
+		return nil, err
+	}
+	loginURL := resp.Request.URL
+	if resp.StatusCode != http.StatusOK || loginURL.Path != "/login/username" {
+		return nil, fmt.Errorf("got %d at %s, want the development OP's login page", resp.StatusCode, loginURL)
+	}
+	id := loginURL.Query().Get("authRequestID")
+	post := *loginURL
+	post.RawQuery = ""
+	resp, page, err = b.send(ctx, http.MethodPost, post.String(), url.Values{
+		"id": {id}, "username": {b.username}, "password": {"verysecure"},
+	})
+	if err != nil {
+		return nil, err
+	}
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, clientRedirect) {
+		return nil, fmt.Errorf("got %d to %q, want a redirect to the client; page: %.200s", resp.StatusCode, loc, page)
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return nil, err
+	}
+	return u.Query(), nil
+}
+
+// connectOAuth connects the go-sdk client with its OAuth handler (dynamic
+// registration, PKCE) and the browser for the login; logins counts the
+// authorization flows.
+func connectOAuth(t *testing.T, mcpURL, username string, logins *atomic.Int32) *mcp.ClientSession {
+	t.Helper()
+	b := newBrowser(t, username)
+	h, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
+		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
+			RedirectURIs:            []string{clientRedirect},
+			TokenEndpointAuthMethod: "none",
+			GrantTypes:              []string{"authorization_code", "refresh_token"},
+			ClientName:              "oauth example test",
+		}},
+		RedirectURL: clientRedirect,
+		AuthorizationCodeFetcher: func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
+			logins.Add(1)
+			q, err := b.login(ctx, args.URL)
+			if err != nil {
+				return nil, err
+			}
+			return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exampletest.ConnectWith(t, &mcp.StreamableClientTransport{Endpoint: mcpURL, OAuthHandler: h})
+}
+
+// TestDevIDPLogin walks the whole login with -dev-idp: the go-sdk client
+// finds the authorization server from the 401, registers, sends the
+// browser through consent and the development OP's login, gets a token and
+// calls tools, which the middleware decides for the logged-in subject.
+func TestDevIDPLogin(t *testing.T) {
+	mcpURL, out := exampletest.Start(t, run, nil, "-dev-idp")
+	for _, s := range []string{
+		"mcpauth OAuth example: MCP server at " + mcpURL,
+		"Upstream: the development OpenID Provider at http://127.0.0.1:",
+		"Decisions: the embedded policy.json",
+		"Storage: memory",
+	} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("banner lacks %q:\n%s", s, out)
+		}
+	}
+
+	// Without a token: 401 pointing at the protected-resource metadata.
+	resp, err := http.Post(mcpURL, "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	base := strings.TrimSuffix(mcpURL, "/mcp")
+	if want := `resource_metadata="` + base + `/.well-known/oauth-protected-resource/mcp"`; resp.StatusCode != http.StatusUnauthorized ||
+		!strings.Contains(resp.Header.Get("WWW-Authenticate"), want) {
+		t.Errorf("no token: got %d %q, want 401 with %s", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), want)
+	}
+
+	var logins atomic.Int32
+	client := connectOAuth(t, mcpURL, "test-user@127.0.0.1", &logins)
+	if diff := cmp.Diff([]string{"conditional-greet", "greet"}, exampletest.ToolNames(t, client)); diff != "" {
+		t.Errorf("tools/list for id1 (-want +got):\n%s", diff)
+	}
+	exampletest.Check(t, client, exampletest.ClientCases)
+
+	admin := connectOAuth(t, mcpURL, "test-user2", &logins)
+	if diff := cmp.Diff([]string{"conditional-greet", "greet", "greet-jwt"}, exampletest.ToolNames(t, admin)); diff != "" {
+		t.Errorf("tools/list for id2 (-want +got):\n%s", diff)
+	}
+	exampletest.Check(t, admin, []exampletest.Case{{Tool: "greet-jwt", Text: "Hello, id2! (secure)"}})
+	if n := logins.Load(); n != 2 {
+		t.Errorf("got %d logins, want 2 (one per client)", n)
+	}
+
+	log := out.String()
+	for _, s := range []string{
+		"decision=deny user=id1 tenant=default method=tools/call resource=mcp_server action=greet-jwt",
+		"decision=allow user=id2 tenant=default method=tools/call resource=mcp_server action=greet-jwt",
+	} {
+		if !strings.Contains(log, s) {
+			t.Errorf("log lacks %q", s)
+		}
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"no upstream", nil, nil, "set PANGEA_AUTHN_ISSUER_URL, PANGEA_AUTHN_CLIENT_ID and PANGEA_AUTHN_CLIENT_SECRET, or run with -dev-idp"},
+		{"two stores", []string{"-dev-idp"}, map[string]string{"PANGEA_VAULT_TOKEN": "pts_x", "VAULT_ADDR": "http://127.0.0.1:1"}, "not both"},
+		{"half a HashiCorp Vault", []string{"-dev-idp"}, map[string]string{"VAULT_ADDR": "http://127.0.0.1:1"}, "set both VAULT_ADDR and VAULT_TOKEN"},
+		{"short encryption key", []string{"-dev-idp"}, map[string]string{"MCP_ENCRYPTION_KEY": "abcd"}, "MCP_ENCRYPTION_KEY must be 64 hex digits"},
+		{"half of Permit", []string{"-dev-idp"}, map[string]string{"PERMIT_API_KEY": "k"}, "set both PERMIT_PDP_URL and PERMIT_API_KEY"},
+		{"missing policy file", []string{"-dev-idp", "-policy", "/nonexistent/policy.json"}, nil, "/nonexistent/policy.json"},
+		{"plain http elsewhere", []string{"-dev-idp", "-base-url", "http://mcp.example.com"}, nil, "must use https"},
+		{"extra argument", []string{"serve"}, nil, "unexpected arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"-addr", "127.0.0.1:0"}, tt.args...)
+			err := run(context.Background(), args, func(k string) string { return tt.env[k] }, io.Discard, func(string) {
+				t.Error("the server started")
+			})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestPangeaBanner checks the Pangea configuration path up to serving: the
+// banner names the redirect URI to register and warns when no AuthN token
+// gives tokens a subject.
+func TestPangeaBanner(t *testing.T) {
+	_, out := exampletest.Start(t, run, map[string]string{
+		"PANGEA_AUTHN_ISSUER_URL":    "https://pdn-example.login.aws.us.pangea.cloud",
+		"PANGEA_AUTHN_CLIENT_ID":     "psa_client",
+		"PANGEA_AUTHN_CLIENT_SECRET": "pangea-client-secret-value",
+	})
+	for _, s := range []string{
+		"Upstream: Pangea AuthN at https://pdn-example.login.aws.us.pangea.cloud; its redirect URI must be http://127.0.0.1:",
+		"/pangea/callback",
+		"PANGEA_AUTHN_TOKEN is not set",
+	} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("banner lacks %q:\n%s", s, out)
+		}
+	}
+	if strings.Contains(out.String(), "pangea-client-secret-value") {
+		t.Errorf("banner shows the client secret:\n%s", out)
+	}
+}
+
