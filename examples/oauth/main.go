@@ -1,53 +1,5 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-// Command oauth puts the provider module's OAuth 2.1 authorization server
-// in front of the demo MCP server: MCP clients register, send the user to
-// log in upstream (Pangea AuthN, or with -dev-idp a local OpenID Provider),
-// and call tools with the provider's tokens. The mcpauth middleware
-// identifies the caller from the provider's principal (context identity)
-// and decides with Permit or an embedded policy.
-//
-//	mux := http.NewServeMux()
-//	p.Mount(mux) // metadata, /register, /authorize, consent, callback, /token, /revoke
-//	mux.Handle("/mcp", p.RequireBearer(mw.Handler(mcpHandler)))
-//
-// # Trying it with no account
-//
-//	cd examples && go run ./oauth -dev-idp
-//
-// starts a local OpenID Provider (zitadel's example OP) as the upstream.
-// Point an MCP client that supports OAuth, such as the MCP Inspector
-// (npx @modelcontextprotocol/inspector), at the printed MCP URL, approve the
-// consent page and log in as test-user@127.0.0.1 / verysecure (policy user
-// id1: greet, and conditional-greet with number > 10) or test-user2 /
-// verysecure (id2: every tool). greet-jwt answers with the verified
-// subject.
-//
-// # Configuration
-//
-//	-addr, ADDR            listen address (default 127.0.0.1:8000)
-//	-base-url, BASE_URL    external URL of the server (default http://<addr>);
-//	                       https unless loopback
-//	-dev-idp               use a local OpenID Provider instead of Pangea
-//	-policy, POLICY_FILE   policy file for the embedded decision point,
-//	                       reloaded when it changes (default: the embedded
-//	                       policy.json, written for the -dev-idp users)
-//	PERMIT_PDP_URL,        decide with this Permit PDP instead (set both)
-//	PERMIT_API_KEY
-//	PANGEA_AUTHN_ISSUER_URL, PANGEA_AUTHN_CLIENT_ID, PANGEA_AUTHN_CLIENT_SECRET
-//	                       the Pangea AuthN OAuth client (required without
-//	                       -dev-idp); register <base URL>/pangea/callback
-//	                       as its redirect URI
-//	PANGEA_AUTHN_TOKEN     AuthN service token: user identity (pui_…) and
-//	                       email through AuthN's token check; without it
-//	                       tokens carry no user and every call is refused
-//	PANGEA_VAULT_TOKEN     store the provider's records in Pangea Vault
-//	                       (PANGEA_DOMAIN, default aws.us.pangea.cloud)
-//	VAULT_ADDR, VAULT_TOKEN  store them in HashiCorp Vault (KV v2 at secret/)
-//	MCP_ENCRYPTION_KEY     64 hex digits: the AES-256 key of stored upstream
-//	                       tokens; random per process when unset
-//
-// Without a Vault, records live in memory and are lost on restart.
 package main
 
 import (
@@ -303,6 +255,7 @@ func pangeaUpstream(getenv func(string) string) (provider.UpstreamOptions, error
 		ClientID:     getenv("PANGEA_AUTHN_CLIENT_ID"),
 		ClientSecret: getenv("PANGEA_AUTHN_CLIENT_SECRET"),
 		AuthNToken:   getenv("PANGEA_AUTHN_TOKEN"),
+		AuthNBaseURL: getenv("PANGEA_AUTHN_BASE_URL"),
 	}
 	if o.IssuerURL == "" || o.ClientID == "" || o.ClientSecret == "" {
 		return provider.UpstreamOptions{}, errors.New("set PANGEA_AUTHN_ISSUER_URL, PANGEA_AUTHN_CLIENT_ID and PANGEA_AUTHN_CLIENT_SECRET, or run with -dev-idp")

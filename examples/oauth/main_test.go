@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mcpauth/mcpauth/examples/internal/exampletest"
+	"github.com/mcpauth/mcpauth/internal/pangeaauthntest"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
@@ -89,9 +92,13 @@ func (b *browser) login(ctx context.Context, authURL string) (url.Values, error)
 	}
 	consentURL := *resp.Request.URL
 	consentURL.Path, consentURL.RawQuery = "/authorize/consent", ""
-	resp, _, err = b.send(ctx, http.MethodPost, consentURL.String(), form)
+	resp, page, err = b.send(ctx, http.MethodPost, consentURL.String(), form)
 	if err != nil {
 		return nil, err
+	}
+	if b.username == "" {
+		// The upstream approves at once (the Pangea double).
+		return clientQuery(resp, page)
 	}
 	loginURL := resp.Request.URL
 	if resp.StatusCode != http.StatusOK || loginURL.Path != "/login/username" {
@@ -106,6 +113,12 @@ func (b *browser) login(ctx context.Context, authURL string) (url.Values, error)
 	if err != nil {
 		return nil, err
 	}
+	return clientQuery(resp, page)
+}
+
+// clientQuery returns the query of the redirect to the MCP client that
+// ended the flow.
+func clientQuery(resp *http.Response, page string) (url.Values, error) {
 	loc := resp.Header.Get("Location")
 	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, clientRedirect) {
 		return nil, fmt.Errorf("got %d to %q, want a redirect to the client; page: %.200s", resp.StatusCode, loc, page)
@@ -231,6 +244,45 @@ func TestRunErrors(t *testing.T) {
 	}
 }
 
+// TestPangeaLogin walks the login with Pangea AuthN (its double): hosted
+// login, code exchange with client_secret_basic, the user's identity from
+// AuthN's token check, and decisions from a -policy file naming that user.
+func TestPangeaLogin(t *testing.T) {
+	authn := pangeaauthntest.New(t, nil)
+	const user = "pui_testuser1" // the double's default user
+	pol := strings.Replace(string(policyJSON), `"id2": {"roles": ["Admin"]}`, `"`+user+`": {"roles": ["Admin"]}`, 1)
+	if pol == string(policyJSON) {
+		t.Fatal("policy.json no longer names id2")
+	}
+	file := filepath.Join(t.TempDir(), "policy.json")
+	if err := os.WriteFile(file, []byte(pol), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mcpURL, out := exampletest.Start(t, run, map[string]string{
+		"PANGEA_AUTHN_ISSUER_URL":    authn.URL,
+		"PANGEA_AUTHN_CLIENT_ID":     authn.ClientID,
+		"PANGEA_AUTHN_CLIENT_SECRET": authn.ClientSecret,
+		"PANGEA_AUTHN_TOKEN":         authn.ServiceToken,
+		"PANGEA_AUTHN_BASE_URL":      authn.URL,
+		"POLICY_FILE":                file,
+	})
+	if !strings.Contains(out.String(), "Decisions: the policy file "+file) {
+		t.Errorf("banner does not name the policy file:\n%s", out)
+	}
+	var logins atomic.Int32
+	cs := connectOAuth(t, mcpURL, "", &logins)
+	exampletest.Check(t, cs, []exampletest.Case{{Tool: "greet-jwt", Text: "Hello, " + user + "! (secure)"}})
+
+	var paths []string
+	for _, r := range authn.Requests() {
+		paths = append(paths, r.Method+" "+r.Path)
+	}
+	want := []string{"GET /v2/oauth/authorize", "POST /v2/oauth/token", "POST /v2/client/token/check"}
+	if diff := cmp.Diff(want, paths); diff != "" {
+		t.Errorf("AuthN requests (-want +got):\n%s", diff)
+	}
+}
+
 // TestPangeaBanner checks the Pangea configuration path up to serving: the
 // banner names the redirect URI to register and warns when no AuthN token
 // gives tokens a subject.
@@ -253,4 +305,3 @@ func TestPangeaBanner(t *testing.T) {
 		t.Errorf("banner shows the client secret:\n%s", out)
 	}
 }
-
