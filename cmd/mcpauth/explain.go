@@ -166,11 +166,14 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	} else if denial != nil && denial.Method != "" {
 		out.printf("method:   %s\n", denial.Method)
 	}
-	if d != nil && d.Identity != nil {
-		out.printf("identity: user %q\n", d.Identity.User.Key)
-	}
-
 	checks := rec.recorded()
+	switch {
+	case d != nil && d.Identity != nil:
+		out.printf("identity: user %q\n", d.Identity.User.Key)
+	case len(checks) > 0:
+		// A denied decision carries no identity; the checks name the user.
+		out.printf("identity: user %q\n", checks[0].User.Key)
+	}
 	for i, c := range checks {
 		ex := p.Explain(c)
 		out.printf("\ncheck %d of %d", i+1, len(checks))

@@ -28,6 +28,7 @@ func TestExplainOutput(t *testing.T) {
 	want := `policy:   the built-in demo policy
 request:  testdata/conditional-greet-5.json
 method:   tools/call
+identity: user "client"
 
 check 1 of 1, as Permit's /allowed would receive it:
   user:     client
