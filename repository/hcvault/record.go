@@ -31,7 +31,8 @@ func decodeKey(segment string) (string, bool) {
 		return "", false
 	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(rest)
-	if err != nil {
+	// The decoder skips '\r' and '\n'; only the canonical form is ours.
+	if err != nil || base64.RawURLEncoding.EncodeToString(b) != rest {
 		return "", false
 	}
 	return string(b), true

@@ -70,7 +70,7 @@ func TestKeyRoundTrip(t *testing.T) {
 }
 
 func TestDecodeKeyRejectsForeignSegments(t *testing.T) {
-	for _, seg := range []string{"", "mcpauth", "YWJj", "kYWJj=", "kYWJ", "k!!", "kYW Jj", "kYWJj/"} {
+	for _, seg := range []string{"", "mcpauth", "YWJj", "kYWJj=", "kYWJ", "k!!", "kYW Jj", "kYWJj/", "k\r", "kYW\nJj", "kYWJj\r\n"} {
 		t.Run(seg, func(t *testing.T) {
 			if got, ok := decodeKey(seg); ok {
 				t.Errorf("decodeKey(%q) = %q, true; want false", seg, got)
