@@ -54,6 +54,10 @@ type identifier struct {
 	fixedUser    string
 	header       string // canonical name of the credential header
 	headerName   string // the name as configured, for user attributes
+	// fixedAttrs and headerAttrs are the user attributes of the fixed and
+	// header modes, built once and shared by every request (read-only).
+	fixedAttrs  map[string]any
+	headerAttrs map[string]any
 	extract      func(string) (string, bool)
 	verifier     *jwt.Verifier
 	claim        string
@@ -121,6 +125,7 @@ func newIdentifier(id IdentityOptions, tenant TenantOptions, logger *slog.Logger
 		allowUnknown: id.AllowUnknown,
 		logger:       logger,
 		now:          time.Now,
+		fixedAttrs:   map[string]any{"type": attrFixedIdentity},
 	}
 	jwtKeySet := id.JWT.Secret != nil || id.JWT.PublicKey != nil || len(id.JWT.PublicKeyPEM) > 0 || id.JWT.JWKSURL != ""
 	if jwtKeySet && id.Mode != IdentityJWT {
@@ -134,6 +139,7 @@ func newIdentifier(id IdentityOptions, tenant TenantOptions, logger *slog.Logger
 		i.fixedUser = cmpOr(id.FixedUser, DefaultFixedUser)
 	case IdentityHeader, IdentityJWT:
 		i.headerName = cmpOr(id.Header, DefaultIdentityHeader)
+		i.headerAttrs = map[string]any{"header": i.headerName}
 		i.header = http.CanonicalHeaderKey(i.headerName)
 		pattern := id.HeaderRegex
 		if pattern == "" && (id.Mode == IdentityJWT || i.header == "Authorization") {
@@ -390,13 +396,13 @@ func (i *identifier) identify(r *http.Request) (*Identity, error) {
 func (i *identifier) identifyUser(r *http.Request) (*Identity, map[string]any, error) {
 	switch i.mode {
 	case IdentityFixed:
-		return &Identity{User: User{Key: i.fixedUser, Attributes: map[string]any{"type": attrFixedIdentity}}}, nil, nil
+		return &Identity{User: User{Key: i.fixedUser, Attributes: i.fixedAttrs}}, nil, nil
 	case IdentityHeader:
 		cred, err := i.credential(r, attrMissingIdentityHeader, attrInvalidIdentityHeader)
 		if err != nil {
 			return nil, nil, err
 		}
-		return &Identity{User: User{Key: cred, Attributes: map[string]any{"header": i.headerName}}}, nil, nil
+		return &Identity{User: User{Key: cred, Attributes: i.headerAttrs}}, nil, nil
 	case IdentityJWT:
 		return i.identifyJWT(r)
 	case IdentityContext:

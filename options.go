@@ -197,7 +197,9 @@ const (
 	IdentityCustom
 )
 
-// Identity is the result of identifying a caller.
+// Identity is the result of identifying a caller. Its maps (the user
+// attributes, JWT claims) may be shared between requests: treat them as
+// read-only, and copy before changing them in a [MappingFunc].
 type Identity struct {
 	// User is the subject of checks.
 	User User
