@@ -58,10 +58,10 @@ type identifier struct {
 	// header modes, built once and shared by every request (read-only).
 	fixedAttrs  map[string]any
 	headerAttrs map[string]any
-	extract      func(string) (string, bool)
-	verifier     *jwt.Verifier
-	claim        string
-	fn           IdentityFunc
+	extract     func(string) (string, bool)
+	verifier    *jwt.Verifier
+	claim       string
+	fn          IdentityFunc
 
 	tenantFixed    string
 	tenantClaim    string
