@@ -25,7 +25,11 @@
 //     (ErrMountNotFound), a KV version 1 mount;
 //   - the check-and-set paths of Take, Create and the expiry clean-up, by
 //     writing between the store's read and its conditional write;
-//   - the sweeper.
+//   - the sweeper, and the documented token policy;
+//   - two provider instances (github.com/mcpauth/mcpauth/provider) whose only
+//     shared state is one hcvault store, completing an OAuth flow whose steps
+//     alternate between them behind a load balancer, with zitadel's example
+//     OpenID provider as the upstream identity provider.
 //
 // The benchmarks (BenchmarkGet, BenchmarkSet, BenchmarkTake) measure the
 // store against the in-process Vault over loopback; results are in
