@@ -406,3 +406,63 @@ func TestSweeper(t *testing.T) {
 		t.Errorf("after the sweep, Vault holds %q, want %q", got, want)
 	}
 }
+
+// TestTakeMeetsASeal seals Vault at each step of a Take: before the
+// tombstone, the Take fails and the record survives; after the tombstone
+// (before the clean-up), the Take has happened and returns the value, and
+// the record stays taken.
+func TestTakeMeetsASeal(t *testing.T) {
+	tests := []struct {
+		name      string
+		sealOn    func(r *api.Request) bool
+		wantTaken bool
+	}{
+		{
+			name: "before the tombstone",
+			sealOn: func(r *api.Request) bool {
+				w, ok := asKVWrite(r)
+				return ok && w.tombstone
+			},
+		},
+		{
+			name:      "before the clean-up",
+			sealOn:    func(r *api.Request) bool { return r.Method == "DELETE" },
+			wantTaken: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := startVault(t)
+			var once sync.Once
+			client := v.client.WithRequestCallbacks(func(r *api.Request) {
+				if tt.sealOn(r) {
+					once.Do(func() { v.seal(t) })
+				}
+			})
+			s := v.newStore(t, hcvault.Options{Prefix: "seal", Client: client})
+			plain := v.newStore(t, hcvault.Options{Prefix: "seal"})
+			mustSet(t, plain, "code", "c", time.Minute)
+
+			got, err := s.Take(t.Context(), "code")
+			if tt.wantTaken {
+				if err != nil || string(got) != "c" {
+					t.Errorf("Take: got %q, %v; want %q (the tombstone was written)", got, err, "c")
+				}
+			} else {
+				checkRefused(t, "Take", err, hcvault.ErrSealed)
+				if got != nil {
+					t.Errorf("a failed Take returned %q", got)
+				}
+			}
+			v.unseal(t)
+			if tt.wantTaken {
+				wantAbsent(t, plain, "code")
+				if n, err := plain.Sweep(t.Context()); n != 1 || err != nil {
+					t.Errorf("Sweep: removed %d, %v; want the tombstone removed", n, err)
+				}
+			} else {
+				wantValue(t, plain, "code", "c")
+			}
+		})
+	}
+}
