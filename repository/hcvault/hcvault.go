@@ -214,10 +214,11 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.live(s.clock()) {
+	now := s.clock()
+	if st.live(now) {
 		return st.rec.value, nil
 	}
-	if st.expired(s.clock()) {
+	if st.expired(now) {
 		s.retireQuietly(ctx, "get", seg, st.version)
 	}
 	return nil, notFound("get")
@@ -250,7 +251,8 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // n: Vault accepts exactly one write with cas=n, so that write is the point
 // at which the Take happens. The winner then deletes the secret's metadata
 // and all its versions; if that fails, the tombstone stays (it reads as
-// absent) and a later Delete, Take or [Store.Sweep] removes it.
+// absent) until a Set or Create replaces it or a Delete or [Store.Sweep]
+// removes it.
 func (s *Store) Take(ctx context.Context, key string) ([]byte, error) {
 	seg := encodeKey(key)
 	for range maxCASAttempts {
