@@ -12,6 +12,7 @@ import (
 	"hash/maphash"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -250,9 +251,14 @@ func (c *decisionCache) decideBulk(ctx context.Context, authz Authorizer, checks
 // hash. Every value is tagged and length-prefixed, so distinct inputs never
 // encode alike, and map keys are sorted, so their order never matters.
 type keyWriter struct {
-	h    hash.Hash
-	buf  []byte
-	keys []string
+	h     hash.Hash
+	buf   []byte
+	pairs []keyPair // map entries being sorted, a stack across nesting
+}
+
+type keyPair struct {
+	k string
+	v any
 }
 
 var keyWriters = sync.Pool{New: func() any {
@@ -346,18 +352,18 @@ func (kw *keyWriter) value(v any, depth int) {
 		}
 		kw.tag('M')
 		kw.uint(uint64(len(v)))
-		start := len(kw.keys)
-		for k := range v {
-			kw.keys = append(kw.keys, k)
+		start := len(kw.pairs)
+		for k, e := range v {
+			kw.pairs = append(kw.pairs, keyPair{k, e})
 		}
-		keys := kw.keys[start:]
-		slices.Sort(keys)
-		for _, k := range keys {
-			kw.str(k)
-			kw.value(v[k], depth+1)
+		pairs := kw.pairs[start:]
+		slices.SortFunc(pairs, func(a, b keyPair) int { return strings.Compare(a.k, b.k) })
+		for i := range pairs {
+			kw.str(pairs[i].k)
+			kw.value(pairs[i].v, depth+1)
 		}
-		clear(kw.keys[start:])
-		kw.keys = kw.keys[:start]
+		clear(kw.pairs[start:])
+		kw.pairs = kw.pairs[:start]
 	case []any:
 		if depth >= maxKeyDepth {
 			kw.jsonValue(v)
