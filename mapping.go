@@ -4,10 +4,12 @@ package mcpauth
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
+
+	"github.com/mcpauth/mcpauth/internal/jsonrpc"
 )
 
 // Attribute names the built-in mapping sets on resources. Tool and prompt
@@ -56,8 +58,8 @@ const maxInternedArgNames = 4096
 
 // mapper is the built-in mapping, configured once from Options.
 type mapper struct {
-	argNames    sync.Map // argument name -> prefixed attribute name
-	argNamesLen atomic.Int32
+	argMu    sync.RWMutex
+	argNames map[string]string // guarded by argMu: argument name -> prefixed attribute name
 
 	server        string // resource type of tools/call
 	typePrefix    string // prefix of the other resource types
@@ -308,16 +310,79 @@ func (m *mapper) argName(k string) string {
 	if m.argPrefix == "" {
 		return k
 	}
-	if v, ok := m.argNames.Load(k); ok {
-		return v.(string)
+	m.argMu.RLock()
+	v, ok := m.argNames[k]
+	m.argMu.RUnlock()
+	if ok {
+		return v
 	}
+	return m.internArgName(k)
+}
+
+// argNameBytes is argName for a name still in the request's bytes: a
+// known name costs no allocation.
+func (m *mapper) argNameBytes(k []byte) string {
+	if m.argPrefix == "" {
+		return string(k)
+	}
+	m.argMu.RLock()
+	v, ok := m.argNames[string(k)]
+	m.argMu.RUnlock()
+	if ok {
+		return v
+	}
+	return m.internArgName(string(k))
+}
+
+func (m *mapper) internArgName(k string) string {
 	name := m.argPrefix + k
-	if m.argNamesLen.Load() < maxInternedArgNames && len(k) <= 64 {
-		if _, loaded := m.argNames.LoadOrStore(strings.Clone(k), name); !loaded {
-			m.argNamesLen.Add(1)
-		}
+	if len(k) > 64 {
+		return name
+	}
+	m.argMu.Lock()
+	defer m.argMu.Unlock()
+	if m.argNames == nil {
+		m.argNames = make(map[string]string)
+	}
+	if len(m.argNames) < maxInternedArgNames {
+		m.argNames[strings.Clone(k)] = name
 	}
 	return name
+}
+
+// flatArgName returns the attribute name of argument k for flattened
+// arguments, refusing or renaming names that would overwrite a built-in
+// attribute.
+func (m *mapper) flatArgName(k []byte) (string, error) {
+	name := m.argNameBytes(k)
+	if reservedAttrs[name] {
+		if m.collision != CollisionRename {
+			return "", fmt.Errorf("%w: argument %q would overwrite the %q attribute", ErrMalformedRequest, k, name)
+		}
+		name = DefaultArgumentPrefix + string(k)
+	}
+	return name, nil
+}
+
+// mapToolCallRaw maps a tools/call whose arguments are still raw JSON,
+// decoding them straight into the attributes under their flattened names:
+// the warm path, with no arguments map of its own. Only for flattened
+// arguments.
+func (m *mapper) mapToolCallRaw(c *Check, r *Request, raw json.RawMessage) (*Check, bool, error) {
+	*c = Check{Resource: Resource{Tenant: r.Tenant}}
+	if r.Identity != nil {
+		c.User = r.Identity.User
+	}
+	attrs := make(map[string]any, 8)
+	attrs[AttrToolName] = r.Name
+	attrs[AttrMCPMethod] = boxMethod(methodOf(r))
+	if _, err := jsonrpc.DecodeObjectInto(raw, attrs, m.flatArgName); err != nil {
+		return nil, false, err
+	}
+	c.Action = toolAction(r.Name)
+	c.Resource.Type = m.server
+	c.Resource.Attributes = attrs
+	return c, true, nil
 }
 
 // matchMethod reports whether method matches the shell-style pattern, with

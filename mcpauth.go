@@ -554,7 +554,11 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 		Identity: ev.identity,
 		Tenant:   ev.tenant,
 	}
-	if len(msg.Arguments) > 0 && string(msg.Arguments) != "null" {
+	// The warm path: the built-in mapping of a tools/call with flattened
+	// arguments decodes them straight into the check's attributes.
+	rawArgs := m.builtin && !ev.batch && msg.Method == MethodToolsCall &&
+		!m.opts.NestedArguments && !m.opts.AuditArguments
+	if !rawArgs && len(msg.Arguments) > 0 && string(msg.Arguments) != "null" {
 		args, err := jsonrpc.DecodeObject(msg.Arguments)
 		if err != nil {
 			d := m.invalidParams(msg, "params.arguments is not a valid object", err)
@@ -585,7 +589,9 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 		ok  bool
 		err error
 	)
-	if m.builtin && !ev.batch {
+	if rawArgs {
+		c, ok, err = m.mapper.mapToolCallRaw(&ev.check, req, msg.Arguments)
+	} else if m.builtin && !ev.batch {
 		c, ok, err = m.mapper.mapInto(r.Context(), &ev.check, req)
 	} else {
 		c, ok, err = m.mapping(r.Context(), req)

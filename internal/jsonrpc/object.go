@@ -36,6 +36,49 @@ func DecodeObject(raw json.RawMessage) (map[string]any, error) {
 	return v.(map[string]any), nil
 }
 
+// DecodeObjectInto decodes a JSON object as [DecodeObject] does, with the
+// same checks, but stores each top-level member in dst under the name that
+// name returns for the member's (unescaped) name, instead of building a map
+// of its own. name must not retain key. It returns the number of members;
+// empty input and JSON null store nothing. It lets a caller that only needs
+// renamed members skip a map and a string per member.
+func DecodeObjectInto(raw json.RawMessage, dst map[string]any, name func(key []byte) (string, error)) (int, error) {
+	b := []byte(raw)
+	if len(b) == 0 {
+		return 0, nil
+	}
+	if !valid(b) {
+		return 0, invalidParams("invalid params: arguments are not a single JSON value")
+	}
+	i := skipSpace(b, 0)
+	switch b[i] {
+	case 'n':
+		return 0, nil
+	case '{':
+	default:
+		return 0, invalidParams("invalid params: arguments must be an object")
+	}
+	if _, err := walkObject(b, i, 1, nil, true); err != nil {
+		return 0, asInvalidParams(err)
+	}
+	o := object{b: b, i: i + 1}
+	n := 0
+	for {
+		key, v, more, _ := o.next()
+		if !more {
+			return n, nil
+		}
+		k, err := name(key)
+		if err != nil {
+			return n, err
+		}
+		var val any
+		val, o.i = buildValue(b, v)
+		dst[k] = val
+		n++
+	}
+}
+
 // DecodeRef decodes params.ref of completion/complete the way the go-sdk
 // server does: an object whose type is "ref/prompt" (with a name and no uri)
 // or "ref/resource" (with a uri and no name). Repeated and case-variant
