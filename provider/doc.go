@@ -50,7 +50,9 @@
 //
 // # Endpoints
 //
-// [Provider.Mount] (or [Provider.Handler]) serves, below [Options.BaseURL]:
+// [Provider.Mount] (or [Provider.Handler]) serves, below [Options.BaseURL],
+// the paths [Provider.Paths] lists (for routers that register each path
+// themselves):
 //
 //   - /.well-known/oauth-authorization-server and
 //     /.well-known/openid-configuration: RFC 8414 metadata (issuer =

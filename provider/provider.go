@@ -231,29 +231,63 @@ func (p *Provider) Handler() http.Handler {
 // callback included. Paths are absolute (BaseURL's path prefix included),
 // so mount on the server's root mux.
 func (p *Provider) Mount(mux *http.ServeMux) {
+	for _, r := range p.routes() {
+		mux.Handle(r.path, r.handler)
+	}
+}
+
+// Paths returns the absolute path of every route [Provider.Mount] registers
+// (and so [Provider.Handler] serves), in a stable order: the RFC 8414 and
+// RFC 9728 metadata documents, the OAuth endpoints below BaseURL's path
+// ([PathRegister] only while registration is enabled), and the upstream
+// callback. Routers that register each path themselves (the chi and gin
+// adapters do) route every HTTP method of these paths to Handler.
+func (p *Provider) Paths() []string {
+	rs := p.routes()
+	paths := make([]string, len(rs))
+	for i, r := range rs {
+		paths[i] = r.path
+	}
+	return paths
+}
+
+// route is one authorization-server route: an absolute path and its handler.
+type route struct {
+	path    string
+	handler http.Handler
+}
+
+// routes lists every authorization-server route, in the order [Provider.Paths]
+// documents. It is the single source of both Mount and Paths.
+func (p *Provider) routes() []route {
 	origin := p.basePath
 	asMeta := cors(http.HandlerFunc(p.serveASMetadata))
 	prm := cors(http.HandlerFunc(p.servePRM))
+	var rs []route
 	if p.basePath == "" {
-		mux.Handle("/.well-known/oauth-authorization-server", asMeta)
-		mux.Handle("/.well-known/openid-configuration", asMeta)
+		rs = append(rs,
+			route{"/.well-known/oauth-authorization-server", asMeta},
+			route{"/.well-known/openid-configuration", asMeta})
 	} else {
-		mux.Handle("/.well-known/oauth-authorization-server"+p.basePath, asMeta)
-		mux.Handle("/.well-known/openid-configuration"+p.basePath, asMeta)
-		mux.Handle(p.basePath+"/.well-known/openid-configuration", asMeta)
+		rs = append(rs,
+			route{"/.well-known/oauth-authorization-server" + p.basePath, asMeta},
+			route{"/.well-known/openid-configuration" + p.basePath, asMeta},
+			route{p.basePath + "/.well-known/openid-configuration", asMeta})
 	}
-	mux.Handle("/.well-known/oauth-protected-resource"+p.mcpPath, prm)
+	rs = append(rs, route{"/.well-known/oauth-protected-resource" + p.mcpPath, prm})
 	if p.mcpPath != "/" {
-		mux.Handle("/.well-known/oauth-protected-resource", prm)
+		rs = append(rs, route{"/.well-known/oauth-protected-resource", prm})
 	}
-	mux.Handle(origin+PathAuthorize, http.HandlerFunc(p.serveAuthorize))
-	mux.Handle(origin+PathConsent, http.HandlerFunc(p.serveConsent))
-	mux.Handle(p.callbackPath, http.HandlerFunc(p.serveCallback))
-	mux.Handle(origin+PathToken, cors(http.HandlerFunc(p.serveToken)))
-	mux.Handle(origin+PathRevoke, cors(http.HandlerFunc(p.serveRevoke)))
+	rs = append(rs,
+		route{origin + PathAuthorize, http.HandlerFunc(p.serveAuthorize)},
+		route{origin + PathConsent, http.HandlerFunc(p.serveConsent)},
+		route{origin + PathToken, cors(http.HandlerFunc(p.serveToken))})
 	if !p.registration.Disabled {
-		mux.Handle(origin+PathRegister, cors(http.HandlerFunc(p.serveRegister)))
+		rs = append(rs, route{origin + PathRegister, cors(http.HandlerFunc(p.serveRegister))})
 	}
+	return append(rs,
+		route{origin + PathRevoke, cors(http.HandlerFunc(p.serveRevoke))},
+		route{p.callbackPath, http.HandlerFunc(p.serveCallback)})
 }
 
 // authServerMetadata is the RFC 8414 document.

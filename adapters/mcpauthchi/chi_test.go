@@ -198,40 +198,6 @@ func newProvider(t *testing.T, baseURL string) *provider.Provider {
 	return p
 }
 
-func TestProviderPaths(t *testing.T) {
-	tests := []struct {
-		base string
-		want []string
-	}{
-		{"http://127.0.0.1:8080", []string{
-			"/.well-known/oauth-authorization-server",
-			"/.well-known/openid-configuration",
-			"/.well-known/oauth-protected-resource/mcp",
-			"/.well-known/oauth-protected-resource",
-			provider.PathAuthorize, provider.PathConsent, provider.PathToken, provider.PathRegister, provider.PathRevoke,
-			provider.DefaultCallbackPath,
-		}},
-		{"http://127.0.0.1:8080/auth", []string{
-			"/.well-known/oauth-authorization-server/auth",
-			"/.well-known/openid-configuration/auth",
-			"/auth/.well-known/openid-configuration",
-			"/.well-known/oauth-protected-resource/auth/mcp",
-			"/.well-known/oauth-protected-resource",
-			"/auth" + provider.PathAuthorize, "/auth" + provider.PathConsent, "/auth" + provider.PathToken,
-			"/auth" + provider.PathRegister, "/auth" + provider.PathRevoke,
-			"/auth" + provider.DefaultCallbackPath,
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.base, func(t *testing.T) {
-			got := mcpauthchi.ProviderPaths(newProvider(t, tt.base))
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("ProviderPaths mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
 type answer struct {
 	Status      int
 	ContentType string
@@ -255,7 +221,7 @@ func TestMountProvider(t *testing.T) {
 			r.Get("/other", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "other") })
 
 			direct := p.Handler()
-			for _, path := range mcpauthchi.ProviderPaths(p) {
+			for _, path := range p.Paths() {
 				for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodOptions} {
 					want := serve(direct, method, path)
 					if want.Status == http.StatusNotFound {
@@ -269,7 +235,7 @@ func TestMountProvider(t *testing.T) {
 			if got := serve(r, http.MethodGet, "/other"); got.Body != "other" {
 				t.Errorf("GET /other: got %+v", got)
 			}
-			meta := serve(r, http.MethodGet, mcpauthchi.ProviderPaths(p)[0])
+			meta := serve(r, http.MethodGet, p.Paths()[0])
 			if meta.Status != http.StatusOK || meta.ContentType != "application/json" {
 				t.Errorf("authorization server metadata: got %d %s", meta.Status, meta.ContentType)
 			}

@@ -305,23 +305,6 @@ func newProvider(t *testing.T, baseURL string) *provider.Provider {
 	return p
 }
 
-func TestProviderPaths(t *testing.T) {
-	got := mcpauthgin.ProviderPaths(newProvider(t, "http://127.0.0.1:8080/auth"))
-	want := []string{
-		"/.well-known/oauth-authorization-server/auth",
-		"/.well-known/openid-configuration/auth",
-		"/auth/.well-known/openid-configuration",
-		"/.well-known/oauth-protected-resource/auth/mcp",
-		"/.well-known/oauth-protected-resource",
-		"/auth" + provider.PathAuthorize, "/auth" + provider.PathConsent, "/auth" + provider.PathToken,
-		"/auth" + provider.PathRegister, "/auth" + provider.PathRevoke,
-		"/auth" + provider.DefaultCallbackPath,
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("ProviderPaths mismatch (-want +got):\n%s", diff)
-	}
-}
-
 type answer struct {
 	Status      int
 	ContentType string
@@ -357,7 +340,7 @@ func TestMountProvider(t *testing.T) {
 			}
 			r.GET("/other", func(c *gin.Context) { c.String(http.StatusOK, "other") })
 			direct := p.Handler()
-			for _, path := range mcpauthgin.ProviderPaths(p) {
+			for _, path := range p.Paths() {
 				for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodOptions} {
 					want := serve(direct, method, path)
 					if want.Status == http.StatusNotFound {
