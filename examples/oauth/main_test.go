@@ -4,159 +4,34 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mcpauth/mcpauth/examples/internal/exampletest"
 	"github.com/mcpauth/mcpauth/internal/pangeaauthntest"
-	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/mcpauth/mcpauth/provider/providertest"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	"github.com/modelcontextprotocol/go-sdk/oauthex"
 )
 
-// clientRedirect is the MCP client's loopback redirect URI; nothing listens
-// there: the browser stops before following it.
-const clientRedirect = "http://127.0.0.1:1/callback"
-
-var hiddenRE = regexp.MustCompile(`name="(consent_id|csrf_token)" value="([^"]*)"`)
-
-// browser walks the login as a user would: the provider's consent page
-// (approve), the development OP's login form, and the redirects back to
-// the MCP client, with a cookie jar. username picks the OP account.
-type browser struct {
-	c        *http.Client
-	username string
-}
-
-func newBrowser(t *testing.T, username string) *browser {
-	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &browser{username: username, c: &http.Client{
-		Jar: jar,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if strings.HasPrefix(req.URL.String(), clientRedirect) || len(via) > 20 {
-				return http.ErrUseLastResponse
-			}
-			return nil
-		},
-	}}
-}
-
-func (b *browser) send(ctx context.Context, method, u string, form url.Values) (*http.Response, string, error) {
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
-	if err != nil {
-		return nil, "", err
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := b.c.Do(req)
-	if err != nil {
-		return nil, "", err
-	}
-	defer resp.Body.Close()
-	page, err := io.ReadAll(resp.Body)
-	return resp, string(page), err
-}
-
-// login follows the authorization URL to the client's redirect and returns
-// its query (code, state, iss).
-func (b *browser) login(ctx context.Context, authURL string) (url.Values, error) {
-	resp, page, err := b.send(ctx, http.MethodGet, authURL, nil)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "csrf_token") {
-		return nil, fmt.Errorf("got %d at %s, want the consent page", resp.StatusCode, resp.Request.URL)
-	}
-	form := url.Values{"action": {"approve"}}
-	for _, m := range hiddenRE.FindAllStringSubmatch(page, -1) {
-		form.Set(m[1], m[2])
-	}
-	consentURL := *resp.Request.URL
-	consentURL.Path, consentURL.RawQuery = "/authorize/consent", ""
-	resp, page, err = b.send(ctx, http.MethodPost, consentURL.String(), form)
-	if err != nil {
-		return nil, err
-	}
-	if b.username == "" {
-		// The upstream approves at once (the Pangea double).
-		return clientQuery(resp, page)
-	}
-	loginURL := resp.Request.URL
-	if resp.StatusCode != http.StatusOK || loginURL.Path != "/login/username" {
-		return nil, fmt.Errorf("got %d at %s, want the development OP's login page", resp.StatusCode, loginURL)
-	}
-	id := loginURL.Query().Get("authRequestID")
-	post := *loginURL
-	post.RawQuery = ""
-	resp, page, err = b.send(ctx, http.MethodPost, post.String(), url.Values{
-		"id": {id}, "username": {b.username}, "password": {"verysecure"},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return clientQuery(resp, page)
-}
-
-// clientQuery returns the query of the redirect to the MCP client that
-// ended the flow.
-func clientQuery(resp *http.Response, page string) (url.Values, error) {
-	loc := resp.Header.Get("Location")
-	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, clientRedirect) {
-		return nil, fmt.Errorf("got %d to %q, want a redirect to the client; page: %.200s", resp.StatusCode, loc, page)
-	}
-	u, err := url.Parse(loc)
-	if err != nil {
-		return nil, err
-	}
-	return u.Query(), nil
-}
-
 // connectOAuth connects the go-sdk client with its OAuth handler (dynamic
-// registration, PKCE) and the browser for the login; logins counts the
-// authorization flows.
-func connectOAuth(t *testing.T, mcpURL, username string, logins *atomic.Int32) *mcp.ClientSession {
+// registration, PKCE) and b for the login.
+func connectOAuth(t *testing.T, mcpURL string, b *providertest.Browser) *mcp.ClientSession {
 	t.Helper()
-	b := newBrowser(t, username)
-	h, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
-		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
-			RedirectURIs:            []string{clientRedirect},
-			TokenEndpointAuthMethod: "none",
-			GrantTypes:              []string{"authorization_code", "refresh_token"},
-			ClientName:              "oauth example test",
-		}},
-		RedirectURL: clientRedirect,
-		AuthorizationCodeFetcher: func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
-			logins.Add(1)
-			q, err := b.login(ctx, args.URL)
-			if err != nil {
-				return nil, err
-			}
-			return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := providertest.OAuthHandler(t, b, "oauth example test")
 	return exampletest.ConnectWith(t, &mcp.StreamableClientTransport{Endpoint: mcpURL, OAuthHandler: h})
+}
+
+// browser returns a browser that logs in at the development OP as
+// username.
+func browser(username string) *providertest.Browser {
+	b := providertest.NewBrowser()
+	b.Username = username
+	return b
 }
 
 // TestDevIDPLogin walks the whole login with -dev-idp: the go-sdk client
@@ -188,19 +63,20 @@ func TestDevIDPLogin(t *testing.T) {
 		t.Errorf("no token: got %d %q, want 401 with %s", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), want)
 	}
 
-	var logins atomic.Int32
-	client := connectOAuth(t, mcpURL, "test-user@127.0.0.1", &logins)
+	clientBrowser := browser("test-user@127.0.0.1")
+	client := connectOAuth(t, mcpURL, clientBrowser)
 	if diff := cmp.Diff([]string{"conditional-greet", "greet"}, exampletest.ToolNames(t, client)); diff != "" {
 		t.Errorf("tools/list for id1 (-want +got):\n%s", diff)
 	}
 	exampletest.Check(t, client, exampletest.ClientCases)
 
-	admin := connectOAuth(t, mcpURL, "test-user2", &logins)
+	adminBrowser := browser("test-user2")
+	admin := connectOAuth(t, mcpURL, adminBrowser)
 	if diff := cmp.Diff([]string{"conditional-greet", "greet", "greet-jwt"}, exampletest.ToolNames(t, admin)); diff != "" {
 		t.Errorf("tools/list for id2 (-want +got):\n%s", diff)
 	}
 	exampletest.Check(t, admin, []exampletest.Case{{Tool: "greet-jwt", Text: "Hello, id2! (secure)"}})
-	if n := logins.Load(); n != 2 {
+	if n := clientBrowser.Authorizations() + adminBrowser.Authorizations(); n != 2 {
 		t.Errorf("got %d logins, want 2 (one per client)", n)
 	}
 
@@ -269,8 +145,10 @@ func TestPangeaLogin(t *testing.T) {
 	if !strings.Contains(out.String(), "Decisions: the policy file "+file) {
 		t.Errorf("banner does not name the policy file:\n%s", out)
 	}
-	var logins atomic.Int32
-	cs := connectOAuth(t, mcpURL, "", &logins)
+	// The upstream approves at once: no login form.
+	b := providertest.NewBrowser()
+	b.NoUpstreamLogin = true
+	cs := connectOAuth(t, mcpURL, b)
 	exampletest.Check(t, cs, []exampletest.Case{{Tool: "greet-jwt", Text: "Hello, " + user + "! (secure)"}})
 
 	var paths []string

@@ -7,9 +7,16 @@
 // whose steps alternate between two provider instances sharing one
 // [repository.Store]. Storage backends use ReplicaFlow to show that a
 // multi-replica deployment works on them.
+//
+// For MCP clients, [OAuthHandler] gives the go-sdk client an OAuth handler
+// that registers dynamically and logs in with a [Browser], and [EndToEnd]
+// runs that client through the whole login against a router integration
+// (such as the chi and gin adapters) that serves the provider and an MCP
+// endpoint behind mcpauth.
 package providertest
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -23,6 +30,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/mcpauth/mcpauth/provider"
@@ -81,6 +89,17 @@ func (op *OP) Upstream() provider.UpstreamOptions {
 // MCP client's redirect URI ([ClientRedirect]).
 type Browser struct {
 	c *http.Client
+
+	// Username is the account Authorize logs in as at the OP's login form.
+	// Default: the OP's test user at the OP's host, "test-user@<host>"
+	// (subject id1); "test-user2" is the OP's other user (subject id2).
+	Username string
+	// NoUpstreamLogin makes Authorize expect the upstream to send the
+	// browser straight back after the consent, with no login form (as the
+	// Pangea AuthN test double does), instead of logging in at the OP.
+	NoUpstreamLogin bool
+
+	authorizations atomic.Int32
 }
 
 // NewBrowser returns a browser with an empty cookie jar.
@@ -97,10 +116,17 @@ func NewBrowser() *Browser {
 var hiddenRE = regexp.MustCompile(`name="(consent_id|csrf_token)" value="([^"]*)"`)
 
 // Authorize opens authURL, approves the consent page at the provider whose
-// issuer is base, logs in at the OP as its test user and returns the
-// parameters the MCP client's redirect URI received.
+// issuer is base, logs in at the OP (see [Browser.Username] and
+// [Browser.NoUpstreamLogin]) and returns the parameters the MCP client's
+// redirect URI received.
 func (b *Browser) Authorize(base, authURL string) (url.Values, error) {
-	page, at, _, err := b.do(http.MethodGet, authURL, nil)
+	return b.AuthorizeContext(context.Background(), base, authURL)
+}
+
+// AuthorizeContext is [Browser.Authorize] with a context for its requests.
+func (b *Browser) AuthorizeContext(ctx context.Context, base, authURL string) (url.Values, error) {
+	b.authorizations.Add(1)
+	page, at, _, err := b.do(ctx, http.MethodGet, authURL, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -111,23 +137,29 @@ func (b *Browser) Authorize(base, authURL string) (url.Values, error) {
 	if form.Get("csrf_token") == "" {
 		return nil, fmt.Errorf("providertest: no consent page at %s: %.200s", at, page)
 	}
-	_, at, _, err = b.do(http.MethodPost, base+provider.PathConsent, form)
+	page, at, loc, err := b.do(ctx, http.MethodPost, base+provider.PathConsent, form)
 	if err != nil {
 		return nil, err
 	}
-	if !strings.Contains(at.Path, "/login/username") {
-		return nil, fmt.Errorf("providertest: no OP login page at %s", at)
-	}
-	login := *at
-	login.RawQuery = ""
-	_, _, loc, err := b.do(http.MethodPost, login.String(), url.Values{
-		"id": {at.Query().Get("authRequestID")}, "username": {"test-user@" + at.Hostname()}, "password": {"verysecure"},
-	})
-	if err != nil {
-		return nil, err
+	if !b.NoUpstreamLogin {
+		if !strings.Contains(at.Path, "/login/username") {
+			return nil, fmt.Errorf("providertest: no OP login page at %s", at)
+		}
+		username := b.Username
+		if username == "" {
+			username = "test-user@" + at.Hostname()
+		}
+		login := *at
+		login.RawQuery = ""
+		page, _, loc, err = b.do(ctx, http.MethodPost, login.String(), url.Values{
+			"id": {at.Query().Get("authRequestID")}, "username": {username}, "password": {"verysecure"},
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	if !strings.HasPrefix(loc, ClientRedirect) {
-		return nil, fmt.Errorf("providertest: the login ended at %q, not at the client", loc)
+		return nil, fmt.Errorf("providertest: the login ended at %q, not at the client: %.200s", loc, page)
 	}
 	u, err := url.Parse(loc)
 	if err != nil {
@@ -136,14 +168,17 @@ func (b *Browser) Authorize(base, authURL string) (url.Values, error) {
 	return u.Query(), nil
 }
 
+// Authorizations returns how many times b has run Authorize.
+func (b *Browser) Authorizations() int { return int(b.authorizations.Load()) }
+
 // do sends a request and returns the body, the final URL and the Location
 // of a final redirect.
-func (b *Browser) do(method, u string, form url.Values) (string, *url.URL, string, error) {
+func (b *Browser) do(ctx context.Context, method, u string, form url.Values) (string, *url.URL, string, error) {
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequest(method, u, body)
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return "", nil, "", err
 	}
