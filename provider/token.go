@@ -131,6 +131,55 @@ func isForm(r *http.Request) bool {
 	return strings.EqualFold(strings.TrimSpace(ct), "application/x-www-form-urlencoded")
 }
 
+// singleUse is a kind of single-use secret, stored as the hash of the
+// secret: redeeming it takes its record and leaves a used mark, so that the
+// secret coming back is recognised as a replay and revokes its grant.
+type singleUse[R any] struct {
+	key, used string          // store key prefixes of the record and of the used mark
+	family    func(*R) string // the grant family a record belongs to
+	replayed  string          // the warning logged when a used secret comes back
+}
+
+var (
+	authCodes = singleUse[codeRecord]{
+		key: keyCode, used: keyCodeUsed,
+		family:   func(r *codeRecord) string { return r.Family },
+		replayed: "provider: authorization code replayed; revoking its tokens",
+	}
+	refreshTokens = singleUse[tokenRecord]{
+		key: keyRefresh, used: keyRTUsed,
+		family:   func(r *tokenRecord) string { return r.Family },
+		replayed: "provider: refresh token reused; revoking its family",
+	}
+)
+
+// take atomically takes the record of the secret whose hash is h and marks
+// h used for ttl before returning it: the secret is spent from then on,
+// whatever the caller decides. With no record it returns nil, after
+// revoking the grant family of the used mark if there is one (the secret
+// is being replayed by clientID). Errors are internal.
+func (s *singleUse[R]) take(ctx context.Context, p *Provider, h string, ttl time.Duration, clientID string) (*R, error) {
+	rec, err := takeJSON[R](ctx, p.taker, s.key+h)
+	if isNotFound(err) {
+		used, err := getJSON[usedRecord](ctx, p.store, s.used+h)
+		if isNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		p.logger.Warn(s.replayed, "client_id", clientID)
+		return nil, p.revokeFamily(ctx, used.Family)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := setJSON(ctx, p.store, s.used+h, &usedRecord{Family: s.family(rec)}, ttl); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
 // redeemCode implements the authorization_code grant. It returns either a
 // response, an OAuth error code and description, or an internal error.
 func (p *Provider) redeemCode(ctx context.Context, c *clientRecord, r *http.Request) (*tokenResponse, string, string, error) {
@@ -138,26 +187,14 @@ func (p *Provider) redeemCode(ctx context.Context, c *clientRecord, r *http.Requ
 	if code == "" {
 		return nil, "invalid_request", "code is required", nil
 	}
-	h := hashSecret(code)
-	rec, err := takeJSON[codeRecord](ctx, p.taker, keyCode+h)
-	if isNotFound(err) {
-		// A replayed code: revoke whatever was issued from it.
-		if used, err := getJSON[usedRecord](ctx, p.store, keyCodeUsed+h); err == nil {
-			p.logger.Warn("provider: authorization code replayed; revoking its tokens", "client_id", c.ClientID)
-			if err := p.revokeFamily(ctx, used.Family); err != nil {
-				return nil, "", "", err
-			}
-		} else if !isNotFound(err) {
-			return nil, "", "", err
-		}
-		return nil, "invalid_grant", "the authorization code is invalid, expired or already used", nil
-	}
+	// A replayed code revokes whatever was issued from it; the code is
+	// consumed from here on, whatever the outcome.
+	rec, err := authCodes.take(ctx, p, hashSecret(code), p.codeTTL, c.ClientID)
 	if err != nil {
 		return nil, "", "", err
 	}
-	// The code is consumed from here on, whatever the outcome.
-	if err := setJSON(ctx, p.store, keyCodeUsed+h, &usedRecord{Family: rec.Family}, p.codeTTL); err != nil {
-		return nil, "", "", err
+	if rec == nil {
+		return nil, "invalid_grant", "the authorization code is invalid, expired or already used", nil
 	}
 	fail := func(desc string) (*tokenResponse, string, string, error) {
 		if err := p.revokeFamily(ctx, rec.Family); err != nil {
@@ -208,23 +245,12 @@ func (p *Provider) refresh(ctx context.Context, c *clientRecord, r *http.Request
 		return nil, "invalid_request", "refresh_token is required", nil
 	}
 	h := hashSecret(rt)
-	rec, err := takeJSON[tokenRecord](ctx, p.taker, keyRefresh+h)
-	if isNotFound(err) {
-		if used, err := getJSON[usedRecord](ctx, p.store, keyRTUsed+h); err == nil {
-			p.logger.Warn("provider: refresh token reused; revoking its family", "client_id", c.ClientID)
-			if err := p.revokeFamily(ctx, used.Family); err != nil {
-				return nil, "", "", err
-			}
-		} else if !isNotFound(err) {
-			return nil, "", "", err
-		}
-		return nil, "invalid_grant", "the refresh token is invalid, expired or already used", nil
-	}
+	rec, err := refreshTokens.take(ctx, p, h, p.refreshTTL, c.ClientID)
 	if err != nil {
 		return nil, "", "", err
 	}
-	if err := setJSON(ctx, p.store, keyRTUsed+h, &usedRecord{Family: rec.Family}, p.refreshTTL); err != nil {
-		return nil, "", "", err
+	if rec == nil {
+		return nil, "invalid_grant", "the refresh token is invalid, expired or already used", nil
 	}
 	if !constantTimeEqual(rec.ClientID, c.ClientID) {
 		// Another client holds this client's refresh token: the family is
