@@ -63,14 +63,7 @@ type tokenResponse struct {
 
 // serveToken is the token endpoint.
 func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST, OPTIONS")
-		writeTokenError(w, http.StatusMethodNotAllowed, "invalid_request", "use POST")
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil || !isForm(r) {
-		writeTokenError(w, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
+	if !parsePostForm(w, r) {
 		return
 	}
 	for k, v := range r.PostForm {
@@ -121,6 +114,24 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// parsePostForm parses the form of a token or revocation request. A
+// request that is not a POST with an application/x-www-form-urlencoded body
+// of at most maxFormBytes is answered with an OAuth error, and it returns
+// false.
+func parsePostForm(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST, OPTIONS")
+		writeTokenError(w, http.StatusMethodNotAllowed, "invalid_request", "use POST")
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil || !isForm(r) {
+		writeTokenError(w, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
+		return false
+	}
+	return true
 }
 
 func isForm(r *http.Request) bool {
@@ -222,19 +233,7 @@ func (p *Provider) redeemCode(ctx context.Context, c *clientRecord, r *http.Requ
 			return nil, "invalid_target", "resource does not match the authorization request", nil
 		}
 	}
-	fam, err := p.loadFamily(ctx, rec.Family)
-	if isNotFound(err) {
-		return nil, "invalid_grant", "the grant has been revoked", nil
-	}
-	if err != nil {
-		return nil, "", "", err
-	}
-	// The grant now lives as long as a refresh token.
-	if err := setJSON(ctx, p.store, keyFamily+rec.Family, fam, p.refreshTTL); err != nil {
-		return nil, "", "", err
-	}
-	resp, err := p.mintTokens(ctx, c, rec.Scopes, rec.Resource, rec.Family)
-	return resp, "", "", err
+	return p.issueInGrant(ctx, c, rec.Scopes, rec.Resource, rec.Family)
 }
 
 // refresh implements the refresh_token grant with rotation: each refresh
@@ -287,17 +286,25 @@ func (p *Provider) refresh(ctx context.Context, c *clientRecord, r *http.Request
 			return nil, "invalid_target", "resource does not match the grant", nil
 		}
 	}
-	fam, err := p.loadFamily(ctx, rec.Family)
+	return p.issueInGrant(ctx, c, scopes, rec.Resource, rec.Family)
+}
+
+// issueInGrant mints tokens in the grant family after checking that the
+// grant still exists; the grant then lives as long as a refresh token. It
+// returns what the grants return: a response, an OAuth error code and
+// description, or an internal error.
+func (p *Provider) issueInGrant(ctx context.Context, c *clientRecord, scopes []string, resource, family string) (*tokenResponse, string, string, error) {
+	fam, err := p.loadFamily(ctx, family)
 	if isNotFound(err) {
 		return nil, "invalid_grant", "the grant has been revoked", nil
 	}
 	if err != nil {
 		return nil, "", "", err
 	}
-	if err := setJSON(ctx, p.store, keyFamily+rec.Family, fam, p.refreshTTL); err != nil {
+	if err := setJSON(ctx, p.store, keyFamily+family, fam, p.refreshTTL); err != nil {
 		return nil, "", "", err
 	}
-	resp, err := p.mintTokens(ctx, c, scopes, rec.Resource, rec.Family)
+	resp, err := p.mintTokens(ctx, c, scopes, resource, family)
 	return resp, "", "", err
 }
 
@@ -364,14 +371,7 @@ func (p *Provider) loadFamily(ctx context.Context, family string) (*familyRecord
 // serveRevoke implements RFC 7009. Unknown tokens get 200; so do tokens of
 // another client, which are left alone.
 func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST, OPTIONS")
-		writeTokenError(w, http.StatusMethodNotAllowed, "invalid_request", "use POST")
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil || !isForm(r) {
-		writeTokenError(w, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
+	if !parsePostForm(w, r) {
 		return
 	}
 	c, aerr := p.authenticateClient(r)
