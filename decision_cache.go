@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"hash/maphash"
 	"math"
 	"slices"
@@ -251,8 +250,7 @@ func (c *decisionCache) decideBulk(ctx context.Context, authz Authorizer, checks
 // hash. Every value is tagged and length-prefixed, so distinct inputs never
 // encode alike, and map keys are sorted, so their order never matters.
 type keyWriter struct {
-	h     hash.Hash
-	buf   []byte
+	buf   []byte    // the whole encoding, hashed at once
 	pairs []keyPair // map entries being sorted, a stack across nesting
 }
 
@@ -262,12 +260,11 @@ type keyPair struct {
 }
 
 var keyWriters = sync.Pool{New: func() any {
-	return &keyWriter{h: sha256.New(), buf: make([]byte, 0, 512)}
+	return &keyWriter{buf: make([]byte, 0, 512)}
 }}
 
 func (c *decisionCache) key(dst *cacheKey, chk *Check, id *Identity) {
 	kw := keyWriters.Get().(*keyWriter)
-	kw.h.Reset()
 	kw.buf = kw.buf[:0]
 	kw.str(chk.User.Key)
 	kw.value(chk.User.Attributes, 0)
@@ -288,17 +285,9 @@ func (c *decisionCache) key(dst *cacheKey, chk *Check, id *Identity) {
 	} else {
 		kw.tag('s')
 	}
-	kw.flush()
-	kw.h.Sum(dst[:0])
+	*dst = sha256.Sum256(kw.buf)
 	if cap(kw.buf) <= 64<<10 {
 		keyWriters.Put(kw)
-	}
-}
-
-func (kw *keyWriter) flush() {
-	if len(kw.buf) > 0 {
-		kw.h.Write(kw.buf)
-		kw.buf = kw.buf[:0]
 	}
 }
 
@@ -308,11 +297,6 @@ func (kw *keyWriter) uint(n uint64) { kw.buf = binary.AppendUvarint(kw.buf, n) }
 
 func (kw *keyWriter) str(s string) {
 	kw.uint(uint64(len(s)))
-	if len(kw.buf)+len(s) > 4096 {
-		kw.flush()
-		kw.h.Write([]byte(s))
-		return
-	}
 	kw.buf = append(kw.buf, s...)
 }
 

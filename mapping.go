@@ -4,7 +4,6 @@ package mcpauth
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -368,7 +367,7 @@ func (m *mapper) flatArgName(k []byte) (string, error) {
 // decoding them straight into the attributes under their flattened names:
 // the warm path, with no arguments map of its own. Only for flattened
 // arguments.
-func (m *mapper) mapToolCallRaw(c *Check, r *Request, raw json.RawMessage) (*Check, bool, error) {
+func (m *mapper) mapToolCallRaw(c *Check, r *Request, msg *jsonrpc.Message) (*Check, bool, error) {
 	*c = Check{Resource: Resource{Tenant: r.Tenant}}
 	if r.Identity != nil {
 		c.User = r.Identity.User
@@ -376,7 +375,7 @@ func (m *mapper) mapToolCallRaw(c *Check, r *Request, raw json.RawMessage) (*Che
 	attrs := make(map[string]any, 8)
 	attrs[AttrToolName] = r.Name
 	attrs[AttrMCPMethod] = boxMethod(methodOf(r))
-	if _, err := jsonrpc.DecodeObjectInto(raw, attrs, m.flatArgName); err != nil {
+	if _, err := msg.ArgumentsInto(attrs, m.flatArgName); err != nil {
 		return nil, false, err
 	}
 	c.Action = toolAction(r.Name)

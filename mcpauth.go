@@ -590,7 +590,7 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 		err error
 	)
 	if rawArgs {
-		c, ok, err = m.mapper.mapToolCallRaw(&ev.check, req, msg.Arguments)
+		c, ok, err = m.mapper.mapToolCallRaw(&ev.check, req, msg)
 	} else if m.builtin && !ev.batch {
 		c, ok, err = m.mapper.mapInto(r.Context(), &ev.check, req)
 	} else {
@@ -609,9 +609,17 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 	if !ok || c == nil {
 		return nil, false, false
 	}
-	start := time.Now()
+	// Latency is measured only for the audit record.
+	timed := !m.opts.DisableAudit && m.logger.Enabled(r.Context(), slog.LevelWarn)
+	var start time.Time
+	if timed {
+		start = time.Now()
+	}
 	allow, cached, err := m.cache.decide(r.Context(), m.authz, c, ev.identity)
-	elapsed := time.Since(start)
+	var elapsed time.Duration
+	if timed {
+		elapsed = time.Since(start)
+	}
 	ev.decision.Checks = append(ev.decision.Checks, *c)
 	if err != nil {
 		d := m.forbidden(msg, c, "authorization system error", fmt.Errorf("%w: %w", ErrDecisionFailed, err))

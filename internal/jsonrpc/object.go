@@ -61,6 +61,22 @@ func DecodeObjectInto(raw json.RawMessage, dst map[string]any, name func(key []b
 	if _, err := walkObject(b, i, 1, nil, true); err != nil {
 		return 0, asInvalidParams(err)
 	}
+	return fillObject(b, i, dst, name)
+}
+
+// ArgumentsInto is [DecodeObjectInto] for m.Arguments without checking them
+// again: [Decode] has already validated the whole body and refused
+// repeated and case-variant argument names. m must come from Decode.
+func (m *Message) ArgumentsInto(dst map[string]any, name func(key []byte) (string, error)) (int, error) {
+	b := []byte(m.Arguments)
+	if len(b) == 0 || b[0] != '{' {
+		return 0, nil // absent or null: Decode allows nothing else
+	}
+	return fillObject(b, 0, dst, name)
+}
+
+// fillObject stores the members of the valid, checked object at b[i] in dst.
+func fillObject(b []byte, i int, dst map[string]any, name func(key []byte) (string, error)) (int, error) {
 	o := object{b: b, i: i + 1}
 	n := 0
 	for {

@@ -37,6 +37,22 @@ func TestDecodeObjectIntoMatchesDecodeObject(t *testing.T) {
 			t.Errorf("%s: n=%d (want %d), map (-want +got):\n%s", in, n, len(want), diff)
 		}
 	}
+	// ArgumentsInto on a decoded message gives the same as DecodeObjectInto.
+	msgs, _, err := Decode([]byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"a":1,"b":{"c":[true,null]},"d":"x"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{}
+	if _, err := DecodeObjectInto(msgs[0].Arguments, want, func(k []byte) (string, error) { return "p_" + string(k), nil }); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]any{}
+	if n, err := msgs[0].ArgumentsInto(got, func(k []byte) (string, error) { return "p_" + string(k), nil }); err != nil || n != 3 {
+		t.Fatalf("ArgumentsInto: n=%d, err %v", n, err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ArgumentsInto (-DecodeObjectInto +got):\n%s", diff)
+	}
 	stop := errors.New("stop")
 	if _, err := DecodeObjectInto(json.RawMessage(`{"x":1}`), map[string]any{}, func([]byte) (string, error) { return "", stop }); !errors.Is(err, stop) {
 		t.Errorf("name error = %v, want it returned", err)
