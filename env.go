@@ -345,9 +345,9 @@ var envTable = []envVar{
 		Doc: "Clock skew tolerated for exp, nbf and iat (Go duration or seconds).",
 	}, apply: envDurationVar(func(s *envState, d time.Duration) { s.o.Identity.JWT.Leeway = d })},
 	{EnvVar: EnvVar{
-		Name: "PERMIT_MCP_JWT_REQUIRE_EXPIRY", Field: "Options.Identity.JWT.RequireExpiry", Default: "false",
-		Doc: "Boolean; true rejects JWTs without an \"exp\" claim.",
-	}, apply: envBoolVar(func(s *envState, b bool) { s.o.Identity.JWT.RequireExpiry = b })},
+		Name: "PERMIT_MCP_JWT_REQUIRE_EXPIRY", Field: "Options.Identity.JWT.AllowNoExpiry (inverted)", Default: "true",
+		Doc: "Boolean; false accepts JWTs without an \"exp\" claim (they are rejected by default).",
+	}, apply: envBoolVar(func(s *envState, b bool) { s.o.Identity.JWT.AllowNoExpiry = !b })},
 	{EnvVar: EnvVar{
 		Name: "PERMIT_MCP_ALLOW_UNKNOWN_USER", Field: "Options.Identity.AllowUnknown", Default: "false",
 		Doc: "Boolean; true checks requests without a valid identity as user \"unknown\" (permit-fastmcp's behaviour) instead of answering 401.",

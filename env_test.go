@@ -188,14 +188,14 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 		{"jwt hardening", map[string]string{
 			"PERMIT_MCP_JWKS_URL": "https://issuer.example/jwks.json", "PERMIT_MCP_JWKS_REFRESH": "5m",
 			"PERMIT_MCP_JWT_ISSUER": "https://issuer.example", "PERMIT_MCP_JWT_AUDIENCE": "mcp",
-			"PERMIT_MCP_JWT_LEEWAY": "2.5", "PERMIT_MCP_JWT_REQUIRE_EXPIRY": "t",
+			"PERMIT_MCP_JWT_LEEWAY": "2.5", "PERMIT_MCP_JWT_REQUIRE_EXPIRY": "f",
 		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
 			o.Identity.JWT.JWKSURL = "https://issuer.example/jwks.json"
 			o.Identity.JWT.JWKSRefresh = 5 * time.Minute
 			o.Identity.JWT.Issuer = "https://issuer.example"
 			o.Identity.JWT.Audience = "mcp"
 			o.Identity.JWT.Leeway = 2500 * time.Millisecond
-			o.Identity.JWT.RequireExpiry = true
+			o.Identity.JWT.AllowNoExpiry = true
 		}, false},
 		{"identity extras", map[string]string{
 			"PERMIT_MCP_ALLOW_UNKNOWN_USER": "Y", "PERMIT_MCP_RESOURCE_METADATA_URL": "https://mcp.example/.well-known/oauth-protected-resource",
@@ -641,7 +641,7 @@ func ExampleOptionsFromLookup() {
 	// Output:
 	// server: weather
 	// jwt mode: true
-	// header regex: ^[Bb]earer (.+)$
+	// header regex: (?i)^bearer (.+)$
 	// bypass: [initialize ping notifications/*]
 	// public tools: [login]
 	// deny TTL: 5s

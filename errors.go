@@ -21,6 +21,11 @@ var (
 	// ErrDecisionFailed means the decision point could not decide (an
 	// error or timeout); the request is denied.
 	ErrDecisionFailed = errors.New("mcpauth: decision failed")
+	// ErrUnknownSession means the request names an MCP session that the
+	// middleware did not see created by the same identity (someone else's,
+	// an expired one, or one it never saw). It is answered with HTTP 404, as
+	// a server answers an unknown session, so the client starts a new one.
+	ErrUnknownSession = errors.New("mcpauth: unknown session")
 )
 
 // JSON-RPC error codes used by the middleware.

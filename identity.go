@@ -197,9 +197,10 @@ func extractor(pattern string) (func(string) (string, bool), error) {
 	case "":
 		return func(v string) (string, bool) { return v, v != "" }, nil
 	case DefaultHeaderRegex:
-		// `^[Bb]earer (.+)$` without the regexp machinery on the hot path.
+		// `(?i)^bearer (.+)$` without the regexp machinery on the hot path:
+		// the scheme is case-insensitive (RFC 7235 §2.1).
 		return func(v string) (string, bool) {
-			if len(v) < 8 || (v[0] != 'B' && v[0] != 'b') || v[1:7] != "earer " {
+			if len(v) < 8 || !strings.EqualFold(v[:7], "bearer ") {
 				return "", false
 			}
 			cred := v[7:]
@@ -310,7 +311,7 @@ func (i *identifier) setupJWT(o JWTOptions) error {
 		Issuer:        o.Issuer,
 		Audience:      o.Audience,
 		Leeway:        cmpOrDuration(o.Leeway, DefaultJWTLeeway),
-		RequireExpiry: o.RequireExpiry,
+		RequireExpiry: !o.AllowNoExpiry,
 		Now:           now,
 		CacheSize:     verifiedTokenCacheSize,
 		// A cached token must not outlive the key set it was checked
@@ -389,6 +390,57 @@ func (i *identifier) identify(r *http.Request) (*Identity, error) {
 		id.Tenant = t
 	}
 	return id, nil
+}
+
+// identifyPresented identifies the caller of r if r presents a credential
+// (for the fixed mode, always). It returns nil and no error for a request
+// that presents none, so that methods needing no identity stay open to it;
+// in AllowUnknown mode such a request is the unknown user instead. A custom
+// IdentityFunc decides alone what a credential is: its ErrUnauthenticated
+// counts as none presented.
+func (i *identifier) identifyPresented(r *http.Request) (*Identity, error) {
+	switch i.mode {
+	case IdentityHeader, IdentityJWT:
+		if vals := r.Header[i.header]; len(vals) == 0 || (len(vals) == 1 && vals[0] == "") {
+			return i.anonymous(r)
+		}
+	case IdentityContext:
+		if p, ok := PrincipalFromContext(r.Context()); !ok || p.Subject == "" {
+			return i.anonymous(r)
+		}
+	case IdentityCustom:
+		id, err := i.identify(r)
+		if err != nil && errors.Is(err, ErrUnauthenticated) && !errors.Is(err, ErrForbidden) {
+			return i.anonymous(r)
+		}
+		return id, err
+	}
+	return i.identify(r)
+}
+
+// isUnknown reports whether id is the unknown user that AllowUnknown makes
+// of a caller without a valid identity.
+func (i *identifier) isUnknown(id *Identity) bool {
+	if !i.allowUnknown || id.User.Key != unknownUser {
+		return false
+	}
+	switch id.User.Attributes["type"] {
+	case attrMissingJWTHeader, attrInvalidJWTHeader, attrJWTError, attrMissingIdentityHeader,
+		attrInvalidIdentityHeader, attrMissingPrincipal, attrIdentityFuncError:
+		return true
+	}
+	// A valid JWT without the user claim is the unknown user too.
+	_, jwt := id.User.Attributes["jwt"]
+	return jwt && i.mode == IdentityJWT
+}
+
+// anonymous is the identity of a request without a credential: none, or the
+// unknown user in AllowUnknown mode.
+func (i *identifier) anonymous(r *http.Request) (*Identity, error) {
+	if !i.allowUnknown {
+		return nil, nil
+	}
+	return i.identify(r)
 }
 
 // identifyUser identifies the caller. It also returns the verified JWT

@@ -32,6 +32,13 @@ import (
 // idNow is the fixed clock of the identity tests.
 var idNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
+// idExpiry is the default expiry of test tokens (see signJWT), and idExp its
+// claim.
+var (
+	idExpiry = idNow.Add(time.Hour)
+	idExp    = idNum(idExpiry)
+)
+
 var idSecret = []byte("an HS256 test secret of 32 bytes or more")
 
 type idKeys struct {
@@ -66,7 +73,17 @@ func signJWT(tb testing.TB, alg string, key any, header, claims map[string]any) 
 		}
 		return base64.RawURLEncoding.EncodeToString(data)
 	}
-	input := enc(h) + "." + enc(claims)
+	// Tokens expire an hour after idNow unless the test says otherwise; an
+	// "exp" of nil leaves the claim out.
+	c := map[string]any{"exp": idExp}
+	for k, v := range claims {
+		if v == nil {
+			delete(c, k)
+			continue
+		}
+		c[k] = v
+	}
+	input := enc(h) + "." + enc(c)
 	d := sha256.Sum256([]byte(input))
 	var sig []byte
 	switch alg {
@@ -286,8 +303,8 @@ func TestIdentify(t *testing.T) {
 			id:   hsJWT,
 			req:  idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": json.Number("42"), "scp": []any{"a", "b"}})),
 			want: &Identity{
-				User:   User{Key: "42", Attributes: map[string]any{"jwt": map[string]any{"sub": json.Number("42"), "scp": []any{"a", "b"}}}},
-				Tenant: "default", Scopes: []string{"a", "b"},
+				User:   User{Key: "42", Attributes: map[string]any{"jwt": map[string]any{"sub": json.Number("42"), "scp": []any{"a", "b"}, "exp": idExp}}},
+				Tenant: "default", Scopes: []string{"a", "b"}, Expiry: idExpiry,
 			},
 		},
 		{
@@ -295,15 +312,15 @@ func TestIdentify(t *testing.T) {
 			id:   IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Claim: "email"}},
 			req:  idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": "1", "email": "a@example.com", "scp": "x y"})),
 			want: &Identity{
-				User:   User{Key: "a@example.com", Attributes: map[string]any{"jwt": map[string]any{"sub": "1", "email": "a@example.com", "scp": "x y"}}},
-				Tenant: "default", Scopes: []string{"x", "y"},
+				User:   User{Key: "a@example.com", Attributes: map[string]any{"jwt": map[string]any{"sub": "1", "email": "a@example.com", "scp": "x y", "exp": idExp}}},
+				Tenant: "default", Scopes: []string{"x", "y"}, Expiry: idExpiry,
 			},
 		},
 		{
 			name: "jwt custom header and regex",
 			id:   IdentityOptions{Mode: IdentityJWT, Header: "X-Token", HeaderRegex: `^JWT (.+)$`, JWT: JWTOptions{Secret: idSecret}},
 			req:  idRequest("X-Token: JWT " + hsToken(map[string]any{"sub": "dan"})),
-			want: &Identity{User: User{Key: "dan", Attributes: map[string]any{"jwt": map[string]any{"sub": "dan"}}}, Tenant: "default"},
+			want: &Identity{User: User{Key: "dan", Attributes: map[string]any{"jwt": map[string]any{"sub": "dan", "exp": idExp}}}, Tenant: "default", Expiry: idExpiry},
 		},
 		{
 			name: "jwt without subject", id: hsJWT, req: idRequest("Authorization: Bearer " + hsToken(map[string]any{"name": "x"})),
@@ -341,9 +358,19 @@ func TestIdentify(t *testing.T) {
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: wrong audience",
 		},
 		{
-			name: "jwt required expiry", id: IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, RequireExpiry: true}},
-			req:     idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": "a"})),
+			name: "jwt required expiry by default", id: IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret}},
+			req:     idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "exp": nil})),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: token has no expiry",
+		},
+		{
+			name: "jwt without expiry allowed", id: IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, AllowNoExpiry: true}},
+			req:  idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "exp": nil})),
+			want: &Identity{User: User{Key: "a", Attributes: map[string]any{"jwt": map[string]any{"sub": "a"}}}, Tenant: "default"},
+		},
+		{
+			name: "jwt bearer scheme in capitals", id: hsJWT,
+			req:  idRequest("Authorization: BEARER " + hsToken(map[string]any{"sub": "a"})),
+			want: &Identity{User: User{Key: "a", Attributes: map[string]any{"jwt": map[string]any{"sub": "a", "exp": idExp}}}, Tenant: "default", Expiry: idExpiry},
 		},
 		{
 			name: "jwt missing header", id: hsJWT, req: idRequest(),
@@ -367,13 +394,13 @@ func TestIdentify(t *testing.T) {
 			name: "jwt RS256 with a PEM key",
 			id:   IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKeyPEM: idPublicPEM(t, &k.rsa.PublicKey)}},
 			req:  idRequest("Authorization: Bearer " + signJWT(t, "RS256", k.rsa, nil, map[string]any{"sub": "rsa-user"})),
-			want: &Identity{User: User{Key: "rsa-user", Attributes: map[string]any{"jwt": map[string]any{"sub": "rsa-user"}}}, Tenant: "default"},
+			want: &Identity{User: User{Key: "rsa-user", Attributes: map[string]any{"jwt": map[string]any{"sub": "rsa-user", "exp": idExp}}}, Tenant: "default", Expiry: idExpiry},
 		},
 		{
 			name: "jwt ES256 with a public key",
 			id:   IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKey: &k.p256.PublicKey}},
 			req:  idRequest("Authorization: Bearer " + signJWT(t, "ES256", k.p256, nil, map[string]any{"sub": "ec-user"})),
-			want: &Identity{User: User{Key: "ec-user", Attributes: map[string]any{"jwt": map[string]any{"sub": "ec-user"}}}, Tenant: "default"},
+			want: &Identity{User: User{Key: "ec-user", Attributes: map[string]any{"jwt": map[string]any{"sub": "ec-user", "exp": idExp}}}, Tenant: "default", Expiry: idExpiry},
 		},
 		{
 			name: "context",

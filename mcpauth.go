@@ -33,7 +33,9 @@ type Middleware struct {
 	public    map[string]bool
 	logger    *slog.Logger
 	cache     *decisionCache
+	sessions  *sessions
 	maxBody   int64
+	maxAnon   int64 // body cap for requests without a credential
 	filtering bool // per-item list filtering
 	coarse    bool // coarse list check
 }
@@ -113,6 +115,8 @@ func New(authz Authorizer, opts *Options) (*Middleware, error) {
 	}
 	m.ident = id
 	m.cache = newDecisionCache(o.Cache)
+	m.sessions = newSessions(o.Sessions, m.logger)
+	m.maxAnon = min(o.Limits.MaxAnonymousBodyBytes, o.MaxBodyBytes)
 	return m, nil
 }
 
@@ -140,6 +144,28 @@ func normalize(o *Options) error {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	case o.MaxBodyBytes < 0:
 		return errors.New("mcpauth: Options.MaxBodyBytes is negative")
+	}
+	l := &o.Limits
+	if l.MaxAnonymousBodyBytes == 0 {
+		l.MaxAnonymousBodyBytes = DefaultMaxAnonymousBodyBytes
+	}
+	if l.MaxArgumentValues == 0 {
+		l.MaxArgumentValues = DefaultMaxArgumentValues
+	}
+	if l.MaxArgumentDepth == 0 {
+		l.MaxArgumentDepth = DefaultMaxArgumentDepth
+	}
+	if l.MaxAnonymousBodyBytes < 0 || l.MaxArgumentValues < 0 || l.MaxArgumentDepth < 0 {
+		return errors.New("mcpauth: Options.Limits: negative limit")
+	}
+	if o.Sessions.IdleTimeout == 0 {
+		o.Sessions.IdleTimeout = DefaultSessionIdleTimeout
+	}
+	switch {
+	case o.Sessions.MaxSessions == 0:
+		o.Sessions.MaxSessions = DefaultMaxSessions
+	case o.Sessions.MaxSessions < 0:
+		return errors.New("mcpauth: Options.Sessions.MaxSessions is negative")
 	}
 	if o.ArgumentCollision != CollisionDeny && o.ArgumentCollision != CollisionRename {
 		return fmt.Errorf("mcpauth: Options.ArgumentCollision: unknown value %d", o.ArgumentCollision)
@@ -181,10 +207,14 @@ func normalize(o *Options) error {
 //
 //   - POST requests are decoded strictly and every JSON-RPC request in them
 //     is authorized; denied requests are answered by the middleware and
-//     never reach next.
-//   - GET (the SSE stream) and DELETE (session end) reach next once the
-//     caller is identified.
-//   - Other methods reach next untouched.
+//     never reach next. A request that presents a credential is identified
+//     before its body is read, even when its methods need no check.
+//   - Every other method except OPTIONS (GET for the SSE stream, DELETE to
+//     end a session, and any other) reaches next once the caller is
+//     identified. OPTIONS (CORS preflight) reaches next untouched.
+//   - A request naming a session (Mcp-Session-Id) reaches next only when it
+//     comes from the identity that created the session; see
+//     [SessionOptions].
 //
 // The request next receives carries the [Decision] in its context and a
 // body byte-for-byte identical to the one sent.
@@ -192,17 +222,24 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodPost:
-		case http.MethodGet, http.MethodDelete:
+		case http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		default:
 			id, d := m.identify(r)
 			if d != nil {
 				m.deny(w, r, d)
 				return
 			}
+			st, d := m.checkSession(r, id)
+			if d != nil {
+				m.deny(w, r, d)
+				return
+			}
 			dec := &Decision{Allowed: true, Bypassed: true, Identity: id}
+			w, done := m.watchSession(w, r, &st)
+			defer done()
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), decisionKey{}, dec)))
-			return
-		default:
-			next.ServeHTTP(w, r)
 			return
 		}
 		ev := m.evaluate(r)
@@ -211,6 +248,8 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			return
 		}
 		r2 := r.WithContext(context.WithValue(r.Context(), decisionKey{}, ev.decision))
+		w, done := m.watchSession(w, r, &ev.session)
+		defer done()
 		if len(ev.lists) > 0 {
 			fw := m.newListFilter(w, r2, ev)
 			defer fw.finish()
@@ -224,18 +263,22 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 // Check authorizes r as [Middleware.Handler] would, without writing a
 // response or calling a handler. For a POST it reads the body and replaces
 // r.Body with an identical copy, so r can still be served. It returns the
-// decision and, when the request is denied, a *[Denial] error.
+// decision and, when the request is denied, a *[Denial] error. Check binds
+// no session: only [Middleware.Handler] sees the server create one.
 func (m *Middleware) Check(r *http.Request) (*Decision, error) {
 	switch r.Method {
 	case http.MethodPost:
-	case http.MethodGet, http.MethodDelete:
+	case http.MethodOptions:
+		return &Decision{Allowed: true, Bypassed: true}, nil
+	default:
 		id, d := m.identify(r)
 		if d != nil {
 			return &Decision{Reason: d.Reason}, d
 		}
+		if _, d := m.checkSession(r, id); d != nil {
+			return &Decision{Reason: d.Reason, Identity: id}, d
+		}
 		return &Decision{Allowed: true, Bypassed: true, Identity: id}, nil
-	default:
-		return &Decision{Allowed: true, Bypassed: true}, nil
 	}
 	ev := m.evaluate(r)
 	if ev.denial != nil {
@@ -267,6 +310,7 @@ type evaluation struct {
 	identity *Identity
 	tenant   string
 	batch    bool
+	session  sessionState
 }
 
 // identify identifies the caller or returns the denial for an
@@ -276,12 +320,28 @@ func (m *Middleware) identify(r *http.Request) (*Identity, *Denial) {
 	if err == nil {
 		return id, nil
 	}
+	return nil, m.identityDenial(r, err)
+}
+
+// identifyPresented identifies the caller when the request presents a
+// credential; see identifier.identifyPresented. A nil identity and denial
+// means anonymous.
+func (m *Middleware) identifyPresented(r *http.Request) (*Identity, *Denial) {
+	id, err := m.ident.identifyPresented(r)
+	if err == nil {
+		return id, nil
+	}
+	return nil, m.identityDenial(r, err)
+}
+
+// identityDenial is the denial for an identification failure.
+func (m *Middleware) identityDenial(r *http.Request, err error) *Denial {
 	if errors.Is(err, ErrForbidden) {
 		// Identified, but the request lacks what the configuration requires
 		// (a tenant): a new token would not help, so 403, not 401.
 		m.logger.LogAttrs(r.Context(), slog.LevelWarn, "mcpauth: request refused before the check",
 			slog.String("method", r.Method), slog.String("error", err.Error()))
-		return nil, &Denial{
+		return &Denial{
 			Status:  http.StatusForbidden,
 			Code:    m.opts.Deny.Code,
 			Message: m.opts.Deny.Message,
@@ -292,7 +352,7 @@ func (m *Middleware) identify(r *http.Request) (*Identity, *Denial) {
 	reason := "no valid identity"
 	m.logger.LogAttrs(r.Context(), slog.LevelWarn, "mcpauth: unauthenticated request",
 		slog.String("method", r.Method), slog.String("reason", reason), slog.String("error", err.Error()))
-	return nil, &Denial{
+	return &Denial{
 		Status:       http.StatusUnauthorized,
 		Code:         m.opts.Deny.Code,
 		Message:      "Unauthenticated",
@@ -305,7 +365,9 @@ func (m *Middleware) identify(r *http.Request) (*Identity, *Denial) {
 var errBodyTooLarge = errors.New("mcpauth: request body too large")
 
 // readBody reads at most max bytes of r's body and replaces r.Body with an
-// identical, re-readable copy.
+// identical, re-readable copy. The buffer grows as bytes arrive; it is never
+// sized from the declared Content-Length, so a request that declares a large
+// body and sends little reserves little.
 func readBody(r *http.Request, max int64) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
@@ -313,26 +375,27 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 	if r.ContentLength > max {
 		return nil, errBodyTooLarge
 	}
-	var buf []byte
-	if r.ContentLength > 0 {
-		buf = make([]byte, r.ContentLength, r.ContentLength+1)
-		if _, err := io.ReadFull(r.Body, buf); err != nil {
-			return nil, err
+	// A small first buffer serves the common small request in one read.
+	limit := int(max) + 1
+	size := readBodyChunk
+	if r.ContentLength >= 0 && r.ContentLength < int64(size) {
+		size = int(r.ContentLength) + 1
+	}
+	buf := make([]byte, 0, min(size, limit))
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
 		}
-		// Content-Length is honoured by net/http's server; this read only
-		// confirms the body ends where it said.
-		var one [1]byte
-		if n, _ := r.Body.Read(one[:]); n > 0 {
+		n, err := r.Body.Read(buf[len(buf):min(cap(buf), limit)])
+		buf = buf[:len(buf)+n]
+		if len(buf) > int(max) {
 			return nil, errBodyTooLarge
 		}
-	} else {
-		var err error
-		buf, err = io.ReadAll(io.LimitReader(r.Body, max+1))
+		if err == io.EOF {
+			break
+		}
 		if err != nil {
 			return nil, err
-		}
-		if int64(len(buf)) > max {
-			return nil, errBodyTooLarge
 		}
 	}
 	rb := &replayBody{orig: r.Body}
@@ -340,6 +403,9 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 	r.Body = rb
 	return buf, nil
 }
+
+// readBodyChunk is the first buffer size of readBody.
+const readBodyChunk = 8 << 10
 
 // replayBody serves the body the middleware read; closing it closes the
 // original body.
@@ -374,8 +440,36 @@ func (m *Middleware) evaluate(r *http.Request) *evaluation {
 		return fail(m.protocolDenial(http.StatusUnsupportedMediaType, CodeInvalidRequest,
 			"Unsupported Media Type", "content type is not application/json", nil))
 	}
-	body, err := readBody(r, m.maxBody)
+	// Identify a caller who presents a credential before reading the body:
+	// a bad credential costs no body read.
+	id, d := m.identifyPresented(r)
+	if d != nil {
+		return fail(d)
+	}
+	if id != nil {
+		ev.identity, ev.tenant = id, id.Tenant
+	}
+	st, d := m.checkSession(r, id)
+	if d != nil {
+		ev.decision.Identity = id
+		return fail(d)
+	}
+	ev.session = st
+	max := m.maxBody
+	if id == nil {
+		// No credential: only what needs no identity can pass. A client on
+		// protocol 2026-07-28 names the method in a header (checked against
+		// the body below), so what needs an identity is refused unread.
+		if v := r.Header["Mcp-Method"]; len(v) == 1 && m.needsIdentity(v[0], r.Header["Mcp-Name"]) {
+			return fail(m.unauthenticated(r))
+		}
+		max = m.maxAnon
+	}
+	body, err := readBody(r, max)
 	if err != nil {
+		if errors.Is(err, errBodyTooLarge) && max < m.maxBody {
+			return fail(m.unauthenticated(r))
+		}
 		if errors.Is(err, errBodyTooLarge) {
 			return fail(m.protocolDenial(http.StatusRequestEntityTooLarge, CodeInvalidRequest,
 				"Request Entity Too Large", "body exceeds "+strconv.FormatInt(m.maxBody, 10)+" bytes", err))
@@ -400,6 +494,13 @@ func (m *Middleware) evaluate(r *http.Request) *evaluation {
 		}
 	}
 	ev.batch = batch
+	if st.id == "" {
+		for i := range msgs {
+			if msgs[i].Method == MethodInitialize {
+				ev.session.creates = true
+			}
+		}
+	}
 	if batch {
 		ev.decision.Method = "batch"
 	} else {
@@ -428,6 +529,50 @@ func (m *Middleware) evaluate(r *http.Request) *evaluation {
 	return ev
 }
 
+// needsIdentity reports whether a request for method (with the Mcp-Name
+// header values name) cannot pass without an identity.
+func (m *Middleware) needsIdentity(method string, name []string) bool {
+	if m.bypassed(method) {
+		return false
+	}
+	if method == MethodToolsCall && m.public != nil && len(name) == 1 {
+		if n, ok := decodeNameHeader(name[0]); ok && m.public[n] {
+			return false
+		}
+	}
+	return true
+}
+
+// unauthenticated is the denial for a request that needs an identity and
+// presents no credential.
+func (m *Middleware) unauthenticated(r *http.Request) *Denial {
+	if _, d := m.identify(r); d != nil {
+		return d
+	}
+	// identify found a credential identifyPresented did not see: refuse
+	// all the same.
+	return &Denial{
+		Status:  http.StatusUnauthorized,
+		Code:    m.opts.Deny.Code,
+		Message: "Unauthenticated",
+		Reason:  "no valid identity",
+		Err:     ErrUnauthenticated,
+	}
+}
+
+// decodeNameHeader decodes an Mcp-Name header value, which is either the
+// name itself or "=?base64?<base64 of the name>?=".
+func decodeNameHeader(v string) (string, bool) {
+	if strings.HasPrefix(v, "=?base64?") && strings.HasSuffix(v, "?=") && len(v) >= len("=?base64??=") {
+		b, err := base64.StdEncoding.DecodeString(v[len("=?base64?") : len(v)-len("?=")])
+		if err != nil {
+			return "", false
+		}
+		return string(b), true
+	}
+	return v, true
+}
+
 // headerMismatch cross-checks the Mcp-Method and Mcp-Name headers that
 // clients send from protocol 2026-07-28 on against the body, which is what
 // the middleware authorizes. Servers reject a mismatch too; refusing it here
@@ -454,13 +599,9 @@ func headerMismatch(h http.Header, msg *jsonrpc.Message) string {
 	if len(v) != 1 {
 		return "Mcp-Name header does not match the body"
 	}
-	got := v[0]
-	if strings.HasPrefix(got, "=?base64?") && strings.HasSuffix(got, "?=") && len(got) >= len("=?base64??=") {
-		b, err := base64.StdEncoding.DecodeString(got[len("=?base64?") : len(got)-len("?=")])
-		if err != nil {
-			return "Mcp-Name header is not valid base64"
-		}
-		got = string(b)
+	got, ok := decodeNameHeader(v[0])
+	if !ok {
+		return "Mcp-Name header is not valid base64"
 	}
 	if got != name {
 		return "Mcp-Name header does not match the body"
@@ -524,10 +665,11 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 	if msg.IsResponse {
 		return nil, false, false
 	}
-	if m.bypassed(msg.Method) {
-		return nil, false, false
-	}
-	if msg.Method == MethodToolsCall && m.public != nil && msg.HasName && m.public[msg.Name] {
+	if m.bypassed(msg.Method) || (msg.Method == MethodToolsCall && m.public != nil && msg.HasName && m.public[msg.Name]) {
+		if !m.opts.DisableAudit && m.logger.Enabled(r.Context(), slog.LevelDebug) {
+			m.audit(r.Context(), &Request{Method: msg.Method, Name: msg.Name, Identity: ev.identity, Tenant: ev.tenant},
+				nil, nil, 0, sourceBypass)
+		}
 		return nil, false, false
 	}
 	if ev.identity == nil {
@@ -538,6 +680,12 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 		}
 		ev.identity = id
 		ev.tenant = id.Tenant
+	}
+	if len(msg.Arguments) > 0 {
+		if err := jsonrpc.CheckSize(msg.Arguments, m.opts.Limits.MaxArgumentValues, m.opts.Limits.MaxArgumentDepth,
+			`"params.arguments"`); err != nil {
+			return m.invalidParams(msg, err.(*jsonrpc.Error).Message, err), false, false
+		}
 	}
 	req := &ev.req
 	if req.HTTP != nil {
@@ -600,7 +748,7 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 		switch {
 		case errors.Is(err, ErrNoMapping):
 			d := m.forbidden(msg, nil, "method "+strconv.Quote(msg.Method)+" is not allowed", err)
-			m.audit(r.Context(), req, nil, d, 0, false)
+			m.audit(r.Context(), req, nil, d, 0, sourceMapping)
 			return d, false, false
 		default:
 			return m.invalidParams(msg, "request cannot be authorized", err), false, false
@@ -623,15 +771,15 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 	ev.decision.Checks = append(ev.decision.Checks, *c)
 	if err != nil {
 		d := m.forbidden(msg, c, "authorization system error", fmt.Errorf("%w: %w", ErrDecisionFailed, err))
-		m.audit(r.Context(), req, c, d, elapsed, cached)
+		m.audit(r.Context(), req, c, d, elapsed, decisionSource(cached))
 		return d, cached, true
 	}
 	if !allow {
 		d := m.forbidden(msg, c, denyReason(c), ErrForbidden)
-		m.audit(r.Context(), req, c, d, elapsed, cached)
+		m.audit(r.Context(), req, c, d, elapsed, decisionSource(cached))
 		return d, cached, true
 	}
-	m.audit(r.Context(), req, c, nil, elapsed, cached)
+	m.audit(r.Context(), req, c, nil, elapsed, decisionSource(cached))
 	return nil, cached, true
 }
 
@@ -685,14 +833,33 @@ func (m *Middleware) invalidParams(msg *jsonrpc.Message, reason string, err erro
 	}
 }
 
-// audit writes one record per decision: allow at Info, deny at Warn.
-func (m *Middleware) audit(ctx context.Context, req *Request, c *Check, d *Denial, elapsed time.Duration, cached bool) {
+// Where a decision came from, as the audit record's "source" says.
+const (
+	sourceBypass  = "bypass"  // a bypassed method or public tool: nothing was asked
+	sourceMapping = "mapping" // decided by the mapping (no rule): nothing was asked
+	sourceCache   = "cache"   // answered by the decision cache
+	sourcePDP     = "pdp"     // answered (or failed) by the decision point
+)
+
+func decisionSource(cached bool) string {
+	if cached {
+		return sourceCache
+	}
+	return sourcePDP
+}
+
+// audit writes one record per decision: allow at Info, deny at Warn, and
+// bypassed messages (which need no decision) at Debug.
+func (m *Middleware) audit(ctx context.Context, req *Request, c *Check, d *Denial, elapsed time.Duration, source string) {
 	if m.opts.DisableAudit {
 		return
 	}
 	level := slog.LevelInfo
-	if d != nil {
+	switch {
+	case d != nil:
 		level = slog.LevelWarn
+	case source == sourceBypass:
+		level = slog.LevelDebug
 	}
 	if !m.logger.Enabled(ctx, level) {
 		return
@@ -712,6 +879,12 @@ func (m *Middleware) audit(ctx context.Context, req *Request, c *Check, d *Denia
 		slog.String("tenant", req.Tenant),
 		slog.String("method", req.Method),
 	)
+	if req.Method == MethodToolsCall {
+		// The raw name: tool names that differ only in characters the
+		// action mapping folds share an action, so the action alone does
+		// not say which tool ran.
+		attrs = append(attrs, slog.String("tool_name", req.Name))
+	}
 	if c != nil {
 		attrs = append(attrs,
 			slog.String("resource", c.Resource.Type),
@@ -723,11 +896,10 @@ func (m *Middleware) audit(ctx context.Context, req *Request, c *Check, d *Denia
 	if req.Identity != nil && req.Identity.Principal != nil && req.Identity.Principal.ClientID != "" {
 		attrs = append(attrs, slog.String("client_id", req.Identity.Principal.ClientID))
 	}
-	source := "pdp"
-	if cached {
-		source = "cache"
+	attrs = append(attrs, slog.String("source", source))
+	if source == sourcePDP {
+		attrs = append(attrs, slog.Duration("latency", elapsed))
 	}
-	attrs = append(attrs, slog.String("source", source), slog.Duration("latency", elapsed))
 	if d != nil {
 		attrs = append(attrs, slog.String("reason", d.Reason))
 		if errors.Is(d.Err, ErrDecisionFailed) {

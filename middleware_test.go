@@ -358,6 +358,11 @@ func TestAuditRecords(t *testing.T) {
 	}
 	serve(t, m, &echoHandler{}, postJSON(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet","arguments":{"password":"hunter2"}}}`))
 	serve(t, m, &echoHandler{}, postJSON(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"drop","arguments":{"password":"hunter2"}}}`))
+	// The same call again is answered by the cache; a method without a
+	// mapping rule is decided by the mapping; a bypassed one asks nobody.
+	serve(t, m, &echoHandler{}, postJSON(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"greet","arguments":{"password":"hunter2"}}}`))
+	serve(t, m, &echoHandler{}, postJSON(`{"jsonrpc":"2.0","id":4,"method":"sampling/whatever"}`))
+	serve(t, m, &echoHandler{}, postJSON(`{"jsonrpc":"2.0","id":5,"method":"ping"}`))
 	var recs []map[string]any
 	for _, line := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
 		var rec map[string]any
@@ -370,10 +375,16 @@ func TestAuditRecords(t *testing.T) {
 	}
 	want := []map[string]any{
 		{"level": "INFO", "msg": "mcpauth decision", "decision": "allow", "user": "client", "tenant": "default",
-			"method": "tools/call", "resource": "mcp_server", "action": "greet", "source": "pdp"},
+			"method": "tools/call", "tool_name": "greet", "resource": "mcp_server", "action": "greet", "source": "pdp"},
 		{"level": "WARN", "msg": "mcpauth decision", "decision": "deny", "user": "client", "tenant": "default",
-			"method": "tools/call", "resource": "mcp_server", "action": "drop", "source": "pdp",
+			"method": "tools/call", "tool_name": "drop", "resource": "mcp_server", "action": "drop", "source": "pdp",
 			"reason": `user "client" may not "drop" on mcp_server`},
+		{"level": "INFO", "msg": "mcpauth decision", "decision": "allow", "user": "client", "tenant": "default",
+			"method": "tools/call", "tool_name": "greet", "resource": "mcp_server", "action": "greet", "source": "cache"},
+		{"level": "WARN", "msg": "mcpauth decision", "decision": "deny", "user": "client", "tenant": "default",
+			"method": "sampling/whatever", "source": "mapping", "reason": `method "sampling/whatever" is not allowed`},
+		{"level": "DEBUG", "msg": "mcpauth decision", "decision": "allow", "user": "client", "tenant": "default",
+			"method": "ping", "source": "bypass"},
 	}
 	if diff := cmp.Diff(want, recs); diff != "" {
 		t.Errorf("audit records (-want +got):\n%s", diff)

@@ -20,7 +20,7 @@ const (
 	DefaultDenyCode       = -32010
 	DefaultDenyMessage    = "Unauthorized"
 	DefaultIdentityHeader = "Authorization"
-	DefaultHeaderRegex    = `^[Bb]earer (.+)$`
+	DefaultHeaderRegex    = `(?i)^bearer (.+)$`
 	DefaultJWTClaim       = "sub"
 	DefaultFixedUser      = "client"
 	DefaultCacheSize      = 10000
@@ -28,6 +28,12 @@ const (
 	DefaultDenyTTL        = 10 * time.Second
 	DefaultPDPTimeout     = 5 * time.Second
 	DefaultJWTLeeway      = 30 * time.Second
+
+	DefaultMaxAnonymousBodyBytes = 64 << 10
+	DefaultMaxArgumentValues     = 4096
+	DefaultMaxArgumentDepth      = 32
+	DefaultSessionIdleTimeout    = time.Hour
+	DefaultMaxSessions           = 100000
 )
 
 // DefaultBypassMethods are the JSON-RPC methods passed on without a check
@@ -109,6 +115,13 @@ type Options struct {
 	// A larger body is rejected with HTTP 413.
 	MaxBodyBytes int64
 
+	// Limits bound what a request may cost before and during its check.
+	Limits Limits
+
+	// Sessions configures how stateful MCP sessions are bound to the
+	// identity that created them.
+	Sessions SessionOptions
+
 	// AllowBatch authorizes every element of a JSON-RPC batch (a top-level
 	// array) and denies the whole batch if any element is denied. By default
 	// batches are rejected with HTTP 400 and JSON-RPC error -32600.
@@ -138,6 +151,48 @@ type Options struct {
 	// checks each list request as a whole against "{server}_{kind}"/"list",
 	// as permit-fastmcp does.
 	CoarseListCheck bool
+}
+
+// Limits bound the work a request can cause. Zero fields take their
+// defaults; the middleware refuses what exceeds them before asking the
+// decision point.
+type Limits struct {
+	// MaxAnonymousBodyBytes caps the body of a POST that carries no
+	// credential (in the header, JWT and context identity modes): such a
+	// request can only be a bypassed method (initialize, ping,
+	// notifications), a client response or a public tool call. A larger
+	// anonymous body is answered with HTTP 401, so the client
+	// authenticates. Default 64 KiB; it never exceeds MaxBodyBytes.
+	MaxAnonymousBodyBytes int64
+	// MaxArgumentValues caps the number of JSON values (objects, arrays,
+	// strings, numbers, literals, counted at every depth) in the arguments
+	// of tools/call, prompts/get and completion/complete. Default 4096. A
+	// request over it is refused with JSON-RPC error -32602.
+	MaxArgumentValues int
+	// MaxArgumentDepth caps the nesting of those arguments. Default 32; the
+	// arguments object itself is depth 1. A request over it is refused with
+	// JSON-RPC error -32602.
+	MaxArgumentDepth int
+}
+
+// SessionOptions configures session binding. Every session a server creates
+// (the Mcp-Session-Id header of its answer to initialize) is bound to the
+// user key and tenant of the request that created it, or to nobody when that
+// request carried no credential. A later request naming the session, with
+// any HTTP method and any JSON-RPC message, must come from the same identity
+// (an anonymous session only from anonymous requests); otherwise it is
+// answered with HTTP 404 and never reaches the server. A request naming a
+// session the middleware does not know (expired, evicted, or created before
+// the middleware started) is refused the same way; spec-compliant clients
+// then start a new session.
+type SessionOptions struct {
+	// IdleTimeout forgets a binding with no request in flight and none for
+	// this long. Default 1 hour. Negative means bindings never idle out
+	// (they still end with the session and with MaxSessions).
+	IdleTimeout time.Duration
+	// MaxSessions bounds the bindings kept; the least recently used is
+	// forgotten first. Default 100,000 (about 150 bytes each).
+	MaxSessions int
 }
 
 // ArgumentCollision is the policy for argument names that would overwrite a
@@ -228,7 +283,8 @@ type IdentityOptions struct {
 	// modes. Default "Authorization".
 	Header string
 	// HeaderRegex extracts the credential from Header: its first capture
-	// group is used. Default `^[Bb]earer (.+)$` in JWT mode; in header mode
+	// group is used. Default `(?i)^bearer (.+)$` (the scheme is
+	// case-insensitive, RFC 7235) in JWT mode; in header mode
 	// the default is to use the whole value unless the header is
 	// Authorization, where the default regex applies.
 	HeaderRegex string
@@ -273,8 +329,10 @@ type JWTOptions struct {
 	Claim string
 	// Leeway is the clock skew tolerated for exp, nbf and iat. Default 30 s.
 	Leeway time.Duration
-	// RequireExpiry rejects tokens without an "exp" claim.
-	RequireExpiry bool
+	// AllowNoExpiry accepts tokens without an "exp" claim. By default such
+	// tokens are rejected: a token that never expires cannot be revoked by
+	// waiting, and a cached allow would have no upper bound but the TTL.
+	AllowNoExpiry bool
 }
 
 // ToolDenyStyle selects how a denied tools/call is answered.

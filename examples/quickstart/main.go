@@ -63,7 +63,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			JWT: mcpauth.JWTOptions{
 				Secret:        []byte(secret),
 				Audience:      demo.Audience,
-				RequireExpiry: true,
 			},
 		},
 		PublicTools: []string{"login"},

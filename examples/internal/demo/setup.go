@@ -70,7 +70,6 @@ func (s *Setup) Options() *mcpauth.Options {
 			JWT: mcpauth.JWTOptions{
 				Secret:        s.Secret,
 				Audience:      Audience,
-				RequireExpiry: true,
 			},
 		},
 		PublicTools: []string{"login"},
