@@ -36,8 +36,8 @@ type Middleware struct {
 	sessions  *sessions
 	maxBody   int64
 	maxAnon   int64 // body cap for requests without a credential
-	filtering bool // per-item list filtering
-	coarse    bool // coarse list check
+	filtering bool  // per-item list filtering
+	coarse    bool  // coarse list check
 }
 
 // Decision is the outcome of authorizing one HTTP request, as returned by

@@ -61,8 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Identity: mcpauth.IdentityOptions{
 			Mode: mcpauth.IdentityJWT,
 			JWT: mcpauth.JWTOptions{
-				Secret:        []byte(secret),
-				Audience:      demo.Audience,
+				Secret:   []byte(secret),
+				Audience: demo.Audience,
 			},
 		},
 		PublicTools: []string{"login"},

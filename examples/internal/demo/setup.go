@@ -68,8 +68,8 @@ func (s *Setup) Options() *mcpauth.Options {
 		Identity: mcpauth.IdentityOptions{
 			Mode: mcpauth.IdentityJWT,
 			JWT: mcpauth.JWTOptions{
-				Secret:        s.Secret,
-				Audience:      Audience,
+				Secret:   s.Secret,
+				Audience: Audience,
 			},
 		},
 		PublicTools: []string{"login"},
