@@ -97,8 +97,8 @@ func (s *sessions) forget(sid string) { s.lru.Remove(sid) }
 
 // begin marks a request naming b as started.
 func (s *sessions) begin(b *binding) {
-	b.active.Add(1)
 	b.lastUsed.Store(s.now().UnixNano())
+	b.active.Add(1)
 }
 
 // end marks a request naming b as finished.
