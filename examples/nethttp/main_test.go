@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mcpauth/mcpauth/examples/internal/exampletest"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 const secret = "nethttp-quick-start-secret-32-by"
@@ -63,7 +65,9 @@ func TestQuickStart(t *testing.T) {
 }
 
 // TestRejectedTokens checks that tokens with the wrong key or audience
-// never reach the server: the client cannot even list tools.
+// never reach the server: a presented token is verified even on initialize,
+// so the client cannot connect; without a token it connects (initialize
+// needs no identity) but cannot even list tools.
 func TestRejectedTokens(t *testing.T) {
 	h, err := newHandler([]byte(secret))
 	if err != nil {
@@ -77,6 +81,17 @@ func TestRejectedTokens(t *testing.T) {
 		{"none", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.token != "" {
+				c := mcp.NewClient(&mcp.Implementation{Name: "rejected", Version: "1.0.0"}, nil)
+				_, err := c.Connect(t.Context(), &mcp.StreamableClientTransport{
+					Endpoint:   srv.URL + "/mcp",
+					HTTPClient: &http.Client{Transport: exampletest.Bearer{Token: tt.token}},
+				}, nil)
+				if err == nil || !strings.Contains(err.Error(), "Unauthorized") {
+					t.Errorf("connect with a rejected token: got %v, want 401 on initialize", err)
+				}
+				return
+			}
 			cs := exampletest.Connect(t, srv.URL+"/mcp", tt.token)
 			_, err := cs.ListTools(t.Context(), nil)
 			if err == nil || !strings.Contains(err.Error(), "rejected by transport: Unauthorized") {

@@ -82,8 +82,8 @@ func TestDevIDPLogin(t *testing.T) {
 
 	log := out.String()
 	for _, s := range []string{
-		"decision=deny user=id1 tenant=default method=tools/call resource=mcp_server action=greet-jwt",
-		"decision=allow user=id2 tenant=default method=tools/call resource=mcp_server action=greet-jwt",
+		"decision=deny user=id1 tenant=default method=tools/call tool_name=greet-jwt resource=mcp_server action=greet-jwt",
+		"decision=allow user=id2 tenant=default method=tools/call tool_name=greet-jwt resource=mcp_server action=greet-jwt",
 	} {
 		if !strings.Contains(log, s) {
 			t.Errorf("log lacks %q", s)

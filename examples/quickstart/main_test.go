@@ -196,9 +196,9 @@ func TestBannerCommands(t *testing.T) {
 	// Every decision was logged, the denials at WARN.
 	log := out.String()
 	for _, s := range []string{
-		"decision=allow user=client tenant=default method=tools/call resource=mcp_server action=greet ",
-		"decision=deny user=client tenant=default method=tools/call resource=mcp_server action=greet-jwt ",
-		"decision=allow user=admin tenant=default method=tools/call resource=mcp_server action=greet-jwt ",
+		"decision=allow user=client tenant=default method=tools/call tool_name=greet resource=mcp_server action=greet ",
+		"decision=deny user=client tenant=default method=tools/call tool_name=greet-jwt resource=mcp_server action=greet-jwt ",
+		"decision=allow user=admin tenant=default method=tools/call tool_name=greet-jwt resource=mcp_server action=greet-jwt ",
 	} {
 		if !strings.Contains(log, s) {
 			t.Errorf("log lacks %q:\n%s", s, log)
