@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -104,11 +105,12 @@ func (p *Provider) lookupClient(ctx context.Context, id string) (*clientRecord, 
 	return c, err
 }
 
-// checkRedirectURI accepts https URLs and http URLs on a loopback host,
-// without fragment or user info.
+// checkRedirectURI accepts https URLs and http URLs on a loopback host (see
+// isLoopbackHost), without fragment or user info, with a port in 1-65535
+// if any.
 func checkRedirectURI(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Host == "" {
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Hostname() == "" {
 		return fmt.Errorf("redirect URI %q is not an absolute URL", raw)
 	}
 	if u.Fragment != "" || u.RawFragment != "" || strings.Contains(raw, "#") {
@@ -116,6 +118,11 @@ func checkRedirectURI(raw string) error {
 	}
 	if u.User != nil {
 		return fmt.Errorf("redirect URI %q has user info", raw)
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("redirect URI %q has an invalid port", raw)
+		}
 	}
 	switch u.Scheme {
 	case "https":
