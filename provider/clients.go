@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -293,7 +294,12 @@ type clientAuthError struct {
 func (p *Provider) authenticateClient(r *http.Request) (*clientRecord, *clientAuthError) {
 	formID := r.PostForm.Get("client_id")
 	formSecret := r.PostForm.Get("client_secret")
-	basicID, basicSecret, hasBasic := r.BasicAuth()
+	basicID, basicSecret, hasBasic, basicOK := basicCredentials(r)
+	if hasBasic && !basicOK {
+		// A client that tried Basic and got it wrong is not identified by
+		// the form instead.
+		return nil, &clientAuthError{http.StatusUnauthorized, "invalid_client", "malformed basic credentials", true}
+	}
 	if hasBasic {
 		var err1, err2 error
 		basicID, err1 = url.QueryUnescape(basicID)
@@ -335,6 +341,30 @@ func (p *Provider) authenticateClient(r *http.Request) (*clientRecord, *clientAu
 		return nil, &clientAuthError{http.StatusUnauthorized, "invalid_client", "client authentication failed", hasBasic}
 	}
 	return c, nil
+}
+
+// basicCredentials reads RFC 7617 Basic credentials from the Authorization
+// header. The scheme is matched case-insensitively and may be followed by
+// more than one space (RFC 7235 §2.1). present reports whether an
+// Authorization header uses the Basic scheme at all; ok whether it is the
+// only Authorization header and carries base64 "id:secret". Other schemes
+// are not client authentication and are ignored.
+func basicCredentials(r *http.Request) (id, secret string, present, ok bool) {
+	hs := r.Header.Values("Authorization")
+	for _, h := range hs {
+		scheme, _, _ := strings.Cut(h, " ")
+		present = present || strings.EqualFold(scheme, "Basic")
+	}
+	if !present || len(hs) != 1 {
+		return "", "", present, false
+	}
+	_, cred, _ := strings.Cut(hs[0], " ")
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimLeft(cred, " "))
+	if err != nil {
+		return "", "", true, false
+	}
+	id, secret, ok = strings.Cut(string(raw), ":")
+	return id, secret, true, ok
 }
 
 func (e *clientAuthError) write(w http.ResponseWriter) {
