@@ -397,6 +397,7 @@ func (p *Provider) serveCallback(w http.ResponseWriter, r *http.Request) {
 		p.redirectError(w, r, req.RedirectURI, req.State, "temporarily_unavailable", "the authorization could not be stored")
 		return
 	}
+	p.markClientUsed(ctx, req.ClientID)
 	p.logger.Info("provider: login completed", "client_id", req.ClientID, "identity_source", id.Source)
 	p.redirectClient(w, r, req.RedirectURI, url.Values{"code": {mcpCode}}, req.State)
 }

@@ -33,7 +33,8 @@ var hostileLoopback = []string{
 // TestAttackLoopbackLookalikeRegistration: dynamic registration refuses
 // every look-alike with invalid_redirect_uri and accepts real loopback.
 func TestAttackLoopbackLookalikeRegistration(t *testing.T) {
-	e := newEnv(t, 1, nil)
+	// More registrations than one address may make by default.
+	e := newEnv(t, 1, func(o *provider.Options) { o.Registration.PerAddressPerMinute = -1 })
 	base := e.url(0)
 	for _, u := range hostileLoopback {
 		t.Run(u, func(t *testing.T) {

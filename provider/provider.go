@@ -28,8 +28,9 @@ const (
 	PathRevoke    = "/revoke"
 )
 
-// maxFormBytes caps request bodies of the token, revoke, consent and
-// registration endpoints.
+// maxFormBytes caps request bodies of the authorize, token, revoke and
+// consent endpoints. Registration has its own cap,
+// RegistrationOptions.MaxMetadataBytes.
 const maxFormBytes = 64 << 10
 
 // Provider is an OAuth 2.1 authorization server for MCP clients that
@@ -57,7 +58,7 @@ type Provider struct {
 	codeTTL, accessTTL, refreshTTL, pendingTTL time.Duration
 
 	registration RegistrationOptions
-	regLimit     *minuteLimit
+	regLimit     *registrationLimiter
 	static       map[string]*clientRecord
 	cimd         *cimdFetcher
 
@@ -156,13 +157,13 @@ func New(opts *Options) (_ *Provider, err error) {
 		accessTTL:      orDuration(o.AccessTokenTTL, DefaultAccessTokenTTL),
 		refreshTTL:     orDuration(o.RefreshTokenTTL, DefaultRefreshTokenTTL),
 		pendingTTL:     orDuration(o.PendingLoginTTL, DefaultPendingLoginTTL),
-		registration:   o.Registration,
-		regLimit:       &minuteLimit{max: o.Registration.PerMinute},
+		registration:   registrationDefaults(o.Registration),
 		resourceName:   o.ResourceName,
 		serviceDoc:     o.ServiceDocumentation,
 		logger:         logger,
 		now:            o.Now,
 	}
+	p.regLimit = newRegistrationLimiter(p.registration.PerMinute, p.registration.PerAddressPerMinute)
 	if p.registration.ValidScopes == nil {
 		p.registration.ValidScopes = p.scopes
 	}
@@ -425,6 +426,29 @@ func orDuration(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// registrationDefaults fills the zero limits of r with their defaults.
+// Negative values stay as they are: they turn a limit off. ClientTTL has no
+// default (registrations do not expire once used).
+func registrationDefaults(r RegistrationOptions) RegistrationOptions {
+	r.UnusedClientTTL = orDefault(r.UnusedClientTTL, DefaultUnusedClientTTL)
+	r.PerMinute = orDefault(r.PerMinute, DefaultRegistrationsPerMinute)
+	r.PerAddressPerMinute = orDefault(r.PerAddressPerMinute, DefaultRegistrationsPerAddressPerMinute)
+	r.MaxRedirectURIs = orDefault(r.MaxRedirectURIs, DefaultMaxRedirectURIs)
+	r.MaxRedirectURILength = orDefault(r.MaxRedirectURILength, DefaultMaxRedirectURILength)
+	if r.MaxMetadataBytes <= 0 {
+		r.MaxMetadataBytes = DefaultMaxMetadataBytes
+	}
+	return r
+}
+
+// orDefault returns def for zero and v otherwise.
+func orDefault[T int | int64 | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 func orInt(n, def int) int {
