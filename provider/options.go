@@ -33,10 +33,9 @@ const (
 // Dynamic client registration defaults, used when the corresponding
 // [RegistrationOptions] field is zero. Together they bound what anonymous
 // registrations can make an instance store: at most
-// DefaultRegistrationsPerMinute new clients a minute, each at most
+// DefaultRegistrationsPerMinute new clients a minute, each from at most
 // DefaultMaxMetadataBytes of metadata, and those never used gone after
-// DefaultUnusedClientTTL — about 3,600 unused clients (under 60 MiB) at
-// any time.
+// DefaultUnusedClientTTL — about 3,600 unused clients at any time.
 const (
 	DefaultRegistrationsPerMinute           = 60
 	DefaultRegistrationsPerAddressPerMinute = 10
