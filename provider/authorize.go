@@ -112,6 +112,14 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	case !explicit:
 		redirect = c.RedirectURIs[0]
 	}
+	// Registration checked the URI already; checking it again refuses
+	// records stored by an older, laxer version (a shared store outlives
+	// upgrades), before the consent page vouches for the URI.
+	if err := checkRedirectURI(redirect); err != nil {
+		p.logger.Warn("provider: authorize refused a stored redirect URI that is no longer valid", "client_id", c.ClientID)
+		p.errorPage(w, http.StatusBadRequest, "Invalid redirect URI", "The redirect URI registered for this application is not allowed.")
+		return
+	}
 	state := q.Get("state")
 	fail := func(code, desc string) {
 		p.redirectError(w, r, redirect, state, code, desc)
@@ -389,6 +397,7 @@ func (p *Provider) serveCallback(w http.ResponseWriter, r *http.Request) {
 		p.redirectError(w, r, req.RedirectURI, req.State, "temporarily_unavailable", "the authorization could not be stored")
 		return
 	}
+	p.markClientUsed(ctx, req.ClientID)
 	p.logger.Info("provider: login completed", "client_id", req.ClientID, "identity_source", id.Source)
 	p.redirectClient(w, r, req.RedirectURI, url.Values{"code": {mcpCode}}, req.State)
 }

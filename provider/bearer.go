@@ -231,8 +231,10 @@ func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handl
 	}
 }
 
-// bearerToken extracts the token of an "Authorization: Bearer" header.
-// Tokens in the query string or body are not accepted.
+// bearerToken extracts the token of an "Authorization: Bearer" header. The
+// scheme is case-insensitive and followed by one or more spaces (RFC 7235
+// §2.1); there must be exactly one Authorization header. Tokens in the
+// query string or body are not accepted.
 func bearerToken(r *http.Request) (string, bool) {
 	h := r.Header.Values("Authorization")
 	if len(h) != 1 {

@@ -132,6 +132,61 @@ func TestConsentPageInChromium(t *testing.T) {
 		}
 	})
 
+	// visibleText returns the rendered text of the element matched by sel,
+	// or "" if it is missing or not visible.
+	visibleText := func(sel string) string {
+		t.Helper()
+		var s string
+		expr := `(() => { const e = document.querySelector(` + jsString(sel) + `); if (!e) return "";
+			const st = getComputedStyle(e), r = e.getBoundingClientRect();
+			if (st.display === "none" || st.visibility !== "visible" || Number(st.opacity) === 0 || r.width === 0 || r.height === 0) return "";
+			return e.innerText; })()`
+		if err := c.eval(ctx, expr, &s); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(strings.Fields(s), " ")
+	}
+
+	t.Run("self-chosen name is marked unverified", func(t *testing.T) {
+		impostor := register(t, base, map[string]any{
+			"redirect_uris": []string{redirect}, "token_endpoint_auth_method": "none", "client_name": "Claude",
+		}).str("client_id")
+		if err := c.navigate(ctx, authorizeURL(base, impostor, newPKCE(), url.Values{"redirect_uri": {redirect}})); err != nil {
+			t.Fatal(err)
+		}
+		if got := text("#client-name"); got != "Claude" {
+			t.Errorf("got client name %q, want Claude", got)
+		}
+		if h1 := visibleText("h1"); !strings.Contains(strings.ToLower(h1), "unverified") || !strings.Contains(h1, "Claude") {
+			t.Errorf("got heading %q, want it to call the name Claude unverified", h1)
+		}
+		if m := visibleText("#client-verification"); !strings.Contains(m, "Unverified") || !strings.Contains(m, "chose this name") {
+			t.Errorf("got verification marker %q, want a visible unverified notice", m)
+		}
+		var title string
+		if err := c.eval(ctx, `document.title`, &title); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.ToLower(title), "unverified") {
+			t.Errorf("got title %q, want it to say unverified", title)
+		}
+	})
+
+	t.Run("operator's client is shown as verified", func(t *testing.T) {
+		if err := c.navigate(ctx, authorizeURL(base, "static-public", newPKCE(), nil)); err != nil {
+			t.Fatal(err)
+		}
+		if h1 := visibleText("h1"); h1 != "Authorize Static Public?" {
+			t.Errorf("got heading %q, want Authorize Static Public?", h1)
+		}
+		if m := visibleText("#client-verification"); m == "" || strings.Contains(strings.ToLower(m), "unverified") {
+			t.Errorf("got verification marker %q, want a visible verified notice", m)
+		}
+		if body := visibleText("body"); strings.Contains(strings.ToLower(body), "unverified") {
+			t.Errorf("the page of a configured client says unverified: %q", body)
+		}
+	})
+
 	t.Run("framing is refused", func(t *testing.T) {
 		// A same-origin page frames the consent page next to a frameable
 		// control page; the browser must refuse to render the consent page

@@ -3,9 +3,11 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -14,8 +16,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
@@ -98,17 +100,47 @@ func (p *Provider) lookupClient(ctx context.Context, id string) (*clientRecord, 
 		return p.cimd.get(ctx, id)
 	}
 	c, err := getJSON[clientRecord](ctx, p.store, keyClient+id)
-	if isNotFound(err) {
+	if isNotFound(err) || (err == nil && c.expired(p.now())) {
 		return nil, errUnknownClient
 	}
 	return c, err
 }
 
-// checkRedirectURI accepts https URLs and http URLs on a loopback host,
-// without fragment or user info.
+// markClientUsed records that a dynamically registered client completed an
+// authorization, which lifts its UnusedClientTTL deadline: from then on
+// only ClientTTL bounds it. Static and CIMD clients have no record to
+// mark. A failure is logged, not returned: the login itself succeeded.
+func (p *Provider) markClientUsed(ctx context.Context, id string) {
+	if _, ok := p.static[id]; ok || strings.HasPrefix(id, "https://") {
+		return
+	}
+	c, err := getJSON[clientRecord](ctx, p.store, keyClient+id)
+	if err != nil {
+		if !isNotFound(err) {
+			p.logger.Error("provider: load client to mark it used", "client_id", id, "err", err)
+		}
+		return
+	}
+	now := p.now()
+	if c.UnusedUntil.IsZero() || c.expired(now) {
+		return
+	}
+	c.UnusedUntil = time.Time{}
+	var ttl time.Duration // 0: no expiry
+	if !c.ExpiresAt.IsZero() {
+		ttl = c.ExpiresAt.Sub(now)
+	}
+	if err := setJSON(ctx, p.store, keyClient+id, c, ttl); err != nil {
+		p.logger.Error("provider: mark client used", "client_id", id, "err", err)
+	}
+}
+
+// checkRedirectURI accepts https URLs and http URLs on a loopback host (see
+// isLoopbackHost), without fragment or user info, with a port in 1-65535
+// if any.
 func checkRedirectURI(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Host == "" {
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Hostname() == "" {
 		return fmt.Errorf("redirect URI %q is not an absolute URL", raw)
 	}
 	if u.Fragment != "" || u.RawFragment != "" || strings.Contains(raw, "#") {
@@ -116,6 +148,11 @@ func checkRedirectURI(raw string) error {
 	}
 	if u.User != nil {
 		return fmt.Errorf("redirect URI %q has user info", raw)
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("redirect URI %q has an invalid port", raw)
+		}
 	}
 	switch u.Scheme {
 	case "https":
@@ -130,24 +167,40 @@ func checkRedirectURI(raw string) error {
 	}
 }
 
-// serveRegister implements RFC 7591 dynamic client registration.
+// serveRegister implements RFC 7591 dynamic client registration, within
+// the limits of RegistrationOptions: rate (429), body size (413), number
+// and length of redirect URIs (400), and a deadline for the first use.
 func (p *Provider) serveRegister(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		methodNotAllowed(w, "POST, OPTIONS")
 		return
 	}
-	if !p.regLimit.allow(p.now()) {
-		w.Header().Set("Retry-After", "60")
+	now := p.now()
+	if ok, wait := p.regLimit.allow(r.RemoteAddr, now); !ok {
+		// Whole seconds, strictly after the next token is due.
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(wait/time.Second)+1, 10))
 		writeJSON(w, http.StatusTooManyRequests, &oauthError{Code: "temporarily_unavailable", Description: "too many registrations; try again later"})
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFormBytes))
+	limit := p.registration.MaxMetadataBytes
+	tooLarge := func() {
+		writeJSON(w, http.StatusRequestEntityTooLarge, &oauthError{Code: "invalid_client_metadata", Description: fmt.Sprintf("client metadata must be at most %d bytes", limit)})
+	}
+	if r.ContentLength > limit {
+		tooLarge()
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, &oauthError{Code: "invalid_client_metadata", Description: "request body too large or unreadable"})
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			tooLarge()
+			return
+		}
+		writeJSON(w, http.StatusBadRequest, &oauthError{Code: "invalid_client_metadata", Description: "request body unreadable"})
 		return
 	}
 	var md oauthex.ClientRegistrationMetadata
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&md); err != nil || dec.More() {
 		writeJSON(w, http.StatusBadRequest, &oauthError{Code: "invalid_client_metadata", Description: "body must be one JSON object of client metadata"})
 		return
@@ -162,7 +215,18 @@ func (p *Provider) serveRegister(w http.ResponseWriter, r *http.Request) {
 		secret = randomHex(32)
 		rec.SecretHash = hashSecret(secret)
 	}
-	if err := setJSON(r.Context(), p.store, keyClient+rec.ClientID, rec, p.registration.ClientTTL); err != nil {
+	var ttl time.Duration // the store's TTL; 0: none
+	if t := p.registration.ClientTTL; t > 0 {
+		rec.ExpiresAt = rec.IssuedAt.Add(t)
+		ttl = t
+	}
+	if t := p.registration.UnusedClientTTL; t > 0 {
+		rec.UnusedUntil = now.Add(t)
+		if ttl == 0 || t < ttl {
+			ttl = t
+		}
+	}
+	if err := setJSON(r.Context(), p.store, keyClient+rec.ClientID, rec, ttl); err != nil {
 		p.logger.Error("provider: store client registration", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, &oauthError{Code: "temporarily_unavailable", Description: "registration could not be stored"})
 		return
@@ -179,8 +243,8 @@ func (p *Provider) serveRegister(w http.ResponseWriter, r *http.Request) {
 	if secret != "" {
 		resp.ClientSecret = secret
 		var exp int64 // 0: never expires (RFC 7591 §3.2.1)
-		if p.registration.ClientTTL > 0 {
-			exp = rec.IssuedAt.Add(p.registration.ClientTTL).Unix()
+		if !rec.ExpiresAt.IsZero() {
+			exp = rec.ExpiresAt.Unix()
 		}
 		resp.ClientSecretExpiresAt = &exp
 	}
@@ -204,6 +268,14 @@ type registrationResponse struct {
 func (p *Provider) validateRegistration(md *oauthex.ClientRegistrationMetadata) (*clientRecord, string, string) {
 	if len(md.RedirectURIs) == 0 {
 		return nil, "invalid_redirect_uri", "redirect_uris is required"
+	}
+	if n := p.registration.MaxRedirectURIs; n > 0 && len(md.RedirectURIs) > n {
+		return nil, "invalid_client_metadata", fmt.Sprintf("at most %d redirect_uris are allowed", n)
+	}
+	for _, u := range md.RedirectURIs {
+		if n := p.registration.MaxRedirectURILength; n > 0 && len(u) > n {
+			return nil, "invalid_redirect_uri", fmt.Sprintf("a redirect URI is longer than %d bytes", n)
+		}
 	}
 	for _, u := range md.RedirectURIs {
 		if err := checkRedirectURI(u); err != nil {
@@ -286,7 +358,12 @@ type clientAuthError struct {
 func (p *Provider) authenticateClient(r *http.Request) (*clientRecord, *clientAuthError) {
 	formID := r.PostForm.Get("client_id")
 	formSecret := r.PostForm.Get("client_secret")
-	basicID, basicSecret, hasBasic := r.BasicAuth()
+	basicID, basicSecret, hasBasic, basicOK := basicCredentials(r)
+	if hasBasic && !basicOK {
+		// A client that tried Basic and got it wrong is not identified by
+		// the form instead.
+		return nil, &clientAuthError{http.StatusUnauthorized, "invalid_client", "malformed basic credentials", true}
+	}
 	if hasBasic {
 		var err1, err2 error
 		basicID, err1 = url.QueryUnescape(basicID)
@@ -330,6 +407,30 @@ func (p *Provider) authenticateClient(r *http.Request) (*clientRecord, *clientAu
 	return c, nil
 }
 
+// basicCredentials reads RFC 7617 Basic credentials from the Authorization
+// header. The scheme is matched case-insensitively and may be followed by
+// more than one space (RFC 7235 §2.1). present reports whether an
+// Authorization header uses the Basic scheme at all; ok whether it is the
+// only Authorization header and carries base64 "id:secret". Other schemes
+// are not client authentication and are ignored.
+func basicCredentials(r *http.Request) (id, secret string, present, ok bool) {
+	hs := r.Header.Values("Authorization")
+	for _, h := range hs {
+		scheme, _, _ := strings.Cut(h, " ")
+		present = present || strings.EqualFold(scheme, "Basic")
+	}
+	if !present || len(hs) != 1 {
+		return "", "", present, false
+	}
+	_, cred, _ := strings.Cut(hs[0], " ")
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimLeft(cred, " "))
+	if err != nil {
+		return "", "", true, false
+	}
+	id, secret, ok = strings.Cut(string(raw), ":")
+	return id, secret, true, ok
+}
+
 func (e *clientAuthError) write(w http.ResponseWriter) {
 	if e.basic && e.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="token"`)
@@ -340,30 +441,4 @@ func (e *clientAuthError) write(w http.ResponseWriter) {
 // constantTimeEqual compares two strings in constant time.
 func constantTimeEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
-}
-
-// minuteLimit allows at most max events per calendar minute (0 = no cap).
-type minuteLimit struct {
-	max int
-
-	mu     sync.Mutex
-	minute int64
-	n      int
-}
-
-func (l *minuteLimit) allow(now time.Time) bool {
-	if l.max <= 0 {
-		return true
-	}
-	m := now.Unix() / 60
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if m != l.minute {
-		l.minute, l.n = m, 0
-	}
-	if l.n >= l.max {
-		return false
-	}
-	l.n++
-	return true
 }

@@ -63,7 +63,7 @@
 //   - /register: RFC 7591 dynamic registration (public clients with
 //     token_endpoint_auth_method "none", or confidential clients whose
 //     secret is returned once and stored hashed); https or loopback http
-//     redirect URIs only;
+//     redirect URIs only, within the limits below;
 //   - /authorize: PKCE S256 required, exact redirect URI match, scopes a
 //     subset of the client's, resource equal to the MCP URL (invalid_target
 //     otherwise); it shows the consent page;
@@ -88,9 +88,21 @@
 // encrypted with AES-256-GCM under [Options.EncryptionKey], bound to their
 // grant.
 //
+// Loopback means a redirect URI or BaseURL host that is "localhost" (any
+// case, no trailing dot), an IPv4 literal in 127.0.0.0/8 or the IPv6
+// literal ::1; only there is plain http allowed. Look-alikes are refused:
+// names such as 127.0.0.1.nip.io, short or hexadecimal forms (127.1,
+// 0x7f.1), IPv4-mapped IPv6, zoned addresses and user info
+// (http://127.0.0.1@evil.example/).
+//
 // The consent page names the client, its client ID, the redirect host and
 // the scopes; it cannot be framed (X-Frame-Options DENY, CSP
-// frame-ancestors 'none'). Every approval needs a fresh consent: the
+// frame-ancestors 'none'). Only a client configured in [Options.Clients] is
+// shown as verified. The name of any other client — dynamically registered,
+// or from a Client ID Metadata Document — is the client's own claim: the
+// page's title, heading and a marker call it unverified, so a registration
+// named after a trusted application cannot pass for it. The page says the
+// result stays "on this computer" only for a loopback redirect URI. Every approval needs a fresh consent: the
 // provider never remembers consent, so an AS-in-the-middle cannot reuse it.
 // The browser that consents gets an HttpOnly, SameSite=Lax cookie
 // (__Host-mcpauth-login over https) whose hash is stored with the pending
@@ -101,6 +113,30 @@
 // PKCE and, with OpenID Connect, a nonce and full ID-token verification
 // (signature, iss, aud, exp, nonce). The MCP resource and the client's
 // scopes are not forwarded; [UpstreamOptions.Scopes] are requested instead.
+//
+// # Dynamic client registration
+//
+// Anyone can register, so registration is limited by default
+// ([RegistrationOptions]; zero means the default, negative turns a limit
+// off where that makes sense):
+//
+//   - rate: token buckets of [DefaultRegistrationsPerMinute] (60) a minute
+//     per instance and [DefaultRegistrationsPerAddressPerMinute] (10) a
+//     minute per remote address (IPv6 by /64); over them, 429
+//     temporarily_unavailable with Retry-After;
+//   - size: metadata of at most [DefaultMaxMetadataBytes] (16 KiB; 413
+//     invalid_client_metadata), at most [DefaultMaxRedirectURIs] (10)
+//     redirect URIs of at most [DefaultMaxRedirectURILength] (2000) bytes
+//     each;
+//   - lifetime: a client that has not completed an authorization (the
+//     user approved it and signed in upstream) within
+//     [DefaultUnusedClientTTL] (1 hour) of registering is deleted; a client
+//     that has is bounded only by [RegistrationOptions.ClientTTL] (default:
+//     no expiry).
+//
+// An instance therefore holds at most about 3,600 never-used
+// registrations, each from at most 16 KiB of metadata. Behind a reverse proxy, the per-address limit
+// sees the proxy's address; see [RegistrationOptions.PerAddressPerMinute].
 //
 // # Tokens and records
 //

@@ -30,6 +30,21 @@ const (
 	DefaultPangeaAuthNBaseURL = "https://authn.aws.us.pangea.cloud"
 )
 
+// Dynamic client registration defaults, used when the corresponding
+// [RegistrationOptions] field is zero. Together they bound what anonymous
+// registrations can make an instance store: at most
+// DefaultRegistrationsPerMinute new clients a minute, each from at most
+// DefaultMaxMetadataBytes of metadata, and those never used gone after
+// DefaultUnusedClientTTL — about 3,600 unused clients at any time.
+const (
+	DefaultRegistrationsPerMinute           = 60
+	DefaultRegistrationsPerAddressPerMinute = 10
+	DefaultUnusedClientTTL                  = time.Hour
+	DefaultMaxRedirectURIs                  = 10
+	DefaultMaxRedirectURILength             = 2000
+	DefaultMaxMetadataBytes                 = 16 << 10
+)
+
 // DefaultScopes is the MCP scope set offered when [Options.Scopes] is nil.
 var DefaultScopes = []string{"mcp"}
 
@@ -129,7 +144,9 @@ type Options struct {
 	Now func() time.Time
 }
 
-// RegistrationOptions configures dynamic client registration.
+// RegistrationOptions configures dynamic client registration. The limits
+// are on by default: zero means the documented default and, where it says
+// so, a negative value turns a limit off.
 type RegistrationOptions struct {
 	// Disabled turns the /register endpoint off. Default: enabled, because
 	// most MCP clients register dynamically.
@@ -140,11 +157,46 @@ type RegistrationOptions struct {
 	// DefaultScopes are given to a client that registers without a scope.
 	// Default ValidScopes.
 	DefaultScopes []string
-	// ClientTTL makes registrations expire. Default: they never expire.
+
+	// ClientTTL makes every registration expire that long after it was
+	// issued, used or not (client_secret_expires_at says when). Default: a
+	// used client never expires.
 	ClientTTL time.Duration
-	// PerMinute caps registrations per minute on each instance; requests
-	// over the cap get 429. Default 0: no cap.
+	// UnusedClientTTL is how long a registered client has to complete its
+	// first authorization (a user approves it and signs in upstream, and the
+	// callback issues it a code). A client that has not done so by then is
+	// deleted and its client_id refused; one that has is bound only by
+	// ClientTTL. Negative: no deadline. Default [DefaultUnusedClientTTL]
+	// (1 hour).
+	UnusedClientTTL time.Duration
+
+	// PerMinute caps registrations on each instance: a token bucket of
+	// PerMinute registrations, refilled at PerMinute a minute. Every POST to
+	// /register counts, valid or not; a request over the cap gets 429
+	// temporarily_unavailable with Retry-After. Negative: no cap. Default
+	// [DefaultRegistrationsPerMinute] (60).
 	PerMinute int
+	// PerAddressPerMinute is the same cap for each remote address
+	// (http.Request.RemoteAddr; IPv6 addresses by their /64), so that one
+	// client cannot use up PerMinute for everyone. Behind a reverse proxy
+	// every request comes from the proxy: set RemoteAddr to the client's
+	// address in a middleware that trusts only the proxy, or set this
+	// negative and rely on PerMinute. Negative: no per-address cap. Default
+	// [DefaultRegistrationsPerAddressPerMinute] (10).
+	PerAddressPerMinute int
+
+	// MaxMetadataBytes caps the registration request body; a larger one
+	// gets 413 invalid_client_metadata. It cannot be turned off: zero or
+	// negative means [DefaultMaxMetadataBytes] (16 KiB).
+	MaxMetadataBytes int64
+	// MaxRedirectURIs caps the number of redirect_uris (400
+	// invalid_client_metadata above it). Negative: no cap other than
+	// MaxMetadataBytes. Default [DefaultMaxRedirectURIs] (10).
+	MaxRedirectURIs int
+	// MaxRedirectURILength caps the length of each redirect URI in bytes
+	// (400 invalid_redirect_uri above it). Negative: no cap other than
+	// MaxMetadataBytes. Default [DefaultMaxRedirectURILength] (2000).
+	MaxRedirectURILength int
 }
 
 // Token endpoint client authentication methods (RFC 7591 §2).

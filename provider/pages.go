@@ -17,23 +17,38 @@ const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; 
 
 const pageStyle = `body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1f2328}
 h1{font-size:1.4rem}.box{border:1px solid #d0d7de;border-radius:8px;padding:1rem 1.25rem}
-code{background:#f6f8fa;padding:.1rem .3rem;border-radius:4px}.warn{color:#9a6700}
+code{background:#f6f8fa;padding:.1rem .3rem;border-radius:4px}.warn{color:#9a6700}.ok{color:#1a7f37}
 button{font-size:1rem;padding:.5rem 1.25rem;margin-right:.75rem;border-radius:6px;border:1px solid #d0d7de;cursor:pointer}
 button.primary{background:#1f883d;color:#fff;border-color:#1f883d}`
 
+// consentTemplate shows the client's name as what it is. The name of a
+// client the operator configured is shown plainly and marked verified; any
+// other name (dynamic registration, Client ID Metadata Document) is the
+// client's own claim, so the title, the heading and a marker say it is
+// unverified, and the name is quoted and isolated (<bdi>) so that its text,
+// right-to-left marks included, cannot run into the words around it.
 var consentTemplate = template.Must(template.New("consent").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>Authorize {{.ClientName}}</title>
+<title>{{if .Verified}}Authorize {{.ClientName}}{{else}}Authorize unverified application “{{.ClientName}}”{{end}}</title>
 <style>` + pageStyle + `</style>
 </head>
 <body>
-<h1>Authorize <span id="client-name">{{.ClientName}}</span>?</h1>
+{{if .Verified -}}
+<h1>Authorize <bdi id="client-name">{{.ClientName}}</bdi>?</h1>
+<p id="client-verification" class="ok" data-verified="true">This application is registered by the operator of this server.</p>
+{{- else -}}
+<h1>Authorize an unverified application calling itself “<bdi id="client-name">{{.ClientName}}</bdi>”?</h1>
+<p id="client-verification" class="warn" data-verified="false"><strong>Unverified name.</strong>
+{{if .DocumentHost}}The application chose this name itself, in its metadata document at <strong>{{.DocumentHost}}</strong>. This server checked only that the document is served from that address, not the name: anyone can publish any name.
+{{- else}}The application chose this name itself when it registered with this server, and nobody has checked it: any application can register under any name, including the name of one you trust.
+{{- end}}</p>
+{{- end}}
 <div class="box">
-<p>The application <strong>{{.ClientName}}</strong> wants to access <strong>{{.Resource}}</strong> on your behalf.</p>
+<p>{{if .Verified}}The application <strong>{{.ClientName}}</strong>{{else}}This application{{end}} wants to access <strong>{{.Resource}}</strong> on your behalf.</p>
 <p>Client ID: <code id="client-id">{{.ClientID}}</code></p>
 <p>After you sign in, you will be sent back to <strong id="redirect-host">{{.RedirectHost}}</strong>.</p>
 {{if .Loopback}}<p class="warn">This application receives the result on this computer ({{.RedirectHost}}). Approve only if you started this login yourself.</p>{{end}}
@@ -88,9 +103,20 @@ func (p *Provider) consentPage(w http.ResponseWriter, c *clientRecord, req *auth
 	if name == "" {
 		name = c.ClientID
 	}
+	// Only the operator's configuration vouches for a name; the record's
+	// Kind is not trusted for this, the static client table is.
+	verified := c == p.static[c.ClientID]
+	var docHost string
+	if !verified && c.Kind == "cimd" {
+		if u, err := url.Parse(c.ClientID); err == nil {
+			docHost = u.Host
+		}
+	}
 	var buf bytes.Buffer
 	err := consentTemplate.Execute(&buf, map[string]any{
 		"ClientName":   name,
+		"Verified":     verified,
+		"DocumentHost": docHost,
 		"ClientID":     c.ClientID,
 		"Resource":     p.resource,
 		"RedirectHost": host,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -27,8 +28,9 @@ const (
 	PathRevoke    = "/revoke"
 )
 
-// maxFormBytes caps request bodies of the token, revoke, consent and
-// registration endpoints.
+// maxFormBytes caps request bodies of the authorize, token, revoke and
+// consent endpoints. Registration has its own cap,
+// RegistrationOptions.MaxMetadataBytes.
 const maxFormBytes = 64 << 10
 
 // Provider is an OAuth 2.1 authorization server for MCP clients that
@@ -56,7 +58,7 @@ type Provider struct {
 	codeTTL, accessTTL, refreshTTL, pendingTTL time.Duration
 
 	registration RegistrationOptions
-	regLimit     *minuteLimit
+	regLimit     *registrationLimiter
 	static       map[string]*clientRecord
 	cimd         *cimdFetcher
 
@@ -79,8 +81,8 @@ func New(opts *Options) (_ *Provider, err error) {
 	}
 	o := *opts
 	base, err := url.Parse(o.BaseURL)
-	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" {
-		return nil, fmt.Errorf("provider: BaseURL %q must be an absolute http(s) URL without query or fragment", o.BaseURL)
+	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" || base.User != nil || base.RawQuery != "" || base.Fragment != "" {
+		return nil, fmt.Errorf("provider: BaseURL %q must be an absolute http(s) URL without user info, query or fragment", o.BaseURL)
 	}
 	if base.Scheme == "http" && !isLoopbackHost(base.Hostname()) {
 		return nil, fmt.Errorf("provider: BaseURL %q must use https (http is allowed only on loopback)", o.BaseURL)
@@ -155,13 +157,13 @@ func New(opts *Options) (_ *Provider, err error) {
 		accessTTL:      orDuration(o.AccessTokenTTL, DefaultAccessTokenTTL),
 		refreshTTL:     orDuration(o.RefreshTokenTTL, DefaultRefreshTokenTTL),
 		pendingTTL:     orDuration(o.PendingLoginTTL, DefaultPendingLoginTTL),
-		registration:   o.Registration,
-		regLimit:       &minuteLimit{max: o.Registration.PerMinute},
+		registration:   registrationDefaults(o.Registration),
 		resourceName:   o.ResourceName,
 		serviceDoc:     o.ServiceDocumentation,
 		logger:         logger,
 		now:            o.Now,
 	}
+	p.regLimit = newRegistrationLimiter(p.registration.PerMinute, p.registration.PerAddressPerMinute)
 	if p.registration.ValidScopes == nil {
 		p.registration.ValidScopes = p.scopes
 	}
@@ -426,6 +428,29 @@ func orDuration(d, def time.Duration) time.Duration {
 	return d
 }
 
+// registrationDefaults fills the zero limits of r with their defaults.
+// Negative values stay as they are: they turn a limit off. ClientTTL has no
+// default (registrations do not expire once used).
+func registrationDefaults(r RegistrationOptions) RegistrationOptions {
+	r.UnusedClientTTL = orDefault(r.UnusedClientTTL, DefaultUnusedClientTTL)
+	r.PerMinute = orDefault(r.PerMinute, DefaultRegistrationsPerMinute)
+	r.PerAddressPerMinute = orDefault(r.PerAddressPerMinute, DefaultRegistrationsPerAddressPerMinute)
+	r.MaxRedirectURIs = orDefault(r.MaxRedirectURIs, DefaultMaxRedirectURIs)
+	r.MaxRedirectURILength = orDefault(r.MaxRedirectURILength, DefaultMaxRedirectURILength)
+	if r.MaxMetadataBytes <= 0 {
+		r.MaxMetadataBytes = DefaultMaxMetadataBytes
+	}
+	return r
+}
+
+// orDefault returns def for zero and v otherwise.
+func orDefault[T int | int64 | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
 func orInt(n, def int) int {
 	if n <= 0 {
 		return def
@@ -449,11 +474,23 @@ func validScopeToken(s string) bool {
 	return true
 }
 
-// isLoopbackHost reports whether host is a loopback name or address.
+// isLoopbackHost reports whether host, as returned by [url.URL.Hostname]
+// (no port, no brackets), names this computer: "localhost" in any case, an
+// IPv4 address in 127.0.0.0/8 or the IPv6 address ::1. Anything else is
+// refused, even where some resolver would map it to loopback: names that
+// merely start with "127." or "localhost" (127.0.0.1.nip.io), a trailing dot
+// ("localhost." goes to DNS), the short, hexadecimal, octal and integer IPv4
+// forms net/netip does not accept (127.1, 0x7f.1), IPv4-mapped and
+// IPv4-compatible IPv6 (::ffff:127.0.0.1) and zoned addresses. It is the
+// one loopback test of the package: http redirect URIs, BaseURL and the
+// consent page's "on this computer" all use it.
 func isLoopbackHost(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}
-	h := strings.Trim(host, "[]")
-	return h == "::1" || strings.HasPrefix(h, "127.")
+	a, err := netip.ParseAddr(host)
+	if err != nil || a.Zone() != "" || a.Is4In6() {
+		return false
+	}
+	return a.IsLoopback()
 }

@@ -54,6 +54,20 @@ type clientRecord struct {
 	Scopes       []string  `json:"scopes"`
 	IssuedAt     time.Time `json:"client_id_issued_at,omitzero"`
 	Kind         string    `json:"kind"` // "dynamic", "static" or "cimd"
+	// ExpiresAt ends a registration (RegistrationOptions.ClientTTL).
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// UnusedUntil is when a registration that has not yet completed an
+	// authorization is refused (RegistrationOptions.UnusedClientTTL); zero
+	// once it has.
+	UnusedUntil time.Time `json:"unused_until,omitzero"`
+}
+
+// expired reports whether a registered client has passed its expiry or
+// the deadline for its first authorization. The store's TTL deletes such
+// records too; this check does not depend on how promptly it does.
+func (c *clientRecord) expired(now time.Time) bool {
+	return (!c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt)) ||
+		(!c.UnusedUntil.IsZero() && !now.Before(c.UnusedUntil))
 }
 
 // authRequest is a validated authorization request waiting for consent.
