@@ -3,15 +3,21 @@
 package mcpauth
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // watchedBody is a request body that records whether it was read.
@@ -266,4 +272,81 @@ func (a *recorder) count() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return len(a.checks)
+}
+
+// deadlineRecorder is a ResponseWriter that records the read deadlines set
+// through http.ResponseController.
+type deadlineRecorder struct {
+	*httptest.ResponseRecorder
+	mu        sync.Mutex
+	deadlines []bool // true: a deadline was set; false: lifted
+}
+
+func (d *deadlineRecorder) SetReadDeadline(t time.Time) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.deadlines = append(d.deadlines, !t.IsZero())
+	return nil
+}
+
+// TestBodyReadDeadline: the middleware bounds the body read with a read
+// deadline and lifts it after, and lifts it for GET streams.
+func TestBodyReadDeadline(t *testing.T) {
+	m, err := New(&recorder{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.Handler(&echoHandler{})
+	post := &deadlineRecorder{ResponseRecorder: httptest.NewRecorder()}
+	h.ServeHTTP(post, postJSON(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+	if diff := cmp.Diff([]bool{true, false}, post.deadlines); diff != "" {
+		t.Errorf("POST read deadlines (set=true, lifted=false) (-want +got):\n%s", diff)
+	}
+	get := &deadlineRecorder{ResponseRecorder: httptest.NewRecorder()}
+	h.ServeHTTP(get, httptest.NewRequest(http.MethodGet, "/", nil))
+	if diff := cmp.Diff([]bool{false}, get.deadlines); diff != "" {
+		t.Errorf("GET read deadlines (-want +got):\n%s", diff)
+	}
+	off, err := New(&recorder{}, &Options{Limits: Limits{BodyReadTimeout: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	none := &deadlineRecorder{ResponseRecorder: httptest.NewRecorder()}
+	off.Handler(&echoHandler{}).ServeHTTP(none, postJSON(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+	if len(none.deadlines) != 0 {
+		t.Errorf("deadlines with BodyReadTimeout -1: %v, want none", none.deadlines)
+	}
+}
+
+// TestSlowBodyCut: a client that sends half a body and stalls is answered
+// 408 once BodyReadTimeout passes, instead of holding the connection.
+func TestSlowBodyCut(t *testing.T) {
+	m, err := New(&recorder{}, &Options{Limits: Limits{BodyReadTimeout: 50 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reached := make(chan struct{}, 1)
+	srv := httptest.NewServer(m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached <- struct{}{} })))
+	t.Cleanup(srv.Close)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"jsonrpc":"2.0","id":1,"method":"ping"}`
+	fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:10])
+	// The client stalls; the server answers when the deadline passes.
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestTimeout {
+		t.Errorf("stalled body: status %d, want 408", resp.StatusCode)
+	}
+	select {
+	case <-reached:
+		t.Error("a stalled request reached the server")
+	default:
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -149,6 +150,9 @@ func normalize(o *Options) error {
 	if l.MaxAnonymousBodyBytes == 0 {
 		l.MaxAnonymousBodyBytes = DefaultMaxAnonymousBodyBytes
 	}
+	if l.BodyReadTimeout == 0 {
+		l.BodyReadTimeout = DefaultBodyReadTimeout
+	}
 	if l.MaxArgumentValues == 0 {
 		l.MaxArgumentValues = DefaultMaxArgumentValues
 	}
@@ -237,12 +241,15 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 				return
 			}
 			dec := &Decision{Allowed: true, Bypassed: true, Identity: id}
+			if r.Method == http.MethodGet && m.opts.Limits.BodyReadTimeout >= 0 {
+				liftReadDeadline(w)
+			}
 			w, done := m.watchSession(w, r, &st)
 			defer done()
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), decisionKey{}, dec)))
 			return
 		}
-		ev := m.evaluate(r)
+		ev := m.evaluate(w, r)
 		if ev.denial != nil {
 			m.deny(w, r, ev.denial)
 			return
@@ -280,7 +287,7 @@ func (m *Middleware) Check(r *http.Request) (*Decision, error) {
 		}
 		return &Decision{Allowed: true, Bypassed: true, Identity: id}, nil
 	}
-	ev := m.evaluate(r)
+	ev := m.evaluate(nil, r)
 	if ev.denial != nil {
 		return ev.decision, ev.denial
 	}
@@ -404,6 +411,38 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 	return buf, nil
 }
 
+// readBodyTimed reads the body as readBody does, within
+// Limits.BodyReadTimeout when w can set the connection's read deadline.
+// Once the body is read whole it lifts the deadline, so that neither its own nor
+// the server's ReadTimeout cuts a long response (an SSE stream): a read
+// deadline ends the request's context once the connection is idle.
+func (m *Middleware) readBodyTimed(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	d := m.opts.Limits.BodyReadTimeout
+	if w == nil || d < 0 {
+		return readBody(r, max)
+	}
+	rc := http.NewResponseController(w)
+	if err := rc.SetReadDeadline(time.Now().Add(d)); err != nil {
+		// The writer cannot set deadlines (a test recorder, a framework's
+		// writer without Unwrap): the server's own ReadTimeout applies.
+		return readBody(r, max)
+	}
+	body, err := readBody(r, max)
+	if err == nil {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	// On an error the deadline stays: the server's drain of the unread
+	// body before answering must not wait on a stalled client.
+	return body, err
+}
+
+// liftReadDeadline lifts the connection's read deadline for a request with
+// no body to read (GET opens an SSE stream that a server's ReadTimeout would
+// otherwise end).
+func liftReadDeadline(w http.ResponseWriter) {
+	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
+}
+
 // readBodyChunk is the first buffer size of readBody.
 const readBodyChunk = 8 << 10
 
@@ -425,8 +464,9 @@ func isJSON(ct string) bool {
 	return err == nil && mt == "application/json"
 }
 
-// evaluate decodes and authorizes a POST request.
-func (m *Middleware) evaluate(r *http.Request) *evaluation {
+// evaluate decodes and authorizes a POST request. w is the response writer
+// when serving (nil from Check): it bounds the time to read the body.
+func (m *Middleware) evaluate(w http.ResponseWriter, r *http.Request) *evaluation {
 	ev := &evaluation{}
 	ev.decision = &ev.dec
 	ev.dec.Checks = ev.checks[:0]
@@ -465,8 +505,12 @@ func (m *Middleware) evaluate(r *http.Request) *evaluation {
 		}
 		max = m.maxAnon
 	}
-	body, err := readBody(r, max)
+	body, err := m.readBodyTimed(w, r, max)
 	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return fail(m.protocolDenial(http.StatusRequestTimeout, CodeInvalidRequest, "Request Timeout",
+				"body not received within "+m.opts.Limits.BodyReadTimeout.String(), err))
+		}
 		if errors.Is(err, errBodyTooLarge) && max < m.maxBody {
 			return fail(m.unauthenticated(r))
 		}

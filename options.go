@@ -30,6 +30,7 @@ const (
 	DefaultJWTLeeway      = 30 * time.Second
 
 	DefaultMaxAnonymousBodyBytes = 64 << 10
+	DefaultBodyReadTimeout       = 30 * time.Second
 	DefaultMaxArgumentValues     = 4096
 	DefaultMaxArgumentDepth      = 32
 	DefaultSessionIdleTimeout    = time.Hour
@@ -164,6 +165,15 @@ type Limits struct {
 	// anonymous body is answered with HTTP 401, so the client
 	// authenticates. Default 64 KiB; it never exceeds MaxBodyBytes.
 	MaxAnonymousBodyBytes int64
+	// BodyReadTimeout bounds the time a client may take to send a POST body,
+	// so slow senders cannot hold connections open: the middleware sets the
+	// connection's read deadline (http.ResponseController) while it reads
+	// the body, answers HTTP 408 when it passes, and lifts the deadline once
+	// the body is read, and for GET, so that long SSE responses are not
+	// cut by it or by the server's ReadTimeout. Default 30 s; negative
+	// leaves deadlines alone. It has no effect through Check, or on
+	// writers that cannot set deadlines.
+	BodyReadTimeout time.Duration
 	// MaxArgumentValues caps the number of JSON values (objects, arrays,
 	// strings, numbers, literals, counted at every depth) in the arguments
 	// of tools/call, prompts/get and completion/complete. Default 4096. A

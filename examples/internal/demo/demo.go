@@ -232,10 +232,26 @@ func Authorizer(getenv func(string) string, logger *slog.Logger) (mcpauth.Author
 	return policy.Demo(), "the embedded demo policy (set PERMIT_PDP_URL and PERMIT_API_KEY to ask Permit instead)", nil
 }
 
-// Serve serves h on ln until ctx is done, then shuts the server down,
-// waiting up to 5 s for requests in flight.
+// NewHTTPServer returns an http.Server for h with the timeouts and limits a
+// production MCP server needs (see the README's production checklist):
+// headers within 10 s, the whole request within 30 s (the mcpauth
+// middleware lifts this once it has read a POST body, and for GET, so SSE
+// streams run as long as they need), idle keep-alive connections closed
+// after 2 minutes, and headers capped at 64 KiB.
+func NewHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// Serve serves h on ln with [NewHTTPServer] until ctx is done, then shuts the
+// server down, waiting up to 5 s for requests in flight.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := NewHTTPServer(h)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
