@@ -55,13 +55,13 @@ func (s *Store) invoke(ctx context.Context, path string, body, out any, retry5xx
 		if err != nil {
 			return err
 		}
-		if a.httpStatus == http.StatusAccepted || a.env.Status == StatusAccepted {
+		if a.httpStatus == http.StatusAccepted || a.env.Status == statusAccepted {
 			a, err = s.poll(ctx, path, a)
 			if err != nil {
 				return err
 			}
 		}
-		if a.isEnvelope && a.env.Status == StatusSuccess && a.httpStatus/100 == 2 {
+		if a.isEnvelope && a.env.Status == statusSuccess && a.httpStatus/100 == 2 {
 			if out == nil {
 				return nil
 			}
@@ -113,15 +113,15 @@ func (s *Store) poll(ctx context.Context, path string, a answer) (answer, error)
 		if err != nil {
 			return a, err
 		}
-		if p.httpStatus == http.StatusAccepted || p.env.Status == StatusAccepted {
+		if p.httpStatus == http.StatusAccepted || p.env.Status == statusAccepted {
 			continue
 		}
-		if pe := apiError(path, p); p.env.Status != StatusSuccess && pe.transient() {
+		if pe := apiError(path, p); p.env.Status != statusSuccess && pe.transient() {
 			continue // a transient failure of the poll itself
 		}
 		return p, nil
 	}
-	return a, &APIError{Status: StatusAccepted, Summary: fmt.Sprintf("still pending after %d polls", c.MaxPolls), RequestID: id, HTTPStatus: a.httpStatus, Path: path}
+	return a, &APIError{Status: statusAccepted, Summary: fmt.Sprintf("still pending after %d polls", c.MaxPolls), RequestID: id, HTTPStatus: a.httpStatus, Path: path}
 }
 
 // do performs one HTTP exchange.

@@ -27,12 +27,12 @@
 //
 // One key is one Vault item of type "secret":
 //
-//   - name: [EncodeName](key), that is NamePrefix ("mcpauth_") followed by
+//   - name: [EncodeName](key), that is "mcpauth_" followed by
 //     the key's bytes in lower-case unpadded base32. Keys such as SRI
 //     token hashes contain "/", "+" and "="; base32 keeps names to
 //     [a-z2-7_], reversible ([DecodeName]) and immune to case-insensitive
 //     matching. The cost is 1.6 bytes of name per byte of key.
-//   - folder: [Options.Folder], validated against [FolderPattern].
+//   - folder: [Options.Folder], validated against the folder pattern `^[0-9a-zA-Z_.\-/ ]*$`.
 //   - secret: a record envelope {"mcpauth":1,"exp":<unix ms>,"v":<value>},
 //     with the value embedded as is when it is JSON (so it stays readable
 //     in the Pangea console), or {"mcpauth":1,"exp":…,"b":"<base64>"} for

@@ -41,16 +41,16 @@ var (
 	ErrCorruptRecord = errors.New("pangeavault: corrupt record")
 )
 
-// Pangea status names this package knows.
+// Pangea status names this package knows (wire values, not API).
 const (
-	StatusSuccess                 = "Success"
-	StatusAccepted                = "Accepted"
-	StatusValidationError         = "ValidationError"
-	StatusUnauthorized            = "Unauthorized"
-	StatusForbiddenVaultOperation = "ForbiddenVaultOperation"
-	StatusVaultItemNotFound       = "VaultItemNotFound"
-	StatusTooManyRequests         = "TooManyRequests"
-	StatusInternalError           = "InternalError"
+	statusSuccess                 = "Success"
+	statusAccepted                = "Accepted"
+	statusValidationError         = "ValidationError"
+	statusUnauthorized            = "Unauthorized"
+	statusForbiddenVaultOperation = "ForbiddenVaultOperation"
+	statusVaultItemNotFound       = "VaultItemNotFound"
+	statusTooManyRequests         = "TooManyRequests"
+	statusInternalError           = "InternalError"
 )
 
 // FieldError is one entry of an error answer's result.errors.
@@ -107,17 +107,17 @@ func (e *APIError) Is(target error) bool {
 // kind maps a status (or, failing that, the HTTP code) to a sentinel.
 func (e *APIError) kind() error {
 	switch e.Status {
-	case StatusUnauthorized:
+	case statusUnauthorized:
 		return ErrUnauthorized
-	case StatusValidationError:
+	case statusValidationError:
 		return ErrValidation
-	case StatusVaultItemNotFound:
+	case statusVaultItemNotFound:
 		return ErrItemNotFound
-	case StatusTooManyRequests:
+	case statusTooManyRequests:
 		return ErrTooManyRequests
-	case StatusInternalError:
+	case statusInternalError:
 		return ErrServer
-	case StatusAccepted:
+	case statusAccepted:
 		return ErrPending
 	}
 	if len(e.Status) > len("Forbidden") && e.Status[:len("Forbidden")] == "Forbidden" {

@@ -44,8 +44,8 @@ const (
 	DefaultRotationState = "deactivated"
 )
 
-// FolderPattern is the pattern Pangea Vault folder names must match.
-var FolderPattern = regexp.MustCompile(`^[0-9a-zA-Z_.\-/ ]*$`)
+// folderPattern is the pattern Pangea Vault folder names must match.
+var folderPattern = regexp.MustCompile(`^[0-9a-zA-Z_.\-/ ]*$`)
 
 // Options configures a [Store]. Token is required; every other zero field
 // takes the default shown.
@@ -66,7 +66,7 @@ type Options struct {
 	// Folder is the Vault folder that holds this store's items, such as
 	// "mcpauth/tokens". Empty means none: items are stored without a
 	// folder and looked up in every folder. Use one folder per store. It
-	// must match FolderPattern.
+	// must match `^[0-9a-zA-Z_.\-/ ]*$`.
 	Folder string
 
 	// RotationState is the state Set gives the previous version when it
@@ -132,8 +132,8 @@ func (o *Options) config() (*config, error) {
 	if strings.ContainsAny(c.Token, " \t\r\n") {
 		return nil, errors.New("pangeavault: Options.Token contains whitespace")
 	}
-	if c.Folder != "" && !FolderPattern.MatchString(c.Folder) {
-		return nil, fmt.Errorf("pangeavault: Options.Folder %q does not match %s", c.Folder, FolderPattern)
+	if c.Folder != "" && !folderPattern.MatchString(c.Folder) {
+		return nil, fmt.Errorf("pangeavault: Options.Folder %q does not match %s", c.Folder, folderPattern)
 	}
 	switch c.RotationState {
 	case "":

@@ -14,23 +14,23 @@ import (
 	"unicode/utf8"
 )
 
-// NamePrefix starts the Vault item name of every key this package stores.
-const NamePrefix = "mcpauth_"
+// namePrefix starts the Vault item name of every key this package stores.
+const namePrefix = "mcpauth_"
 
 // nameEncoding is lower-case base32 without padding: only [a-z2-7], so
 // names survive any name rule and case-insensitive matching.
 var nameEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
-// EncodeName returns the Vault item name that holds key: NamePrefix
+// EncodeName returns the Vault item name that holds key: namePrefix
 // followed by the key's bytes in lower-case, unpadded base32.
 func EncodeName(key string) string {
-	return NamePrefix + nameEncoding.EncodeToString([]byte(key))
+	return namePrefix + nameEncoding.EncodeToString([]byte(key))
 }
 
 // DecodeName returns the key an item name holds, and false if the name was
 // not made by [EncodeName].
 func DecodeName(name string) (string, bool) {
-	enc, ok := strings.CutPrefix(name, NamePrefix)
+	enc, ok := strings.CutPrefix(name, namePrefix)
 	if !ok {
 		return "", false
 	}
