@@ -147,28 +147,16 @@ func normalize(o *Options) error {
 		return errors.New("mcpauth: Options.MaxBodyBytes is negative")
 	}
 	l := &o.Limits
-	if l.MaxAnonymousBodyBytes == 0 {
-		l.MaxAnonymousBodyBytes = DefaultMaxAnonymousBodyBytes
-	}
-	if l.BodyReadTimeout == 0 {
-		l.BodyReadTimeout = DefaultBodyReadTimeout
-	}
-	if l.MaxArgumentValues == 0 {
-		l.MaxArgumentValues = DefaultMaxArgumentValues
-	}
-	if l.MaxArgumentDepth == 0 {
-		l.MaxArgumentDepth = DefaultMaxArgumentDepth
-	}
+	orDefault(&l.MaxAnonymousBodyBytes, DefaultMaxAnonymousBodyBytes)
+	orDefault(&l.BodyReadTimeout, DefaultBodyReadTimeout)
+	orDefault(&l.MaxArgumentValues, DefaultMaxArgumentValues)
+	orDefault(&l.MaxArgumentDepth, DefaultMaxArgumentDepth)
 	if l.MaxAnonymousBodyBytes < 0 || l.MaxArgumentValues < 0 || l.MaxArgumentDepth < 0 {
 		return errors.New("mcpauth: Options.Limits: negative limit")
 	}
-	if o.Sessions.IdleTimeout == 0 {
-		o.Sessions.IdleTimeout = DefaultSessionIdleTimeout
-	}
-	switch {
-	case o.Sessions.MaxSessions == 0:
-		o.Sessions.MaxSessions = DefaultMaxSessions
-	case o.Sessions.MaxSessions < 0:
+	orDefault(&o.Sessions.IdleTimeout, DefaultSessionIdleTimeout)
+	orDefault(&o.Sessions.MaxSessions, DefaultMaxSessions)
+	if o.Sessions.MaxSessions < 0 {
 		return errors.New("mcpauth: Options.Sessions.MaxSessions is negative")
 	}
 	if o.ArgumentCollision != CollisionDeny && o.ArgumentCollision != CollisionRename {
@@ -177,34 +165,30 @@ func normalize(o *Options) error {
 	if o.UnknownMethods != UnknownDeny && o.UnknownMethods != UnknownCheckAccess {
 		return fmt.Errorf("mcpauth: Options.UnknownMethods: unknown value %d", o.UnknownMethods)
 	}
-	if o.Deny.Code == 0 {
-		o.Deny.Code = DefaultDenyCode
-	}
-	if o.Deny.Message == "" {
-		o.Deny.Message = DefaultDenyMessage
-	}
+	orDefault(&o.Deny.Code, DefaultDenyCode)
+	orDefault(&o.Deny.Message, DefaultDenyMessage)
 	switch o.Deny.ToolCall {
 	case ToolDenyResult, ToolDenyError, ToolDenyHTTP403:
 	default:
 		return fmt.Errorf("mcpauth: Options.Deny.ToolCall: unknown value %d", o.Deny.ToolCall)
 	}
 	c := &o.Cache
-	if c.Size == 0 {
-		c.Size = DefaultCacheSize
-	}
-	if c.AllowTTL == 0 {
-		c.AllowTTL = DefaultAllowTTL
-	}
-	if c.DenyTTL == 0 {
-		c.DenyTTL = DefaultDenyTTL
-	}
-	if c.PDPTimeout == 0 {
-		c.PDPTimeout = DefaultPDPTimeout
-	}
+	orDefault(&c.Size, DefaultCacheSize)
+	orDefault(&c.AllowTTL, DefaultAllowTTL)
+	orDefault(&c.DenyTTL, DefaultDenyTTL)
+	orDefault(&c.PDPTimeout, DefaultPDPTimeout)
 	if c.AllowTTL < 0 || c.DenyTTL < 0 || c.PDPTimeout < 0 {
 		return errors.New("mcpauth: Options.Cache: negative duration")
 	}
 	return nil
+}
+
+// orDefault sets *p to def when *p is the zero value.
+func orDefault[T comparable](p *T, def T) {
+	var zero T
+	if *p == zero {
+		*p = def
+	}
 }
 
 // Handler returns next wrapped by the middleware:
