@@ -405,15 +405,14 @@ func (m *Middleware) readBodyTimed(w http.ResponseWriter, r *http.Request, max i
 	if w == nil || d < 0 {
 		return readBody(r, max)
 	}
-	rc := http.NewResponseController(w)
-	if err := rc.SetReadDeadline(time.Now().Add(d)); err != nil {
+	if err := setReadDeadline(w, time.Now().Add(d)); err != nil {
 		// The writer cannot set deadlines (a test recorder, a framework's
 		// writer without Unwrap): the server's own ReadTimeout applies.
 		return readBody(r, max)
 	}
 	body, err := readBody(r, max)
 	if err == nil {
-		_ = rc.SetReadDeadline(time.Time{})
+		_ = setReadDeadline(w, time.Time{})
 	}
 	// On an error the deadline stays: the server's drain of the unread
 	// body before answering must not wait on a stalled client.
@@ -424,7 +423,22 @@ func (m *Middleware) readBodyTimed(w http.ResponseWriter, r *http.Request, max i
 // no body to read (GET opens an SSE stream that a server's ReadTimeout would
 // otherwise end).
 func liftReadDeadline(w http.ResponseWriter) {
-	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
+	_ = setReadDeadline(w, time.Time{})
+}
+
+// setReadDeadline is http.ResponseController's SetReadDeadline without its
+// allocation: it unwraps w until a writer can set the deadline.
+func setReadDeadline(w http.ResponseWriter, t time.Time) error {
+	for {
+		switch u := w.(type) {
+		case interface{ SetReadDeadline(time.Time) error }:
+			return u.SetReadDeadline(t)
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = u.Unwrap()
+		default:
+			return http.ErrNotSupported
+		}
+	}
 }
 
 // readBodyChunk is the first buffer size of readBody.
