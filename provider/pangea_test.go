@@ -31,6 +31,18 @@ func pangeaOptions(dbl *pangeaauthntest.Server) provider.PangeaOptions {
 	}
 }
 
+// pangeaCase starts an AuthN double with o and returns it with the
+// preset's options for it, changed by edit when it is not nil.
+func pangeaCase(t *testing.T, o pangeaauthntest.Options, edit func(*provider.PangeaOptions, *pangeaauthntest.Server)) (*pangeaauthntest.Server, provider.PangeaOptions) {
+	t.Helper()
+	dbl := pangeaauthntest.New(t, &o)
+	po := pangeaOptions(dbl)
+	if edit != nil {
+		edit(&po, dbl)
+	}
+	return dbl, po
+}
+
 // pangeaEnv is a provider using the Pangea preset against the AuthN double,
 // whose OAuth client gets the provider's callback as its redirect URI. The
 // provider logs to logs when it is not nil.
@@ -214,11 +226,7 @@ func TestPangeaIdentityModes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dbl := pangeaauthntest.New(t, &tt.dbl)
-			po := pangeaOptions(dbl)
-			if tt.edit != nil {
-				tt.edit(&po, dbl)
-			}
+			dbl, po := pangeaCase(t, tt.dbl, tt.edit)
 			base := pangeaEnv(t, dbl, po)
 			_, got, upstreamTok := pangeaLogin(t, base)
 			want := map[string]any{"subject": "", "email": ""}
@@ -315,11 +323,7 @@ func TestPangeaIdentityFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dbl := pangeaauthntest.New(t, &tt.dbl)
-			po := pangeaOptions(dbl)
-			if tt.edit != nil {
-				tt.edit(&po, dbl)
-			}
+			dbl, po := pangeaCase(t, tt.dbl, tt.edit)
 			var logs logBuffer
 			q, principal, _ := pangeaLogin(t, pangeaEnv(t, dbl, po, &logs))
 			if q.Get("error") != "server_error" || q.Get("code") != "" || principal != nil {

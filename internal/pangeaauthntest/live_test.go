@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mcpauth/mcpauth/internal/pangeaauthntest"
+	"github.com/mcpauth/mcpauth/internal/pangeawire"
 )
 
 // outcome is what a probe compares: the HTTP code, the envelope's status
@@ -32,33 +33,11 @@ type authnTarget struct {
 
 func (tg authnTarget) post(t *testing.T, path, serviceToken, body string) (outcome, json.RawMessage) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, tg.base+path, strings.NewReader(body))
+	a, err := pangeawire.Post(t.Context(), tg.client, tg.base+path, serviceToken, []byte(body))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", tg.name, err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+serviceToken)
-	resp, err := tg.client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", tg.name, path, err)
-	}
-	defer resp.Body.Close()
-	var env struct {
-		Status string          `json:"status"`
-		Result json.RawMessage `json:"result"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
-		t.Fatalf("%s %s: HTTP %d, not an envelope: %v", tg.name, path, resp.StatusCode, err)
-	}
-	o := outcome{HTTP: resp.StatusCode, Status: env.Status}
-	if env.Status != "Success" {
-		var r struct{ Errors []pangeaauthntest.FieldError }
-		_ = json.Unmarshal(env.Result, &r)
-		for _, e := range r.Errors {
-			o.Errors = append(o.Errors, e.Code+"@"+e.Source)
-		}
-	}
-	return o, env.Result
+	return outcome{HTTP: a.HTTP, Status: a.Status, Errors: a.Codes()}, a.Result
 }
 
 // TestLive sends the same service API requests to the double and, when

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mcpauth/mcpauth/internal/pangeaauthntest"
+	"github.com/mcpauth/mcpauth/internal/pangeawire"
 )
 
 const redirect = "http://127.0.0.1:1/cb"
@@ -62,6 +63,12 @@ func token(t *testing.T, s *pangeaauthntest.Server, form url.Values, id, secret 
 	if id != "" {
 		req.SetBasicAuth(id, secret)
 	}
+	return doJSON(t, req)
+}
+
+// doJSON sends req and decodes the JSON object it answers with.
+func doJSON(t *testing.T, req *http.Request) (int, map[string]any) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -72,46 +79,18 @@ func token(t *testing.T, s *pangeaauthntest.Server, form url.Values, id, secret 
 	return resp.StatusCode, m
 }
 
-type envelope struct {
-	RequestID    string          `json:"request_id"`
-	RequestTime  string          `json:"request_time"`
-	ResponseTime string          `json:"response_time"`
-	Status       string          `json:"status"`
-	Summary      string          `json:"summary"`
-	Result       json.RawMessage `json:"result"`
-}
-
-func (e envelope) errors(t *testing.T) []pangeaauthntest.FieldError {
-	t.Helper()
-	var r struct {
-		Errors []pangeaauthntest.FieldError `json:"errors"`
-	}
-	if len(e.Result) > 0 && string(e.Result) != "null" {
-		if err := json.Unmarshal(e.Result, &r); err != nil {
-			t.Fatalf("result %s: %v", e.Result, err)
-		}
-	}
-	return r.Errors
-}
+type envelope = pangeawire.Answer
 
 func service(t *testing.T, s *pangeaauthntest.Server, path, serviceToken, body string) (int, envelope) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, s.URL+path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+serviceToken)
-	resp, err := http.DefaultClient.Do(req)
+	a, err := pangeawire.Post(t.Context(), http.DefaultClient, s.URL+path, serviceToken, []byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var e envelope
-	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
-		t.Fatalf("%s: not an envelope: %v", path, err)
+	if !a.Complete() {
+		t.Errorf("%s: incomplete envelope %+v", path, a)
 	}
-	if e.RequestID == "" || e.RequestTime == "" || e.ResponseTime == "" || e.Summary == "" {
-		t.Errorf("%s: incomplete envelope %+v", path, e)
-	}
-	return resp.StatusCode, e
+	return a.HTTP, a
 }
 
 func check(t *testing.T, s *pangeaauthntest.Server, tok string) (int, envelope) {
@@ -268,14 +247,14 @@ func TestForeignTokensAndUnawareCheck(t *testing.T) {
 		t.Fatalf("foreign token %q matches authn-token", tok)
 	}
 	status, env := check(t, s, tok)
-	if diff := cmp.Diff([]pangeaauthntest.FieldError{{Code: "DoesNotMatchPattern", Detail: "token does not match " + pangeaauthntest.TokenPattern.String(), Source: "/token"}}, env.errors(t)); status != 400 || env.Status != "ValidationError" || diff != "" {
+	if diff := cmp.Diff([]pangeaauthntest.FieldError{{Code: "DoesNotMatchPattern", Detail: "token does not match " + pangeaauthntest.TokenPattern.String(), Source: "/token"}}, env.FieldErrors()); status != 400 || env.Status != "ValidationError" || diff != "" {
 		t.Errorf("check of a foreign token: got %d %s (-want +got):\n%s", status, env.Status, diff)
 	}
 
 	u := newServer(t, &pangeaauthntest.Options{TokenCheckUnaware: true})
 	tok = login(t, u, "user")["access_token"].(string)
-	if status, env := check(t, u, tok); status != 400 || env.errors(t)[0].Code != "DoesNotExist" {
-		t.Errorf("unaware check of an OAuth token: got %d %v", status, env.errors(t))
+	if status, env := check(t, u, tok); status != 400 || env.FieldErrors()[0].Code != "DoesNotExist" {
+		t.Errorf("unaware check of an OAuth token: got %d %v", status, env.FieldErrors())
 	}
 	if status, _ := check(t, u, u.IssueToken(pangeaauthntest.DefaultUserID)); status != 200 {
 		t.Errorf("unaware check of a session token: got %d, want 200", status)
@@ -307,10 +286,7 @@ func TestServiceAPIErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			status, env := service(t, s, tt.path, tt.serviceToken, tt.body)
-			var got []string
-			for _, e := range env.errors(t) {
-				got = append(got, e.Code+"@"+e.Source)
-			}
+			got := env.Codes()
 			if status != tt.wantHTTP || env.Status != tt.wantStatus || !cmp.Equal(got, tt.wantCodes) {
 				t.Errorf("got %d %s %v, want %d %s %v", status, env.Status, got, tt.wantHTTP, tt.wantStatus, tt.wantCodes)
 			}
@@ -441,14 +417,7 @@ func TestUserinfo(t *testing.T) {
 	get := func(tok string) (int, map[string]any) {
 		req, _ := http.NewRequest(http.MethodGet, s.URL+"/userinfo", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		return resp.StatusCode, m
+		return doJSON(t, req)
 	}
 	if status, m := get(tok); status != 200 || m["sub"] != pangeaauthntest.DefaultUserID || m["email"] != pangeaauthntest.DefaultUserEmail {
 		t.Errorf("userinfo: got %d %v", status, m)

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/pangeawire"
 )
 
 // Service API statuses. Success is pangea-response's; ValidationError is
@@ -29,27 +31,15 @@ const (
 
 // FieldError is one entry of result.errors (pangea-validation-errors:
 // code, detail and source are required; the codes are the spec's enum).
-type FieldError struct {
-	Code   string `json:"code"`
-	Detail string `json:"detail"`
-	Source string `json:"source"`
-}
+type FieldError = pangeawire.FieldError
 
-// envelope is the pangea-response envelope.
-type envelope struct {
-	RequestID    string `json:"request_id"`
-	RequestTime  string `json:"request_time"`
-	ResponseTime string `json:"response_time"`
-	Status       string `json:"status"`
-	Summary      string `json:"summary"`
-	Result       any    `json:"result"`
+func fieldError(code, detail, source string) FieldError {
+	return FieldError{Code: code, Detail: detail, Source: source}
 }
 
 func writeEnvelope(w http.ResponseWriter, code int, status, summary string, result any) {
-	now := time.Now().UTC().Format(time.RFC3339Nano)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(envelope{
+	now := pangeawire.Stamp(time.Now())
+	pangeawire.Write(w, code, pangeawire.Envelope{
 		RequestID:    "prq_" + randBase32(),
 		RequestTime:  now,
 		ResponseTime: now,
@@ -60,7 +50,7 @@ func writeEnvelope(w http.ResponseWriter, code int, status, summary string, resu
 }
 
 func validationError(w http.ResponseWriter, errs ...FieldError) {
-	writeEnvelope(w, http.StatusBadRequest, StatusValidationError, "There was an error validating the payload", map[string]any{"errors": errs})
+	writeEnvelope(w, http.StatusBadRequest, StatusValidationError, "There was an error validating the payload", pangeawire.Errors(errs))
 }
 
 // serviceCall checks what every service API call needs: POST, the service
@@ -86,13 +76,13 @@ func (s *Server) serviceCall(w http.ResponseWriter, r *http.Request, allowed ...
 	}
 	var members map[string]json.RawMessage
 	if json.Unmarshal(body.Bytes(), &members) != nil || members == nil {
-		validationError(w, FieldError{"InvalidObject", "the body must be a JSON object", "/"})
+		validationError(w, fieldError("InvalidObject", "the body must be a JSON object", "/"))
 		return nil
 	}
 	var errs []FieldError
 	for name := range members {
 		if !slices.Contains(allowed, name) {
-			errs = append(errs, FieldError{"UnexpectedProperty", "unexpected property " + name, "/" + name})
+			errs = append(errs, fieldError("UnexpectedProperty", "unexpected property "+name, "/"+name))
 		}
 	}
 	if len(errs) > 0 {
@@ -114,16 +104,16 @@ func (s *Server) tokenCheck(w http.ResponseWriter, r *http.Request) {
 	var tok string
 	switch {
 	case !ok:
-		validationError(w, FieldError{"FieldRequired", "token is required", "/token"})
+		validationError(w, fieldError("FieldRequired", "token is required", "/token"))
 		return
 	case string(raw) == "null":
-		validationError(w, FieldError{"InvalidNull", "token must not be null", "/token"})
+		validationError(w, fieldError("InvalidNull", "token must not be null", "/token"))
 		return
 	case json.Unmarshal(raw, &tok) != nil:
-		validationError(w, FieldError{"InvalidString", "token must be a string", "/token"})
+		validationError(w, fieldError("InvalidString", "token must be a string", "/token"))
 		return
 	case !TokenPattern.MatchString(tok):
-		validationError(w, FieldError{"DoesNotMatchPattern", "token does not match " + TokenPattern.String(), "/token"})
+		validationError(w, fieldError("DoesNotMatchPattern", "token does not match "+TokenPattern.String(), "/token"))
 		return
 	}
 	s.mu.Lock()
@@ -132,7 +122,7 @@ func (s *Server) tokenCheck(w http.ResponseWriter, r *http.Request) {
 	if ti == nil || ti.oauth && s.opts.TokenCheckUnaware {
 		// The spec does not say how a well-formed unknown token is
 		// answered; the double says it does not exist.
-		validationError(w, FieldError{"DoesNotExist", "token does not exist or has expired", "/token"})
+		validationError(w, fieldError("DoesNotExist", "token does not exist or has expired", "/token"))
 		return
 	}
 	exp := ti.issued.Add(AccessTokenLife * time.Second).UTC()

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/pangeawire"
 )
 
 // DefaultToken is the bearer token a [Server] accepts when
@@ -248,21 +250,11 @@ func (s *Server) AddDuplicate(name, folder, secret string) string {
 
 // --- HTTP -----------------------------------------------------------------
 
-// fieldError is one entry of result.errors (pangea-validation-errors:
-// code, detail and source are required).
-type fieldError struct {
-	Code   string `json:"code"`
-	Detail string `json:"detail"`
-	Source string `json:"source"`
-}
+// fieldError is one entry of result.errors.
+type fieldError = pangeawire.FieldError
 
-type envelope struct {
-	RequestID    string `json:"request_id"`
-	RequestTime  string `json:"request_time"`
-	ResponseTime string `json:"response_time"`
-	Status       string `json:"status"`
-	Summary      string `json:"summary"`
-	Result       any    `json:"result"`
+func fe(code, detail, source string) fieldError {
+	return fieldError{Code: code, Detail: detail, Source: source}
 }
 
 // failure is an error answer.
@@ -300,12 +292,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if code == 0 {
 			code = httpStatus[status]
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(envelope{
+		pangeawire.Write(w, code, pangeawire.Envelope{
 			RequestID:    reqID,
-			RequestTime:  stamp(start),
-			ResponseTime: stamp(s.now()),
+			RequestTime:  pangeawire.Stamp(start),
+			ResponseTime: pangeawire.Stamp(s.now()),
 			Status:       status,
 			Summary:      summary,
 			Result:       result,
@@ -314,7 +304,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	fail := func(f *failure) {
 		var result any
 		if len(f.errs) > 0 {
-			result = map[string]any{"errors": f.errs}
+			result = pangeawire.Errors(f.errs)
 		}
 		reply(f.status, f.summary, result, f.code)
 	}
@@ -369,8 +359,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	if accepted {
 		var buf bytes.Buffer
-		_ = json.NewEncoder(&buf).Encode(envelope{
-			RequestID: reqID, RequestTime: stamp(start), ResponseTime: stamp(s.now()),
+		_ = json.NewEncoder(&buf).Encode(pangeawire.Envelope{
+			RequestID: reqID, RequestTime: pangeawire.Stamp(start), ResponseTime: pangeawire.Stamp(s.now()),
 			Status: StatusSuccess, Summary: "Request completed", Result: result,
 		})
 		body = buf.Bytes()
@@ -446,9 +436,9 @@ func (s *Server) secretStore(body []byte) (any, *failure) {
 	case req.Type != "" && req.Type != "secret":
 		// The other branches of the oneOf (pangea_token, client
 		// secrets) are not modelled.
-		return nil, validation(fieldError{codeInvalidConst, `type must be "secret" (other item types are not modelled)`, "/type"})
+		return nil, validation(fe(codeInvalidConst, `type must be "secret" (other item types are not modelled)`, "/type"))
 	case s.names != nil && !s.names.MatchString(req.Name):
-		return nil, validation(fieldError{codeDoesNotMatchPattern, "name does not match " + s.names.String(), "/name"})
+		return nil, validation(fe(codeDoesNotMatchPattern, "name does not match "+s.names.String(), "/name"))
 	}
 	folder := "/"
 	if req.Folder != nil {
@@ -459,7 +449,7 @@ func (s *Server) secretStore(body []byte) (any, *failure) {
 
 // create adds a secret item; s.mu must be held.
 func (s *Server) create(name, folder, secret string) *Item {
-	now := stamp(s.now())
+	now := pangeawire.Stamp(s.now())
 	it := &Item{
 		ID: "pvi_" + randID(), Type: "secret", Enabled: true, Name: name, Folder: folder, CreatedAt: now,
 		NumVersions:  1,
@@ -518,7 +508,7 @@ func (s *Server) secretRotate(body []byte) (any, *failure) {
 		}
 	}
 	n := len(it.ItemVersions) + 1
-	it.ItemVersions = append(it.ItemVersions, ItemVersion{Version: n, State: "active", CreatedAt: stamp(s.now()), Secret: req.Secret})
+	it.ItemVersions = append(it.ItemVersions, ItemVersion{Version: n, State: "active", CreatedAt: pangeawire.Stamp(s.now()), Secret: req.Secret})
 	it.NumVersions = n
 	return latest(it), nil
 }
@@ -548,7 +538,7 @@ func (s *Server) get(body []byte) (any, *failure) {
 	var n int
 	if json.Unmarshal(req.Version, &n) != nil {
 		// "all", "-<num>" and "-<num>:" are not modelled.
-		return nil, validation(fieldError{codeBadFormat, "only a version number is modelled", "/version"})
+		return nil, validation(fe(codeBadFormat, "only a version number is modelled", "/version"))
 	}
 	for _, v := range it.ItemVersions {
 		if v.Version == n {
@@ -627,21 +617,21 @@ func (s *Server) page(body []byte, sc schema) ([]*Item, string, *failure) {
 		var v string
 		switch {
 		case !slices.Contains(filterKeys, k):
-			errs = append(errs, fieldError{codeUnexpectedProperty, "filter " + k + " is not modelled by pangeavaulttest", "/filter/" + k})
+			errs = append(errs, fe(codeUnexpectedProperty, "filter "+k+" is not modelled by pangeavaulttest", "/filter/"+k))
 		case json.Unmarshal(raw, &v) != nil:
-			errs = append(errs, fieldError{codeInvalidString, "filter " + k + " must be a string", "/filter/" + k})
+			errs = append(errs, fe(codeInvalidString, "filter "+k+" must be a string", "/filter/"+k))
 		default:
 			filter[k] = v
 		}
 	}
 	if len(req.Version) > 0 {
-		errs = append(errs, fieldError{codeUnexpectedProperty, "version maps are not modelled by pangeavaulttest", "/version"})
+		errs = append(errs, fe(codeUnexpectedProperty, "version maps are not modelled by pangeavaulttest", "/version"))
 	}
 	var after *cursor
 	if req.Last != "" {
 		c, ok := decodeCursor(req.Last)
 		if !ok {
-			errs = append(errs, fieldError{codeBadFormat, "last is not a cursor this server returned", "/last"})
+			errs = append(errs, fe(codeBadFormat, "last is not a cursor this server returned", "/last"))
 		}
 		after = &c
 	}
@@ -755,7 +745,7 @@ func (s *Server) delete(body []byte) (any, *failure) {
 			}
 		}
 		if len(doomed) > 1 && !req.Recursive {
-			return nil, validation(fieldError{codeBadState, "the folder is not empty; set recursive", "/recursive"})
+			return nil, validation(fe(codeBadState, "the folder is not empty; set recursive", "/recursive"))
 		}
 	}
 	s.items = slices.DeleteFunc(s.items, func(c *Item) bool {
@@ -776,7 +766,7 @@ func (s *Server) folderCreate(body []byte) (any, *failure) {
 	if f := folderCreateSchema.validate(body, &req); f != nil {
 		return nil, f
 	}
-	now := stamp(s.now())
+	now := pangeawire.Stamp(s.now())
 	it := &Item{ID: "pvi_" + randID(), Type: "folder", Enabled: true, Name: req.Name, Folder: NormalizeFolder(req.Folder), CreatedAt: now, ItemVersions: []ItemVersion{}}
 	s.add(it)
 	return *it, nil
@@ -791,5 +781,3 @@ func randID() string {
 	_, _ = rand.Read(b)
 	return idEncoding.EncodeToString(b)
 }
-
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }

@@ -3,10 +3,8 @@
 package pangeavaulttest_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -17,16 +15,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mcpauth/mcpauth/internal/pangeavaulttest"
+	"github.com/mcpauth/mcpauth/internal/pangeawire"
 )
 
-type envelope struct {
-	RequestID    string          `json:"request_id"`
-	RequestTime  string          `json:"request_time"`
-	ResponseTime string          `json:"response_time"`
-	Status       string          `json:"status"`
-	Summary      string          `json:"summary"`
-	Result       json.RawMessage `json:"result"`
-}
+type envelope = pangeawire.Answer
 
 func call(t *testing.T, s *pangeavaulttest.Server, token, path string, body any) (int, envelope) {
 	t.Helper()
@@ -37,34 +29,19 @@ func call(t *testing.T, s *pangeavaulttest.Server, token, path string, body any)
 			t.Fatal(err)
 		}
 	}
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+path, bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	return do(t, s, req)
+	a, err := pangeawire.Post(t.Context(), s.Client(), s.URL+path, token, b)
+	return check(t, a, err)
 }
 
-func do(t *testing.T, s *pangeavaulttest.Server, req *http.Request) (int, envelope) {
+func check(t *testing.T, a pangeawire.Answer, err error) (int, envelope) {
 	t.Helper()
-	resp, err := s.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
+	if !a.Complete() {
+		t.Errorf("incomplete envelope %+v", a)
 	}
-	var env envelope
-	if err := json.Unmarshal(raw, &env); err != nil {
-		t.Fatalf("%s: body %q is not an envelope: %v", req.URL.Path, raw, err)
-	}
-	if env.RequestID == "" || env.RequestTime == "" || env.ResponseTime == "" || env.Summary == "" {
-		t.Errorf("%s: incomplete envelope %s", req.URL.Path, raw)
-	}
-	return resp.StatusCode, env
+	return a.HTTP, a
 }
 
 func result[T any](t *testing.T, env envelope) T {
@@ -81,25 +58,7 @@ type page struct {
 	Last  string                 `json:"last"`
 }
 
-// fieldErrors decodes result.errors of an error answer.
-func fieldErrors(t *testing.T, env envelope) []fieldError {
-	t.Helper()
-	var r struct {
-		Errors []fieldError `json:"errors"`
-	}
-	if len(env.Result) > 0 && string(env.Result) != "null" {
-		if err := json.Unmarshal(env.Result, &r); err != nil {
-			t.Fatalf("result %s: %v", env.Result, err)
-		}
-	}
-	return r.Errors
-}
-
-type fieldError struct {
-	Code   string `json:"code"`
-	Detail string `json:"detail"`
-	Source string `json:"source"`
-}
+type fieldError = pangeawire.FieldError
 
 // unknownID is a well-formed id no item has.
 const unknownID = "pvi_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -224,7 +183,7 @@ func TestErrors(t *testing.T) {
 				t.Errorf("got %d %s, want %d %s", code, env.Status, tt.wantCode, tt.wantStatus)
 			}
 			var got []fe
-			for _, e := range fieldErrors(t, env) {
+			for _, e := range env.FieldErrors() {
 				if e.Detail == "" {
 					t.Errorf("error %+v has no detail", e)
 				}
@@ -288,6 +247,24 @@ func TestFolderNormalization(t *testing.T) {
 	}
 }
 
+// pageAll follows the "last" cursors of path from body and returns every
+// item.
+func pageAll(t *testing.T, s *pangeavaulttest.Server, path string, body map[string]any) []pangeavaulttest.Item {
+	t.Helper()
+	var items []pangeavaulttest.Item
+	for range 100 {
+		_, env := call(t, s, s.Token(), path, body)
+		p := result[page](t, env)
+		items = append(items, p.Items...)
+		if p.Last == "" {
+			return items
+		}
+		body["last"] = p.Last
+	}
+	t.Fatal("more than 100 pages")
+	return nil
+}
+
 func TestPagination(t *testing.T) {
 	s := pangeavaulttest.New(t, nil)
 	for range 5 {
@@ -295,20 +272,8 @@ func TestPagination(t *testing.T) {
 	}
 	s.AddDuplicate("other", "f", "v")
 	var ids []string
-	last := ""
-	for range 10 {
-		body := map[string]any{"filter": map[string]string{"type": "secret", "name": "dup", "folder": "f"}, "size": 2}
-		if last != "" {
-			body["last"] = last
-		}
-		_, env := call(t, s, s.Token(), "/v2/get_bulk", body)
-		p := result[page](t, env)
-		for _, it := range p.Items {
-			ids = append(ids, it.ID)
-		}
-		if last = p.Last; last == "" {
-			break
-		}
+	for _, it := range pageAll(t, s, "/v2/get_bulk", map[string]any{"filter": map[string]string{"type": "secret", "name": "dup", "folder": "f"}, "size": 2}) {
+		ids = append(ids, it.ID)
 	}
 	var want []string
 	for _, it := range s.Items()[:5] {
@@ -340,20 +305,8 @@ func TestDefaultSizeAndOrder(t *testing.T) {
 		t.Fatalf("got %d items, last %q; want %d and a cursor", len(p.Items), p.Last, pangeavaulttest.DefaultSize)
 	}
 	var names []string
-	last := ""
-	for {
-		body := map[string]any{"order_by": "name", "order": "desc", "size": 20}
-		if last != "" {
-			body["last"] = last
-		}
-		_, env := call(t, s, s.Token(), "/v2/list", body)
-		p := result[page](t, env)
-		for _, it := range p.Items {
-			names = append(names, it.Name)
-		}
-		if last = p.Last; last == "" {
-			break
-		}
+	for _, it := range pageAll(t, s, "/v2/list", map[string]any{"order_by": "name", "order": "desc", "size": 20}) {
+		names = append(names, it.Name)
 	}
 	if len(names) != 51 || names[0] != "n50" || names[50] != "n00" || !slices.IsSortedFunc(names, func(a, b string) int { return strings.Compare(b, a) }) {
 		t.Errorf("names by name, descending: %v", names)
@@ -407,7 +360,8 @@ func TestFaultsAndPolling(t *testing.T) {
 			t.Fatal(err)
 		}
 		req.Header.Set("Authorization", "Bearer "+s.Token())
-		return do(t, s, req)
+		a, err := pangeawire.Do(s.Client(), req)
+		return check(t, a, err)
 	}
 	for i := range 2 {
 		if code, penv := poll(); code != 202 || penv.Status != "Accepted" {
@@ -437,7 +391,7 @@ func TestFolderCreateAndDelete(t *testing.T) {
 		t.Fatalf("folder/create: %+v", folder)
 	}
 	s.AddDuplicate("x", "mcp/clients", "v")
-	if code, env := call(t, s, s.Token(), "/v2/delete", map[string]any{"id": folder.ID}); code != 400 || fieldErrors(t, env)[0].Code != "BadState" {
+	if code, env := call(t, s, s.Token(), "/v2/delete", map[string]any{"id": folder.ID}); code != 400 || env.FieldErrors()[0].Code != "BadState" {
 		t.Errorf("non-recursive delete of a non-empty folder: got %d %s, want 400 BadState", code, env.Result)
 	}
 	if code, env := call(t, s, s.Token(), "/v2/delete", map[string]any{"id": folder.ID, "recursive": true}); code != 200 {

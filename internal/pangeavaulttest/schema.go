@@ -170,14 +170,14 @@ func (sc schema) validate(body []byte, v any) *failure {
 	}
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(body, &members); err != nil || members == nil {
-		return validation(fieldError{codeInvalidObject, "the body must be a JSON object", "/"})
+		return validation(fe(codeInvalidObject, "the body must be a JSON object", "/"))
 	}
 	var errs []fieldError
 	for _, p := range sc.props {
 		raw, ok := members[p.name]
 		if !ok {
 			if p.required {
-				errs = append(errs, fieldError{codeFieldRequired, p.name + " is required", "/" + p.name})
+				errs = append(errs, fe(codeFieldRequired, p.name+" is required", "/"+p.name))
 			}
 			continue
 		}
@@ -192,7 +192,7 @@ func (sc schema) validate(body []byte, v any) *failure {
 		}
 		slices.Sort(extra)
 		for _, name := range extra {
-			errs = append(errs, fieldError{codeUnexpectedProperty, "unexpected property " + name, "/" + name})
+			errs = append(errs, fe(codeUnexpectedProperty, "unexpected property "+name, "/"+name))
 		}
 	}
 	if len(errs) > 0 {
@@ -201,7 +201,7 @@ func (sc schema) validate(body []byte, v any) *failure {
 	if err := json.Unmarshal(body, v); err != nil {
 		// The schema admitted a value the Go type cannot hold (a number
 		// too large for an int, say).
-		return validation(fieldError{codeInvalidObject, err.Error(), "/"})
+		return validation(fe(codeInvalidObject, err.Error(), "/"))
 	}
 	return nil
 }
@@ -211,50 +211,50 @@ func (p prop) check(raw json.RawMessage) []fieldError {
 	src := "/" + p.name
 	raw = bytes.TrimSpace(raw)
 	if string(raw) == "null" {
-		return []fieldError{{codeInvalidNull, p.name + " must not be null", src}}
+		return []fieldError{fe(codeInvalidNull, p.name+" must not be null", src)}
 	}
 	switch p.kind {
 	case kString:
 		var s string
 		if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-			return []fieldError{{codeInvalidString, p.name + " must be a string", src}}
+			return []fieldError{fe(codeInvalidString, p.name+" must be a string", src)}
 		}
 		return p.checkString(s, src)
 	case kInteger:
 		var n int64
 		if json.Unmarshal(raw, &n) != nil {
-			return []fieldError{{codeInvalidInteger, p.name + " must be an integer", src}}
+			return []fieldError{fe(codeInvalidInteger, p.name+" must be an integer", src)}
 		}
 		switch {
 		case p.max > 0 && n > int64(p.max):
-			return []fieldError{{codeIsTooBig, fmt.Sprintf("%s must be at most %d", p.name, p.max), src}}
+			return []fieldError{fe(codeIsTooBig, fmt.Sprintf("%s must be at most %d", p.name, p.max), src)}
 		case p.hasMin && n < int64(p.min):
-			return []fieldError{{codeIsTooSmall, fmt.Sprintf("%s must be at least %d", p.name, p.min), src}}
+			return []fieldError{fe(codeIsTooSmall, fmt.Sprintf("%s must be at least %d", p.name, p.min), src)}
 		}
 	case kBool:
 		if string(raw) != "true" && string(raw) != "false" {
-			return []fieldError{{codeInvalidBool, p.name + " must be a boolean", src}}
+			return []fieldError{fe(codeInvalidBool, p.name+" must be a boolean", src)}
 		}
 	case kObject:
 		var m map[string]json.RawMessage
 		if raw[0] != '{' || json.Unmarshal(raw, &m) != nil {
-			return []fieldError{{codeInvalidObject, p.name + " must be an object", src}}
+			return []fieldError{fe(codeInvalidObject, p.name+" must be an object", src)}
 		}
 	case kStringMap:
 		var m map[string]string
 		if raw[0] != '{' || json.Unmarshal(raw, &m) != nil {
-			return []fieldError{{codeInvalidObject, p.name + " must be an object of strings", src}}
+			return []fieldError{fe(codeInvalidObject, p.name+" must be an object of strings", src)}
 		}
 	case kStringArray:
 		var a []string
 		if raw[0] != '[' || json.Unmarshal(raw, &a) != nil {
-			return []fieldError{{codeInvalidArray, p.name + " must be an array of strings", src}}
+			return []fieldError{fe(codeInvalidArray, p.name+" must be an array of strings", src)}
 		}
 	case kStringOrInteger:
 		var s string
 		var n int64
 		if json.Unmarshal(raw, &s) != nil && json.Unmarshal(raw, &n) != nil {
-			return []fieldError{{codeInvalidString, p.name + " must be a string or an integer", src}}
+			return []fieldError{fe(codeInvalidString, p.name+" must be a string or an integer", src)}
 		}
 	}
 	return nil
@@ -264,16 +264,16 @@ func (p prop) checkString(s, src string) []fieldError {
 	var errs []fieldError
 	n := utf8.RuneCountInString(s)
 	if p.minLen > 0 && n < p.minLen {
-		errs = append(errs, fieldError{codeBelowMinLength, fmt.Sprintf("%s must be at least %d characters", p.name, p.minLen), src})
+		errs = append(errs, fe(codeBelowMinLength, fmt.Sprintf("%s must be at least %d characters", p.name, p.minLen), src))
 	}
 	if p.maxLen > 0 && n > p.maxLen {
-		errs = append(errs, fieldError{codeAboveMaxLength, fmt.Sprintf("%s must be at most %d characters", p.name, p.maxLen), src})
+		errs = append(errs, fe(codeAboveMaxLength, fmt.Sprintf("%s must be at most %d characters", p.name, p.maxLen), src))
 	}
 	if p.pattern != nil && !p.pattern.MatchString(s) {
-		errs = append(errs, fieldError{codeDoesNotMatchPattern, p.name + " does not match " + p.pattern.String(), src})
+		errs = append(errs, fe(codeDoesNotMatchPattern, p.name+" does not match "+p.pattern.String(), src))
 	}
 	if p.enum != nil && !slices.Contains(p.enum, s) {
-		errs = append(errs, fieldError{codeNotEnumMember, fmt.Sprintf("%s must be one of %v", p.name, p.enum), src})
+		errs = append(errs, fe(codeNotEnumMember, fmt.Sprintf("%s must be one of %v", p.name, p.enum), src))
 	}
 	return errs
 }

@@ -3,7 +3,6 @@
 package pangeavault_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -17,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mcpauth/mcpauth/internal/pangeavaulttest"
+	"github.com/mcpauth/mcpauth/internal/pangeawire"
 	"github.com/mcpauth/mcpauth/repository"
 	"github.com/mcpauth/mcpauth/repository/pangeavault"
 	"github.com/mcpauth/mcpauth/repository/repositorytest"
@@ -103,7 +103,7 @@ func TestLiveAPIRules(t *testing.T) {
 	type outcome struct {
 		HTTP   int
 		Status string
-		Errors []pangeavault.FieldError
+		Errors []string // code@source
 		Folder string
 		Items  int
 	}
@@ -112,35 +112,11 @@ func TestLiveAPIRules(t *testing.T) {
 		post := func(path string, body any) (outcome, json.RawMessage) {
 			t.Helper()
 			raw, _ := json.Marshal(body)
-			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, tg.base+path, bytes.NewReader(raw))
+			a, err := pangeawire.Post(t.Context(), tg.client, tg.base+path, tg.token, raw)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("%s: %v", tg.name, err)
 			}
-			req.Header.Set("Authorization", "Bearer "+tg.token)
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := tg.client.Do(req)
-			if err != nil {
-				t.Fatalf("%s %s: %v", tg.name, path, err)
-			}
-			defer resp.Body.Close()
-			var env struct {
-				Status string          `json:"status"`
-				Result json.RawMessage `json:"result"`
-			}
-			if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
-				t.Fatalf("%s %s: HTTP %d, not an envelope: %v", tg.name, path, resp.StatusCode, err)
-			}
-			o := outcome{HTTP: resp.StatusCode, Status: env.Status}
-			if env.Status != "Success" {
-				var r struct {
-					Errors []pangeavault.FieldError `json:"errors"`
-				}
-				_ = json.Unmarshal(env.Result, &r)
-				for _, e := range r.Errors {
-					o.Errors = append(o.Errors, pangeavault.FieldError{Code: e.Code, Source: e.Source})
-				}
-			}
-			return o, env.Result
+			return outcome{HTTP: a.HTTP, Status: a.Status, Errors: a.Codes()}, a.Result
 		}
 		res := map[string]outcome{}
 		res["store 10241"], _ = post("/v2/secret/store", map[string]any{"type": "secret", "secret": strings.Repeat("x", pangeavault.MaxSecretLength+1), "name": "mcpauth_limit", "folder": folder})
@@ -172,7 +148,7 @@ func TestLiveAPIRules(t *testing.T) {
 		}
 	}
 	want := map[string]outcome{
-		"store 10241":      {HTTP: 400, Status: "ValidationError", Errors: []pangeavault.FieldError{{Code: "AboveMaxLength", Source: "/secret"}}},
+		"store 10241":      {HTTP: 400, Status: "ValidationError", Errors: []string{"AboveMaxLength@/secret"}},
 		"store 10240":      {HTTP: 200, Status: "Success", Folder: "/" + folder},
 		"get_bulk /folder": {HTTP: 200, Status: "Success", Items: 1},
 	}
