@@ -317,7 +317,9 @@ const (
 	IdentitySourceNone             = "none"
 )
 
-// PangeaOptions configure the Pangea AuthN preset (see [Pangea]).
+// PangeaOptions configure the Pangea AuthN preset (see [Pangea]). Every
+// URL must be https (http is accepted on loopback hosts only, for test
+// doubles).
 type PangeaOptions struct {
 	// IssuerURL is the AuthN hosted-login URL, such as
 	// "https://pdn-xxxx.login.aws.us.pangea.cloud". Required.

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -127,6 +128,17 @@ func pangeaSources(o PangeaOptions) ([]string, error) {
 	for _, sc := range o.Scopes {
 		if !authnScopePattern.MatchString(sc) {
 			return nil, fmt.Errorf("provider: PangeaOptions.Scopes: %q is not an AuthN scope (%s)", sc, authnScopePattern)
+		}
+	}
+	// Secrets and tokens travel to these URLs: https, or http to loopback
+	// (test doubles) only.
+	for _, u := range []struct{ name, raw string }{{"IssuerURL", o.IssuerURL}, {"AuthNBaseURL", o.AuthNBaseURL}, {"JWKSURL", o.JWKSURL}, {"UserinfoURL", o.UserinfoURL}} {
+		if u.raw == "" {
+			continue
+		}
+		p, err := url.Parse(u.raw)
+		if err != nil || p.Host == "" || p.Scheme != "https" && !(p.Scheme == "http" && isLoopbackHost(p.Hostname())) {
+			return nil, fmt.Errorf("provider: PangeaOptions.%s %q must be an https URL (http is allowed only on loopback)", u.name, u.raw)
 		}
 	}
 	openid := slices.Contains(o.Scopes, "openid")
