@@ -127,7 +127,9 @@
 // [ErrUnauthorized], [ErrForbidden], [ErrValidation], [ErrItemNotFound],
 // [ErrTooManyRequests], [ErrServer], [ErrPending] and
 // [ErrUnexpectedResponse]. An item under this package's name that does not
-// hold its envelope is [ErrCorruptRecord], never a zero value. A done ctx
+// hold its envelope is [ErrCorruptRecord], never a zero value. A record
+// too large for a secret is a [*RecordTooLargeError] ([ErrRecordTooLarge]),
+// returned before any call. A done ctx
 // gives an error wrapping ctx.Err(). The token, keys and values never
 // appear in errors or logs (item ids and request ids do).
 //
