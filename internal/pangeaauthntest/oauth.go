@@ -244,7 +244,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	switch s.opts.AccessTokens {
 	case TokenJWT:
 		tok = s.sign(map[string]any{
-			"iss": s.opts.Issuer, "sub": g.user.ID, "aud": s.ClientID, "client_id": s.ClientID, "scope": g.scope,
+			"iss": s.Issuer(), "sub": g.user.ID, "aud": s.ClientID, "client_id": s.ClientID, "scope": g.scope,
 			"iat": now.Unix(), "exp": now.Add(AccessTokenLife * time.Second).Unix(), "jti": randBase32(),
 		})
 	case TokenForeign:
@@ -263,7 +263,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	if slices.Contains(strings.Fields(g.scope), "openid") {
 		claims := map[string]any{
-			"iss": s.opts.Issuer, "sub": g.user.ID, "aud": s.ClientID, "email": g.user.Email,
+			"iss": s.Issuer(), "sub": g.user.ID, "aud": s.ClientID, "email": g.user.Email,
 			"iat": now.Unix(), "exp": now.Add(AccessTokenLife * time.Second).Unix(),
 		}
 		if g.nonce != "" {

@@ -227,9 +227,6 @@ func New(t testing.TB, opts *Options) *Server {
 	}
 	s.srv = httptest.NewServer(s.record(mux))
 	s.URL = s.srv.URL
-	if s.opts.Issuer == "" {
-		s.opts.Issuer = s.URL
-	}
 	t.Cleanup(s.srv.Close)
 	return s
 }
@@ -242,7 +239,12 @@ func or(s, def string) string {
 }
 
 // Issuer returns the iss of the JWTs the server issues.
-func (s *Server) Issuer() string { return s.opts.Issuer }
+func (s *Server) Issuer() string {
+	if s.opts.Issuer != "" {
+		return s.opts.Issuer
+	}
+	return s.srv.URL // set before the server serves
+}
 
 // AllowRedirectURI registers uri as a redirect URI of the OAuth client.
 func (s *Server) AllowRedirectURI(uri string) {
