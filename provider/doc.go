@@ -22,7 +22,8 @@
 //			IssuerURL:    os.Getenv("PANGEA_AUTHN_ISSUER_URL"), // https://pdn-….login.aws.us.pangea.cloud
 //			ClientID:     os.Getenv("PANGEA_AUTHN_CLIENT_ID"),
 //			ClientSecret: os.Getenv("PANGEA_AUTHN_CLIENT_SECRET"),
-//			AuthNToken:   os.Getenv("PANGEA_AUTHN_TOKEN"), // user subject and email via token check
+//			Scopes:       []string{"openid", "user"},      // sent to AuthN on every login
+//			AuthNToken:   os.Getenv("PANGEA_AUTHN_TOKEN"), // the user: ID token keys, token check
 //		}),
 //		EncryptionKey: key, // 32 bytes, shared by all replicas
 //		Store:         store, // shared by all replicas; default in-memory
@@ -166,9 +167,16 @@
 //
 //   - OpenID Connect upstream: the verified ID token ("id_token"), with the
 //     userinfo endpoint filling a missing email ("id_token+userinfo");
-//   - Pangea preset with [PangeaOptions.AuthNToken]: AuthN's token check,
-//     POST /v2/client/token/check ("pangea_token_check"); the subject is the
-//     AuthN identity ("pui_…");
+//   - Pangea preset: the sources [PangeaOptions.Identity] lists, in order,
+//     the first that applies deciding: the ID token, verified with AuthN's
+//     keys, when openid was granted ("id_token"); a userinfo endpoint
+//     ("userinfo"); AuthN's token check, POST /v2/client/token/check, when
+//     the access token has a form it accepts ("pangea_token_check"); or
+//     "none", the grant tied to the MCP client alone as in
+//     pangea-authn-fastmcp. The subject is the AuthN identity ("pui_…").
+//     A source that applies and fails fails the login, and so does a
+//     login no source applies to; New refuses options that configure no
+//     source, naming the settings that would;
 //   - OAuth upstream with [UpstreamOptions.UserinfoURL]: "userinfo";
 //   - [UpstreamOptions.Identify]: "custom";
 //   - otherwise "none": the token carries no subject.

@@ -20,7 +20,9 @@ func ExampleNew() {
 		Upstream: provider.Pangea(provider.PangeaOptions{
 			IssuerURL:    "https://pdn-example.login.aws.us.pangea.cloud",
 			ClientID:     "psa_example",
-			ClientSecret: "example-secret",
+			ClientSecret: "pck_example",
+			Scopes:       []string{"openid", "user"},
+			AuthNToken:   "pts_example", // ID token keys and the token check
 		}),
 	})
 	if err != nil {

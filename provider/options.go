@@ -288,6 +288,10 @@ type UpstreamOptions struct {
 	// HTTPClient is used for every upstream call. Default: a client with a
 	// 30 s timeout.
 	HTTPClient *http.Client
+
+	// pangea is set by [Pangea]: the preset's identity sources and PKCE
+	// choice, or its configuration error.
+	pangea *pangeaUpstream
 }
 
 // IdentifyFunc resolves the logged-in user from the upstream token.
@@ -313,24 +317,60 @@ const (
 	IdentitySourceNone             = "none"
 )
 
-// PangeaOptions configure the Pangea AuthN preset.
+// PangeaOptions configure the Pangea AuthN preset (see [Pangea]). Every
+// URL must be https (http is accepted on loopback hosts only, for test
+// doubles).
 type PangeaOptions struct {
 	// IssuerURL is the AuthN hosted-login URL, such as
 	// "https://pdn-xxxx.login.aws.us.pangea.cloud". Required.
 	IssuerURL string
-	// ClientID and ClientSecret are the AuthN OAuth client credentials.
+	// ClientID and ClientSecret are the AuthN OAuth client's credentials
+	// ("psa_…" and "pck_…"), sent with client_secret_basic. Required.
 	ClientID     string
 	ClientSecret string
-	// Scopes are requested from AuthN. Default none.
+	// Scopes are requested from AuthN on every login, space-separated in
+	// the scope parameter, as pangea-authn-fastmcp sends its
+	// pangea_authn_scopes: for example the custom scope the OAuth client
+	// allows ("user"), and "openid" for an ID token. Required; the MCP
+	// client's scopes are never forwarded.
 	Scopes []string
-	// AuthNToken is an AuthN service token. When set, the user's identity
-	// (subject = AuthN identity "pui_…", email) comes from AuthN's token
-	// check (POST {AuthNBaseURL}/v2/client/token/check). Without it, tokens
-	// carry no user identity.
+	// Identity lists the sources of the user's identity in the order they
+	// are tried: IdentitySourceIDToken, IdentitySourceUserinfo,
+	// IdentitySourcePangeaTokenCheck and IdentitySourceNone. A source that
+	// does not apply to a login is skipped (no ID token was issued; the
+	// access token has a form the token check does not accept); the first
+	// that applies decides, and a failure fails the login (fail closed).
+	// "none" ties the grant to the MCP client only, as pangea-authn-fastmcp
+	// does, and can only come last. When no source applies the login fails.
+	//
+	// Nil means every source the other options configure, in the order
+	// above, without "none"; New fails naming the missing settings when
+	// that is none at all.
+	Identity []string
+	// AuthNToken is an AuthN service token ("pts_…") with access to AuthN,
+	// for the service API: the token check (POST
+	// {AuthNBaseURL}/v2/client/token/check) and, for ID tokens without
+	// JWKSURL, the signing keys (POST {AuthNBaseURL}/v2/client/jwks).
 	AuthNToken string
 	// AuthNBaseURL is the AuthN service API URL. Default
 	// [DefaultPangeaAuthNBaseURL].
 	AuthNBaseURL string
+	// JWKSURL is a JWK Set URL (RFC 7517, fetched with GET) with the keys
+	// that sign AuthN's ID tokens. Default: the keys of AuthN's
+	// /v2/client/jwks, which needs AuthNToken.
+	JWKSURL string
+	// IDTokenIssuer is the iss ID tokens must carry. Default IssuerURL
+	// (AuthN's JWT issuer is configurable: set this if it differs).
+	IDTokenIssuer string
+	// UserinfoURL is an OpenID Connect userinfo endpoint to call with the
+	// access token (GET, answering {"sub","email"}). AuthN documents none
+	// for OAuth access tokens; set it only if your deployment has one.
+	UserinfoURL string
+	// DisablePKCE stops sending an S256 code challenge to AuthN. AuthN's
+	// OAuth server keeps the challenge of an authorization request (its
+	// tickets carry oauth2_code_challenge), so PKCE is on by default; turn
+	// it off only if AuthN refuses it for your client.
+	DisablePKCE bool
 	// HTTPClient is used for every call to Pangea. Default: a client with a
 	// 30 s timeout.
 	HTTPClient *http.Client

@@ -222,12 +222,11 @@ func TestNoSecretsInStore(t *testing.T) {
 	var hh handlerHolder
 	srv := httptest.NewServer(&hh)
 	t.Cleanup(srv.Close)
-	p, err := provider.New(&provider.Options{BaseURL: srv.URL, Store: store, Upstream: provider.Pangea(provider.PangeaOptions{
-		IssuerURL: dbl.URL, ClientID: dbl.ClientID, ClientSecret: dbl.ClientSecret, AuthNToken: dbl.ServiceToken, AuthNBaseURL: dbl.URL,
-	})})
+	p, err := provider.New(&provider.Options{BaseURL: srv.URL, Store: store, Upstream: provider.Pangea(pangeaOptions(dbl))})
 	if err != nil {
 		t.Fatal(err)
 	}
+	dbl.AllowRedirectURI(p.CallbackURL())
 	hh.set(p.Handler())
 	reg := register(t, srv.URL, map[string]any{"redirect_uris": []string{clientRedirect}, "token_endpoint_auth_method": "client_secret_post"})
 	id, secret := reg.str("client_id"), reg.str("client_secret")

@@ -189,7 +189,7 @@ func New(opts *Options) (_ *Provider, err error) {
 		cacheTTL = 0
 	}
 	p.cache = newTokenCache(cacheTTL, orInt(o.TokenCacheSize, DefaultTokenCacheSize), p.now)
-	if o.Upstream.Identify == nil && o.Upstream.AuthURL != "" && o.Upstream.UserinfoURL == "" {
+	if o.Upstream.Identify == nil && o.Upstream.AuthURL != "" && o.Upstream.UserinfoURL == "" && o.Upstream.pangea == nil {
 		logger.Warn("provider: the upstream is OAuth-only and no identity source is configured; tokens will carry no user subject")
 	}
 	return p, nil

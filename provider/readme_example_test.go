@@ -33,6 +33,8 @@ func Example_withMiddleware() {
 			IssuerURL:    os.Getenv("PANGEA_AUTHN_ISSUER_URL"),
 			ClientID:     os.Getenv("PANGEA_AUTHN_CLIENT_ID"),
 			ClientSecret: os.Getenv("PANGEA_AUTHN_CLIENT_SECRET"),
+			Scopes:       []string{"openid", "user"},      // sent to AuthN on every login
+			AuthNToken:   os.Getenv("PANGEA_AUTHN_TOKEN"), // the user: ID token keys, token check
 		}),
 		EncryptionKey: key,   // 32 bytes, shared by every replica
 		Store:         store, // any repository.Store with Take; default in-memory

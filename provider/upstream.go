@@ -3,7 +3,6 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -19,34 +17,6 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"golang.org/x/oauth2"
 )
-
-// Pangea returns upstream options for Pangea AuthN: its hosted login at
-// {IssuerURL}/v2/oauth/authorize, the code exchange at
-// {IssuerURL}/v2/oauth/token with client_secret_basic, and, when an AuthN
-// service token is given, the user's identity from AuthN's token check.
-func Pangea(o PangeaOptions) UpstreamOptions {
-	issuer := strings.TrimRight(o.IssuerURL, "/")
-	u := UpstreamOptions{
-		ClientID:     o.ClientID,
-		ClientSecret: o.ClientSecret,
-		Scopes:       o.Scopes,
-		AuthURL:      issuer + "/v2/oauth/authorize",
-		TokenURL:     issuer + "/v2/oauth/token",
-		AuthStyle:    "basic",
-		HTTPClient:   o.HTTPClient,
-	}
-	if o.IssuerURL == "" {
-		u.AuthURL, u.TokenURL = "", ""
-	}
-	if o.AuthNToken != "" {
-		base := o.AuthNBaseURL
-		if base == "" {
-			base = DefaultPangeaAuthNBaseURL
-		}
-		u.Identify = pangeaTokenCheck(strings.TrimRight(base, "/"), o.AuthNToken, o.HTTPClient)
-	}
-	return u
-}
 
 // UpstreamToken is the token the upstream identity provider issued at login.
 // It is stored encrypted and never handed to MCP clients.
@@ -88,6 +58,9 @@ type upstream struct {
 }
 
 func newUpstream(o UpstreamOptions, redirectURI string, logger *slog.Logger) (*upstream, error) {
+	if o.pangea != nil && o.pangea.err != nil {
+		return nil, o.pangea.err
+	}
 	oauthMode := o.AuthURL != "" || o.TokenURL != ""
 	switch {
 	case o.ClientID == "":
@@ -168,12 +141,19 @@ func (u *upstream) authURL(ctx context.Context, state, verifier, nonce string) (
 	if err != nil {
 		return "", err
 	}
-	opts := []rp.AuthURLOpt{rp.WithCodeChallenge(oidc.NewSHACodeChallenge(verifier))}
-	if !u.oauthMode() {
+	var opts []rp.AuthURLOpt
+	if u.pkce() {
+		opts = append(opts, rp.WithCodeChallenge(oidc.NewSHACodeChallenge(verifier)))
+	}
+	if !u.oauthMode() || u.opts.pangea != nil && u.opts.pangea.nonce {
 		opts = append(opts, rp.AuthURLOpt(rp.WithURLParam("nonce", nonce)))
 	}
 	return rp.AuthURL(state, r, opts...), nil
 }
+
+// pkce reports whether the upstream gets a PKCE challenge: always, but for
+// a Pangea upstream with PangeaOptions.DisablePKCE.
+func (u *upstream) pkce() bool { return u.opts.pangea == nil || !u.opts.pangea.noPKCE }
 
 // exchange redeems the upstream code and resolves the user.
 func (u *upstream) exchange(ctx context.Context, code, verifier, nonce string) (*UpstreamToken, *Identity, error) {
@@ -182,7 +162,11 @@ func (u *upstream) exchange(ctx context.Context, code, verifier, nonce string) (
 		return nil, nil, err
 	}
 	ctx = context.WithValue(ctx, nonceKey{}, nonce)
-	tokens, err := rp.CodeExchange[*oidc.IDTokenClaims](ctx, code, r, rp.WithCodeVerifier(verifier))
+	var opts []rp.CodeExchangeOpt
+	if u.pkce() {
+		opts = append(opts, rp.WithCodeVerifier(verifier))
+	}
+	tokens, err := rp.CodeExchange[*oidc.IDTokenClaims](ctx, code, r, opts...)
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) && re.ErrorCode != "" {
@@ -200,7 +184,17 @@ func (u *upstream) exchange(ctx context.Context, code, verifier, nonce string) (
 		IDToken:      tokens.IDToken,
 		Expiry:       tokens.Expiry,
 	}
-	id, err := u.identify(ctx, r, ut, tokens.IDTokenClaims)
+	if ut.IDToken == "" && u.opts.pangea != nil {
+		// OAuth mode leaves the ID token unparsed: the Pangea identity
+		// sources verify it.
+		ut.IDToken, _ = tokens.Extra("id_token").(string)
+	}
+	var id *Identity
+	if u.opts.pangea != nil && u.opts.Identify == nil {
+		id, err = u.opts.pangea.identify(ctx, u, ut, grantedScopes(tokens.Extra("scope"), u.opts.Scopes))
+	} else {
+		id, err = u.identify(ctx, r, ut, tokens.IDTokenClaims)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -260,13 +254,14 @@ func (u *upstream) identify(ctx context.Context, r rp.RelyingParty, ut *Upstream
 		return id, nil
 	}
 	if u.opts.UserinfoURL != "" {
-		return u.userinfo(ctx, ut)
+		return u.userinfo(ctx, u.opts.UserinfoURL, ut)
 	}
 	return &Identity{Source: IdentitySourceNone}, nil
 }
 
-func (u *upstream) userinfo(ctx context.Context, ut *UpstreamToken) (*Identity, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.opts.UserinfoURL, nil)
+// userinfo resolves the user from an OpenID Connect userinfo endpoint.
+func (u *upstream) userinfo(ctx context.Context, endpoint string, ut *UpstreamToken) (*Identity, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
 	if err != nil {
 		return nil, fmt.Errorf("provider: upstream userinfo: %w", err)
 	}
@@ -291,46 +286,4 @@ func (u *upstream) userinfo(ctx context.Context, ut *UpstreamToken) (*Identity, 
 		return nil, errors.New("provider: upstream userinfo has no sub")
 	}
 	return &Identity{Subject: info.Sub, Email: info.Email, Source: IdentitySourceUserinfo}, nil
-}
-
-// pangeaTokenCheck resolves the user with AuthN's POST /v2/client/token/check.
-func pangeaTokenCheck(baseURL, serviceToken string, c *http.Client) IdentifyFunc {
-	if c == nil {
-		c = &http.Client{Timeout: DefaultUpstreamTimeout}
-	}
-	return func(ctx context.Context, t *UpstreamToken) (*Identity, error) {
-		body, err := json.Marshal(map[string]string{"token": t.AccessToken})
-		if err != nil {
-			return nil, err
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/v2/client/token/check", bytes.NewReader(body))
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Authorization", "Bearer "+serviceToken)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := c.Do(req)
-		if err != nil {
-			return nil, fmt.Errorf("pangea token check: %w", err)
-		}
-		defer resp.Body.Close()
-		var env struct {
-			Status  string `json:"status"`
-			Summary string `json:"summary"`
-			Result  struct {
-				Identity string `json:"identity"`
-				Email    string `json:"email"`
-			} `json:"result"`
-		}
-		if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&env); err != nil {
-			return nil, fmt.Errorf("pangea token check: status %d: %w", resp.StatusCode, err)
-		}
-		if resp.StatusCode != http.StatusOK || env.Status != "Success" {
-			return nil, fmt.Errorf("pangea token check: status %d %s", resp.StatusCode, env.Status)
-		}
-		if env.Result.Identity == "" {
-			return nil, errors.New("pangea token check: no identity")
-		}
-		return &Identity{Subject: env.Result.Identity, Email: env.Result.Email, Source: IdentitySourcePangeaTokenCheck}, nil
-	}
 }

@@ -38,13 +38,23 @@
 //	                       the Pangea AuthN OAuth client (required without
 //	                       -dev-idp); register <base URL>/pangea/callback
 //	                       as its redirect URI
-//	PANGEA_AUTHN_TOKEN     AuthN service token: user identity (pui_…) and
-//	                       email through AuthN's token check; without it
-//	                       tokens carry no user and every call is refused
-//	PANGEA_AUTHN_BASE_URL  AuthN service API URL for the token check
-//	                       (default https://authn.aws.us.pangea.cloud)
+//	PANGEA_AUTHN_SCOPES    scopes requested from AuthN, such as "openid user"
+//	                       (required without -dev-idp)
+//	PANGEA_AUTHN_TOKEN     AuthN service token: the user identity (pui_…)
+//	                       and email from the ID token (with openid) and
+//	                       AuthN's token check
+//	PANGEA_AUTHN_IDENTITY  identity sources in order (id_token, userinfo,
+//	                       pangea_token_check, none); default: those the
+//	                       other variables configure. With none, logins no
+//	                       other source identifies carry no user, and their
+//	                       calls are refused
+//	PANGEA_AUTHN_BASE_URL  AuthN service API URL (default
+//	                       https://authn.aws.us.pangea.cloud)
+//	PANGEA_AUTHN_JWKS_URL, PANGEA_AUTHN_USERINFO_URL
+//	                       a JWK Set URL for ID tokens, a userinfo endpoint
 //	PANGEA_VAULT_TOKEN     store the provider's records in Pangea Vault
-//	                       (PANGEA_DOMAIN, default aws.us.pangea.cloud)
+//	                       (PANGEA_DOMAIN, default aws.us.pangea.cloud, or
+//	                       PANGEA_VAULT_BASE_URL)
 //	VAULT_ADDR, VAULT_TOKEN  store them in HashiCorp Vault (KV v2 at secret/)
 //	MCP_ENCRYPTION_KEY     64 hex digits: the AES-256 key of stored upstream
 //	                       tokens; random per process when unset

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/hashicorp/vault/api"
 	"github.com/mcpauth/mcpauth"
@@ -159,8 +160,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		p2("  log in as test-user@127.0.0.1 / verysecure (user id1) or test-user2 / verysecure (user id2).")
 	} else {
 		p2("Upstream: Pangea AuthN at %s; its redirect URI must be %s", getenv("PANGEA_AUTHN_ISSUER_URL"), p.CallbackURL())
-		if getenv("PANGEA_AUTHN_TOKEN") == "" {
-			p2("  PANGEA_AUTHN_TOKEN is not set: tokens carry no user, so every call will be refused.")
+		if strings.Contains(getenv("PANGEA_AUTHN_IDENTITY"), provider.IdentitySourceNone) {
+			p2("  PANGEA_AUTHN_IDENTITY allows none: a login that no other source identifies carries no user, and its calls are refused.")
 		}
 	}
 	p2("Decisions: %s.", source)
@@ -219,10 +220,11 @@ func newStore(getenv func(string) string, logger *slog.Logger) (repository.Store
 		return nil, "", errors.New("set PANGEA_VAULT_TOKEN or VAULT_ADDR and VAULT_TOKEN, not both")
 	case pangea != "":
 		s, err := pangeavault.New(&pangeavault.Options{
-			Token:  pangea,
-			Domain: getenv("PANGEA_DOMAIN"),
-			Folder: "mcpauth/oauth-example",
-			Logger: logger,
+			Token:   pangea,
+			Domain:  getenv("PANGEA_DOMAIN"),
+			BaseURL: getenv("PANGEA_VAULT_BASE_URL"),
+			Folder:  "mcpauth/oauth-example",
+			Logger:  logger,
 		})
 		if err != nil {
 			return nil, "", err
@@ -250,15 +252,25 @@ func newStore(getenv func(string) string, logger *slog.Logger) (repository.Store
 
 // pangeaUpstream returns the Pangea AuthN upstream from the environment.
 func pangeaUpstream(getenv func(string) string) (provider.UpstreamOptions, error) {
+	list := func(k string) []string {
+		return strings.FieldsFunc(getenv(k), func(r rune) bool { return r == ',' || r == ' ' })
+	}
 	o := provider.PangeaOptions{
 		IssuerURL:    getenv("PANGEA_AUTHN_ISSUER_URL"),
 		ClientID:     getenv("PANGEA_AUTHN_CLIENT_ID"),
 		ClientSecret: getenv("PANGEA_AUTHN_CLIENT_SECRET"),
+		Scopes:       list("PANGEA_AUTHN_SCOPES"),
+		Identity:     list("PANGEA_AUTHN_IDENTITY"),
 		AuthNToken:   getenv("PANGEA_AUTHN_TOKEN"),
 		AuthNBaseURL: getenv("PANGEA_AUTHN_BASE_URL"),
+		JWKSURL:      getenv("PANGEA_AUTHN_JWKS_URL"),
+		UserinfoURL:  getenv("PANGEA_AUTHN_USERINFO_URL"),
 	}
-	if o.IssuerURL == "" || o.ClientID == "" || o.ClientSecret == "" {
-		return provider.UpstreamOptions{}, errors.New("set PANGEA_AUTHN_ISSUER_URL, PANGEA_AUTHN_CLIENT_ID and PANGEA_AUTHN_CLIENT_SECRET, or run with -dev-idp")
+	if len(o.Identity) == 0 {
+		o.Identity = nil // the default sources
+	}
+	if o.IssuerURL == "" || o.ClientID == "" || o.ClientSecret == "" || len(o.Scopes) == 0 {
+		return provider.UpstreamOptions{}, errors.New("set PANGEA_AUTHN_ISSUER_URL, PANGEA_AUTHN_CLIENT_ID, PANGEA_AUTHN_CLIENT_SECRET and PANGEA_AUTHN_SCOPES, or run with -dev-idp")
 	}
 	return provider.Pangea(o), nil
 }

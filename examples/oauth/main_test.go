@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mcpauth/mcpauth/examples/internal/exampletest"
 	"github.com/mcpauth/mcpauth/internal/pangeaauthntest"
+	"github.com/mcpauth/mcpauth/internal/pangeavaulttest"
 	"github.com/mcpauth/mcpauth/provider/providertest"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -98,7 +99,8 @@ func TestRunErrors(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"no upstream", nil, nil, "set PANGEA_AUTHN_ISSUER_URL, PANGEA_AUTHN_CLIENT_ID and PANGEA_AUTHN_CLIENT_SECRET, or run with -dev-idp"},
+		{"no upstream", nil, nil, "set PANGEA_AUTHN_ISSUER_URL, PANGEA_AUTHN_CLIENT_ID, PANGEA_AUTHN_CLIENT_SECRET and PANGEA_AUTHN_SCOPES, or run with -dev-idp"},
+		{"no Pangea identity source", nil, map[string]string{"PANGEA_AUTHN_ISSUER_URL": "https://pdn-x.login.aws.us.pangea.cloud", "PANGEA_AUTHN_CLIENT_ID": "psa_x", "PANGEA_AUTHN_CLIENT_SECRET": "pck_x", "PANGEA_AUTHN_SCOPES": "user"}, "Pangea has no identity source: set PangeaOptions.AuthNToken"},
 		{"two stores", []string{"-dev-idp"}, map[string]string{"PANGEA_VAULT_TOKEN": "pts_x", "VAULT_ADDR": "http://127.0.0.1:1"}, "not both"},
 		{"half a HashiCorp Vault", []string{"-dev-idp"}, map[string]string{"VAULT_ADDR": "http://127.0.0.1:1"}, "set both VAULT_ADDR and VAULT_TOKEN"},
 		{"short encryption key", []string{"-dev-idp"}, map[string]string{"MCP_ENCRYPTION_KEY": "abcd"}, "MCP_ENCRYPTION_KEY must be 64 hex digits"},
@@ -120,12 +122,12 @@ func TestRunErrors(t *testing.T) {
 	}
 }
 
-// TestPangeaLogin walks the login with Pangea AuthN (its double): hosted
-// login, code exchange with client_secret_basic, the user's identity from
-// AuthN's token check, and decisions from a -policy file naming that user.
+// TestPangeaLogin walks the login with Pangea AuthN (its strict double) in
+// every identity mode, with the provider's records in Pangea Vault (its
+// strict double): hosted login, code exchange with client_secret_basic,
+// the user's identity, and decisions from a -policy file naming that user.
 func TestPangeaLogin(t *testing.T) {
-	authn := pangeaauthntest.New(t, nil)
-	const user = "pui_testuser1" // the double's default user
+	const user = pangeaauthntest.DefaultUserID
 	pol := strings.Replace(string(policyJSON), `"id2": {"roles": ["Admin"]}`, `"`+user+`": {"roles": ["Admin"]}`, 1)
 	if pol == string(policyJSON) {
 		t.Fatal("policy.json no longer names id2")
@@ -134,46 +136,91 @@ func TestPangeaLogin(t *testing.T) {
 	if err := os.WriteFile(file, []byte(pol), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	mcpURL, out := exampletest.Start(t, run, map[string]string{
-		"PANGEA_AUTHN_ISSUER_URL":    authn.URL,
-		"PANGEA_AUTHN_CLIENT_ID":     authn.ClientID,
-		"PANGEA_AUTHN_CLIENT_SECRET": authn.ClientSecret,
-		"PANGEA_AUTHN_TOKEN":         authn.ServiceToken,
-		"PANGEA_AUTHN_BASE_URL":      authn.URL,
-		"POLICY_FILE":                file,
-	})
-	if !strings.Contains(out.String(), "Decisions: the policy file "+file) {
-		t.Errorf("banner does not name the policy file:\n%s", out)
+	tests := []struct {
+		name  string
+		dbl   pangeaauthntest.Options
+		env   map[string]string
+		calls []string
+	}{
+		{"ID token", pangeaauthntest.Options{}, map[string]string{"PANGEA_AUTHN_SCOPES": "openid user"},
+			[]string{"GET /v2/oauth/authorize", "POST /v2/oauth/token", "POST /v2/client/jwks"}},
+		{"userinfo", pangeaauthntest.Options{UserinfoPath: "/userinfo"}, map[string]string{"PANGEA_AUTHN_IDENTITY": "userinfo", "PANGEA_AUTHN_USERINFO_URL": "/userinfo"},
+			[]string{"GET /v2/oauth/authorize", "POST /v2/oauth/token", "GET /userinfo"}},
+		{"token check", pangeaauthntest.Options{}, map[string]string{"PANGEA_AUTHN_IDENTITY": "pangea_token_check"},
+			[]string{"GET /v2/oauth/authorize", "POST /v2/oauth/token", "POST /v2/client/token/check"}},
+		// The go-sdk client logs in again after the 401 of a grant
+		// without a user, then gives up.
+		{"token check skipped, none", pangeaauthntest.Options{AccessTokens: pangeaauthntest.TokenForeign}, map[string]string{"PANGEA_AUTHN_IDENTITY": "pangea_token_check,none"},
+			[]string{"GET /v2/oauth/authorize", "POST /v2/oauth/token", "GET /v2/oauth/authorize", "POST /v2/oauth/token"}},
 	}
-	// The upstream approves at once: no login form.
-	b := providertest.NewBrowser()
-	b.NoUpstreamLogin = true
-	cs := connectOAuth(t, mcpURL, b)
-	exampletest.Check(t, cs, []exampletest.Case{{Tool: "greet-jwt", Text: "Hello, " + user + "! (secure)"}})
-
-	var paths []string
-	for _, r := range authn.Requests() {
-		paths = append(paths, r.Method+" "+r.Path)
-	}
-	want := []string{"GET /v2/oauth/authorize", "POST /v2/oauth/token", "POST /v2/client/token/check"}
-	if diff := cmp.Diff(want, paths); diff != "" {
-		t.Errorf("AuthN requests (-want +got):\n%s", diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			authn := pangeaauthntest.New(t, &tt.dbl)
+			vault := pangeavaulttest.New(t, nil)
+			env := map[string]string{
+				"PANGEA_AUTHN_ISSUER_URL":    authn.URL,
+				"PANGEA_AUTHN_CLIENT_ID":     authn.ClientID,
+				"PANGEA_AUTHN_CLIENT_SECRET": authn.ClientSecret,
+				"PANGEA_AUTHN_SCOPES":        "user",
+				"PANGEA_AUTHN_TOKEN":         authn.ServiceToken,
+				"PANGEA_AUTHN_BASE_URL":      authn.URL,
+				"PANGEA_VAULT_TOKEN":         vault.Token(),
+				"PANGEA_VAULT_BASE_URL":      vault.URL,
+				"POLICY_FILE":                file,
+			}
+			for k, v := range tt.env {
+				if strings.HasPrefix(v, "/") {
+					v = authn.URL + v
+				}
+				env[k] = v
+			}
+			mcpURL, out := exampletest.Start(t, run, env)
+			authn.AllowRedirectURI(strings.TrimSuffix(mcpURL, "/mcp") + "/pangea/callback")
+			if !strings.Contains(out.String(), "Storage: Pangea Vault") {
+				t.Errorf("banner does not name Pangea Vault:\n%s", out)
+			}
+			// The upstream approves at once: no login form.
+			b := providertest.NewBrowser()
+			b.NoUpstreamLogin = true
+			cs := connectOAuth(t, mcpURL, b)
+			if tt.env["PANGEA_AUTHN_IDENTITY"] == "pangea_token_check,none" {
+				// A grant without a user: the middleware's context
+				// identity refuses it.
+				if _, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "greet-jwt"}); err == nil || !strings.Contains(err.Error(), "Unauthorized") {
+					t.Errorf("greet-jwt without a user: got %v, want Unauthorized", err)
+				}
+			} else {
+				exampletest.Check(t, cs, []exampletest.Case{{Tool: "greet-jwt", Text: "Hello, " + user + "! (secure)"}})
+			}
+			var paths []string
+			for _, r := range authn.Requests() {
+				paths = append(paths, r.Method+" "+r.Path)
+			}
+			if diff := cmp.Diff(tt.calls, paths); diff != "" {
+				t.Errorf("AuthN requests (-want +got):\n%s", diff)
+			}
+			if len(vault.Requests()) == 0 {
+				t.Errorf("no record went to the Vault double")
+			}
+		})
 	}
 }
 
 // TestPangeaBanner checks the Pangea configuration path up to serving: the
-// banner names the redirect URI to register and warns when no AuthN token
-// gives tokens a subject.
+// banner names the redirect URI to register and warns when logins may
+// carry no user.
 func TestPangeaBanner(t *testing.T) {
 	_, out := exampletest.Start(t, run, map[string]string{
 		"PANGEA_AUTHN_ISSUER_URL":    "https://pdn-example.login.aws.us.pangea.cloud",
 		"PANGEA_AUTHN_CLIENT_ID":     "psa_client",
 		"PANGEA_AUTHN_CLIENT_SECRET": "pangea-client-secret-value",
+		"PANGEA_AUTHN_SCOPES":        "user",
+		"PANGEA_AUTHN_IDENTITY":      "none",
 	})
 	for _, s := range []string{
 		"Upstream: Pangea AuthN at https://pdn-example.login.aws.us.pangea.cloud; its redirect URI must be http://127.0.0.1:",
 		"/pangea/callback",
-		"PANGEA_AUTHN_TOKEN is not set",
+		"PANGEA_AUTHN_IDENTITY allows none",
 	} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("banner lacks %q:\n%s", s, out)

@@ -1,37 +1,91 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-// Package pangeaauthntest is an in-process double of Pangea AuthN for
-// tests: its hosted OAuth login (GET /v2/oauth/authorize, auto-approving or
-// behind a test login form), its token endpoint (POST /v2/oauth/token, form
-// encoded, client_secret_basic, PKCE checked when a challenge was sent) and
-// the service API's token check (POST /v2/client/token/check with the
-// Pangea response envelope). It serves both the hosted-login and the
-// service API on one httptest server and records every request.
 package pangeaauthntest
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
+	"encoding/base32"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 )
 
+// Patterns of the AuthN OpenAPI specification
+// (pangeacyber/pangea-python,
+// packages/pangea-sdk/tests/testdata/specs/authn.openapi.json), by
+// component name. They are the spec's text: TokenPattern and
+// UserTokenPattern anchor only their first alternative at the start and
+// their second at the end, exactly as written there.
+var (
+	// TokenPattern is authn-token, the token POST /v2/client/token/check
+	// accepts: a Pangea token (pti_, ptr_, pts_, ptu_ or pcl_ and 32
+	// lower-case base32 characters) or a JWS compact serialization.
+	TokenPattern = regexp.MustCompile(`^(p(ti|tr|ts|tu|cl)_[a-z2-7]{32})|([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$`)
+	// UserTokenPattern is authn-token-user.
+	UserTokenPattern = regexp.MustCompile(`^(ptu_[a-z2-7]{32})|([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$`)
+	// ClientIDPattern is authn-serviceaccount-id, an OAuth client's id.
+	ClientIDPattern = regexp.MustCompile(`^psa_[a-z2-7]{32}$`)
+	// ClientSecretPattern is authn-oauth-client-secret.
+	ClientSecretPattern = regexp.MustCompile(`^pck_[a-z2-7]{32}$`)
+	// UserIDPattern is authn-identity-user.
+	UserIDPattern = regexp.MustCompile(`^pui_[a-z2-7]{32}$`)
+	// ScopePattern is authn-oauth-scope, a space-separated scope list.
+	ScopePattern = regexp.MustCompile(`^$|^[a-zA-Z0-9:*/_=-]+(?:\s+[a-zA-Z0-9:*/_=-]+)*$`)
+	// StatePattern is authn-callback-state.
+	StatePattern = regexp.MustCompile(`^[a-zA-Z0-9_\-+/=.]{8,999}$`)
+	// TicketPattern is authn-ticket-id; the double's authorization codes
+	// are tickets.
+	TicketPattern = regexp.MustCompile(`^p[a-z][a-z2]_[a-z2-7]{32}$`)
+)
+
+// Defaults, each of the form the spec gives it.
+const (
+	DefaultClientID     = "psa_testclientaaaaaaaaaaaaaaaaaaaaaa"
+	DefaultClientSecret = "pck_testsecretaaaaaaaaaaaaaaaaaaaaaa"
+	DefaultServiceToken = "pts_testserviceaaaaaaaaaaaaaaaaaaaaa"
+	DefaultUserID       = "pui_testuseraaaaaaaaaaaaaaaaaaaaaaaa"
+	DefaultUserEmail    = "test-user@example.com"
+	DefaultUserPassword = "verysecure"
+	// AccessTokenLife is the expires_in of the access tokens, in seconds.
+	AccessTokenLife = 3600
+)
+
+// DefaultScopes are the scopes the OAuth client may request when
+// [Options.Scopes] is nil.
+var DefaultScopes = []string{"openid", "user"}
+
+// TokenFormat is the form of the access tokens POST /v2/oauth/token issues.
+type TokenFormat int
+
+const (
+	// TokenOpaque: "ptu_" and 32 lower-case base32 characters, a user
+	// token as authn-token-user describes it. The token check knows it.
+	TokenOpaque TokenFormat = iota
+	// TokenJWT: an ES256 JWT signed with the key POST /v2/client/jwks
+	// publishes (AuthN can issue JWTs when JWT signing is configured:
+	// authn-userpool-token-conf.jwt_signing). The token check knows it.
+	TokenJWT
+	// TokenForeign: "pat_" and 40 hex digits, a form outside
+	// authn-token's pattern. No such token is documented; it models a
+	// service whose OAuth access tokens the token check cannot take, so
+	// clients can be tested against that case.
+	TokenForeign
+)
+
 // User is an AuthN user.
 type User struct {
-	// ID is the AuthN identity ("pui_…").
+	// ID is the AuthN identity, "pui_" and 32 base32 characters.
 	ID       string
 	Email    string
 	Password string
@@ -40,19 +94,44 @@ type User struct {
 // Options configure a [Server]. Zero fields take the defaults shown.
 type Options struct {
 	// ClientID and ClientSecret are the OAuth client's credentials.
-	// Defaults "psa_testclient" and "test-client-secret".
+	// Default DefaultClientID and DefaultClientSecret.
 	ClientID     string
 	ClientSecret string
-	// ServiceToken is the AuthN service token the token check demands.
-	// Default "pts_testservicetoken".
-	ServiceToken string
-	// RedirectURIs, when set, are the only redirect URIs accepted.
+	// ClientAuth is the client's token_endpoint_auth_method:
+	// "client_secret_basic" (default) or "client_secret_post"
+	// (authn-oauth-client-token-auth). The other is refused.
+	ClientAuth string
+	// Scopes are the scopes the client may request. Default DefaultScopes.
+	Scopes []string
+	// RedirectURIs are the client's registered redirect URIs; more can be
+	// added with [Server.AllowRedirectURI]. Any other is refused.
 	RedirectURIs []string
-	// Users are the known users. Default: one user, pui_testuser1 /
-	// test-user@example.com / password "verysecure".
+	// ServiceToken is the AuthN service token the service API demands.
+	// Default DefaultServiceToken.
+	ServiceToken string
+	// Users are the known users. Default: one user, DefaultUserID,
+	// DefaultUserEmail, DefaultUserPassword.
 	Users []User
 	// Login requires the test login form instead of approving at once.
 	Login bool
+	// AccessTokens is the form of issued access tokens. Default
+	// TokenOpaque.
+	AccessTokens TokenFormat
+	// TokenCheckUnaware makes the token check answer for the OAuth access
+	// tokens as for tokens it does not know, modelling a service whose
+	// OAuth tokens and session tokens live apart.
+	TokenCheckUnaware bool
+	// WithholdScopes are scopes the server never grants: a request for them
+	// succeeds without them (RFC 6749 §3.3 lets a server grant less than
+	// asked; the token response's scope says what was granted).
+	WithholdScopes []string
+	// Issuer is the iss of issued JWTs. Default the server's URL.
+	Issuer string
+	// UserinfoPath, when set, serves an OpenID Connect userinfo endpoint
+	// (GET, bearer access token, {"sub","email"}) at that path. AuthN's
+	// specification has none for OAuth access tokens; this models a
+	// deployment that offers one.
+	UserinfoPath string
 }
 
 // Request is a recorded request.
@@ -66,7 +145,7 @@ type Request struct {
 }
 
 // Server is the AuthN double. Its URL is both the hosted-login issuer and
-// the service API base URL.
+// the service API base URL. It is safe for concurrent use.
 type Server struct {
 	URL          string
 	ClientID     string
@@ -75,21 +154,34 @@ type Server struct {
 
 	srv  *httptest.Server
 	opts Options
+	key  *ecdsa.PrivateKey
+	kid  string
 
-	mu        sync.Mutex
+	mu        sync.Mutex // guards everything below
 	requests  []Request
+	redirects []string
 	codes     map[string]*codeGrant
-	tokens    map[string]*User
+	tokens    map[string]*tokenInfo
 	nextError string
 	user      *User
 }
 
+// codeGrant is an issued authorization code.
 type codeGrant struct {
 	redirectURI string
 	challenge   string
-	method      string
 	scope       string
+	nonce       string
 	user        *User
+}
+
+// tokenInfo is what the double knows of an issued token.
+type tokenInfo struct {
+	user     *User
+	clientID string
+	scope    string
+	issued   time.Time
+	oauth    bool // issued by /v2/oauth/token
 }
 
 // New starts a double that is closed when the test ends.
@@ -99,35 +191,66 @@ func New(t testing.TB, opts *Options) *Server {
 	if opts != nil {
 		o = *opts
 	}
-	if o.ClientID == "" {
-		o.ClientID = "psa_testclient"
-	}
-	if o.ClientSecret == "" {
-		o.ClientSecret = "test-client-secret"
-	}
-	if o.ServiceToken == "" {
-		o.ServiceToken = "pts_testservicetoken"
+	o.ClientID = or(o.ClientID, DefaultClientID)
+	o.ClientSecret = or(o.ClientSecret, DefaultClientSecret)
+	o.ClientAuth = or(o.ClientAuth, "client_secret_basic")
+	o.ServiceToken = or(o.ServiceToken, DefaultServiceToken)
+	if o.Scopes == nil {
+		o.Scopes = DefaultScopes
 	}
 	if len(o.Users) == 0 {
-		o.Users = []User{{ID: "pui_testuser1", Email: "test-user@example.com", Password: "verysecure"}}
+		o.Users = []User{{ID: DefaultUserID, Email: DefaultUserEmail, Password: DefaultUserPassword}}
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
 	}
 	s := &Server{
 		ClientID:     o.ClientID,
 		ClientSecret: o.ClientSecret,
 		ServiceToken: o.ServiceToken,
 		opts:         o,
+		key:          key,
+		kid:          "pvi_" + randBase32() + "|1", // a Vault key id and version, as /v2/client/jwks shows them
+		redirects:    slices.Clone(o.RedirectURIs),
 		codes:        make(map[string]*codeGrant),
-		tokens:       make(map[string]*User),
+		tokens:       make(map[string]*tokenInfo),
 		user:         &o.Users[0],
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v2/oauth/authorize", s.authorize)
 	mux.HandleFunc("/v2/oauth/token", s.token)
 	mux.HandleFunc("/v2/client/token/check", s.tokenCheck)
+	mux.HandleFunc("/v2/client/jwks", s.jwks)
+	if o.UserinfoPath != "" {
+		mux.HandleFunc(o.UserinfoPath, s.userinfo)
+	}
 	s.srv = httptest.NewServer(s.record(mux))
 	s.URL = s.srv.URL
 	t.Cleanup(s.srv.Close)
 	return s
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// Issuer returns the iss of the JWTs the server issues.
+func (s *Server) Issuer() string {
+	if s.opts.Issuer != "" {
+		return s.opts.Issuer
+	}
+	return s.srv.URL // set before the server serves
+}
+
+// AllowRedirectURI registers uri as a redirect URI of the OAuth client.
+func (s *Server) AllowRedirectURI(uri string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.redirects = append(s.redirects, uri)
 }
 
 // Requests returns a copy of the recorded requests, oldest first.
@@ -149,28 +272,27 @@ func (s *Server) FailNextAuthorize(code string) {
 func (s *Server) LoginAs(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.user = s.findUser(id)
+}
+
+// findUser returns the user with id; s.mu must be held.
+func (s *Server) findUser(id string) *User {
 	for i := range s.opts.Users {
 		if s.opts.Users[i].ID == id {
-			s.user = &s.opts.Users[i]
-			return
+			return &s.opts.Users[i]
 		}
 	}
 	panic("pangeaauthntest: unknown user " + id)
 }
 
-// IssueToken returns a fresh user access token for id, as if the user had
-// logged in.
+// IssueToken returns a fresh user token ("ptu_…") for id, as if the user
+// had logged in through AuthN's own flow.
 func (s *Server) IssueToken(id string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := range s.opts.Users {
-		if s.opts.Users[i].ID == id {
-			tok := "ptu_" + randomHex(16)
-			s.tokens[tok] = &s.opts.Users[i]
-			return tok
-		}
-	}
-	panic("pangeaauthntest: unknown user " + id)
+	tok := "ptu_" + randBase32()
+	s.tokens[tok] = &tokenInfo{user: s.findUser(id), issued: time.Now()}
+	return tok
 }
 
 func (s *Server) record(h http.Handler) http.Handler {
@@ -188,219 +310,21 @@ func (s *Server) record(h http.Handler) http.Handler {
 	})
 }
 
-var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
-<html><head><title>Pangea AuthN test login</title></head><body>
-<form method="post" action="/v2/oauth/authorize">
-{{range $k, $v := .}}<input type="hidden" name="{{$k}}" value="{{index $v 0}}">
-{{end}}<input name="email"> <input name="password" type="password">
-<button id="login" type="submit">Sign in</button>
-</form></body></html>`))
+// idEncoding is lower-case unpadded base32: the [a-z2-7] of Pangea ids.
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad request", http.StatusBadRequest)
-		return
-	}
-	q := r.Form
-	if q.Get("client_id") != s.ClientID {
-		http.Error(w, "unknown client_id", http.StatusBadRequest)
-		return
-	}
-	redirect := q.Get("redirect_uri")
-	u, err := url.Parse(redirect)
-	if redirect == "" || err != nil || (len(s.opts.RedirectURIs) > 0 && !slices.Contains(s.opts.RedirectURIs, redirect)) {
-		http.Error(w, "invalid redirect_uri", http.StatusBadRequest)
-		return
-	}
-	back := func(params url.Values) {
-		v := u.Query()
-		for k, p := range params {
-			v[k] = p
-		}
-		if st := q.Get("state"); st != "" {
-			v.Set("state", st)
-		}
-		u.RawQuery = v.Encode()
-		http.Redirect(w, r, u.String(), http.StatusFound)
-	}
-	if q.Get("response_type") != "code" {
-		back(url.Values{"error": {"unsupported_response_type"}})
-		return
-	}
-	s.mu.Lock()
-	fail := s.nextError
-	s.nextError = ""
-	user := s.user
-	s.mu.Unlock()
-	if fail != "" {
-		back(url.Values{"error": {fail}, "error_description": {"injected by the test"}})
-		return
-	}
-	if s.opts.Login {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			_ = loginPage.Execute(w, r.URL.Query())
-			return
-		}
-		user = nil
-		for i := range s.opts.Users {
-			cand := &s.opts.Users[i]
-			if cand.Email == q.Get("email") && subtle.ConstantTimeCompare([]byte(cand.Password), []byte(q.Get("password"))) == 1 {
-				user = cand
-			}
-		}
-		if user == nil {
-			back(url.Values{"error": {"access_denied"}})
-			return
-		}
-	}
-	code := randomHex(16)
-	s.mu.Lock()
-	s.codes[code] = &codeGrant{
-		redirectURI: redirect,
-		challenge:   q.Get("code_challenge"),
-		method:      q.Get("code_challenge_method"),
-		scope:       q.Get("scope"),
-		user:        user,
-	}
-	s.mu.Unlock()
-	back(url.Values{"code": {code}})
-}
-
-func tokenError(w http.ResponseWriter, status int, code, desc string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": desc})
-}
-
-func (s *Server) token(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		tokenError(w, http.StatusMethodNotAllowed, "invalid_request", "POST only")
-		return
-	}
-	if r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
-		tokenError(w, http.StatusBadRequest, "invalid_request", "form body required")
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		tokenError(w, http.StatusBadRequest, "invalid_request", "bad form")
-		return
-	}
-	id, secret, ok := r.BasicAuth()
-	if ok {
-		id, _ = url.QueryUnescape(id)
-		secret, _ = url.QueryUnescape(secret)
-	}
-	if !ok || id != s.ClientID || subtle.ConstantTimeCompare([]byte(secret), []byte(s.ClientSecret)) != 1 {
-		w.Header().Set("WWW-Authenticate", `Basic realm="pangea"`)
-		tokenError(w, http.StatusUnauthorized, "invalid_client", "client_secret_basic authentication failed")
-		return
-	}
-	if r.PostForm.Get("grant_type") != "authorization_code" {
-		tokenError(w, http.StatusBadRequest, "unsupported_grant_type", "authorization_code only")
-		return
-	}
-	code := r.PostForm.Get("code")
-	s.mu.Lock()
-	g := s.codes[code]
-	delete(s.codes, code)
-	s.mu.Unlock()
-	if g == nil {
-		tokenError(w, http.StatusBadRequest, "invalid_grant", "unknown or used code")
-		return
-	}
-	if r.PostForm.Get("redirect_uri") != g.redirectURI {
-		tokenError(w, http.StatusBadRequest, "invalid_grant", "redirect_uri mismatch")
-		return
-	}
-	if g.challenge != "" {
-		h := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
-		if g.method != "S256" || base64.RawURLEncoding.EncodeToString(h[:]) != g.challenge {
-			tokenError(w, http.StatusBadRequest, "invalid_grant", "PKCE verification failed")
-			return
-		}
-	}
-	tok := "ptu_" + randomHex(16)
-	s.mu.Lock()
-	s.tokens[tok] = g.user
-	s.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"access_token":  tok,
-		"token_type":    "Bearer",
-		"expires_in":    3600,
-		"refresh_token": "ptr_" + randomHex(16),
-		"scope":         g.scope,
-	})
-}
-
-// envelope is Pangea's response envelope.
-type envelope struct {
-	RequestID    string `json:"request_id"`
-	RequestTime  string `json:"request_time"`
-	ResponseTime string `json:"response_time"`
-	Status       string `json:"status"`
-	Summary      string `json:"summary"`
-	Result       any    `json:"result"`
-}
-
-func writeEnvelope(w http.ResponseWriter, status int, st, summary string, result any) {
-	now := time.Now().UTC().Format(time.RFC3339Nano)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(envelope{
-		RequestID:    "prq_" + randomHex(16),
-		RequestTime:  now,
-		ResponseTime: now,
-		Status:       st,
-		Summary:      summary,
-		Result:       result,
-	})
-}
-
-func (s *Server) tokenCheck(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		writeEnvelope(w, http.StatusMethodNotAllowed, "ValidationError", "POST only", nil)
-		return
-	}
-	if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+s.ServiceToken)) != 1 {
-		writeEnvelope(w, http.StatusUnauthorized, "Unauthorized", "Not authorized to access this resource", nil)
-		return
-	}
-	var in struct {
-		Token string `json:"token"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Token == "" {
-		writeEnvelope(w, http.StatusBadRequest, "ValidationError", "token is required", nil)
-		return
-	}
-	s.mu.Lock()
-	u := s.tokens[in.Token]
-	s.mu.Unlock()
-	if u == nil {
-		writeEnvelope(w, http.StatusBadRequest, "InvalidToken", "Invalid token", nil)
-		return
-	}
-	now := time.Now().UTC()
-	writeEnvelope(w, http.StatusOK, "Success", "Token is valid", map[string]any{
-		"id":         "pmt_" + randomHex(8),
-		"type":       "user",
-		"life":       3600,
-		"expire":     now.Add(time.Hour).Format(time.RFC3339),
-		"identity":   u.ID,
-		"email":      u.Email,
-		"scopes":     []string{},
-		"profile":    map[string]string{"first_name": "Test", "last_name": "User"},
-		"created_at": now.Format(time.RFC3339),
-	})
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
+// randBase32 returns 32 random characters of [a-z2-7].
+func randBase32() string {
+	b := make([]byte, 20)
 	if _, err := rand.Read(b); err != nil {
 		panic(fmt.Sprintf("pangeaauthntest: %v", err))
 	}
-	return hex.EncodeToString(b)
+	return idEncoding.EncodeToString(b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
 }

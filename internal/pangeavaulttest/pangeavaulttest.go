@@ -8,17 +8,17 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/pangeawire"
 )
 
 // DefaultToken is the bearer token a [Server] accepts when
@@ -36,6 +36,7 @@ const (
 	StatusNotFound                = "NotFound"
 	StatusTooManyRequests         = "TooManyRequests"
 	StatusInternalError           = "InternalError"
+	StatusInvalidPayloadReceived  = "InvalidPayloadReceived"
 )
 
 // httpStatus is the HTTP code of each status the double answers with.
@@ -49,16 +50,8 @@ var httpStatus = map[string]int{
 	StatusNotFound:                http.StatusNotFound,
 	StatusTooManyRequests:         http.StatusTooManyRequests,
 	StatusInternalError:           http.StatusInternalServerError,
+	StatusInvalidPayloadReceived:  http.StatusBadRequest,
 }
-
-// FolderPattern is the pattern folder names must match.
-var FolderPattern = regexp.MustCompile(`^[0-9a-zA-Z_.\-/ ]*$`)
-
-// MaxSize is the largest page size get_bulk and list accept.
-const MaxSize = 100
-
-// defaultSize is the page size when the request gives none (assumed).
-const defaultSize = 20
 
 // maxBody caps request bodies.
 const maxBody = 32 << 20
@@ -246,40 +239,34 @@ func (s *Server) AcceptNext(n, polls int) {
 	s.accept, s.polls = n, polls
 }
 
-// AddDuplicate stores a secret item directly, bypassing the API, for tests
-// of duplicate-name handling. It returns the new item's id.
+// AddDuplicate stores a secret item directly, bypassing the API (and its
+// validation), for tests of duplicate-name handling. The folder is
+// normalized as the API does. It returns the new item's id.
 func (s *Server) AddDuplicate(name, folder, secret string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.create(name, folder, secret).ID
+	return s.create(name, NormalizeFolder(folder), secret).ID
 }
 
 // --- HTTP -----------------------------------------------------------------
 
-type apiError struct {
-	Code   string `json:"code"`
-	Detail string `json:"detail"`
-	Source string `json:"source,omitempty"`
-}
+// fieldError is one entry of result.errors.
+type fieldError = pangeawire.FieldError
 
-type envelope struct {
-	RequestID    string `json:"request_id"`
-	RequestTime  string `json:"request_time"`
-	ResponseTime string `json:"response_time"`
-	Status       string `json:"status"`
-	Summary      string `json:"summary"`
-	Result       any    `json:"result"`
+func fe(code, detail, source string) fieldError {
+	return fieldError{Code: code, Detail: detail, Source: source}
 }
 
 // failure is an error answer.
 type failure struct {
 	status, summary string
 	code            int // 0: the status's usual code
-	errs            []apiError
+	errs            []fieldError
 }
 
-func validation(source, code, detail string) *failure {
-	return &failure{status: StatusValidationError, summary: "There was an error validating the payload", errs: []apiError{{Code: code, Detail: detail, Source: source}}}
+// validation is a ValidationError (HTTP 400) with result.errors.
+func validation(errs ...fieldError) *failure {
+	return &failure{status: StatusValidationError, summary: "There was an error validating the payload", errs: errs}
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -305,12 +292,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if code == 0 {
 			code = httpStatus[status]
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(envelope{
+		pangeawire.Write(w, code, pangeawire.Envelope{
 			RequestID:    reqID,
-			RequestTime:  stamp(start),
-			ResponseTime: stamp(s.now()),
+			RequestTime:  pangeawire.Stamp(start),
+			ResponseTime: pangeawire.Stamp(s.now()),
 			Status:       status,
 			Summary:      summary,
 			Result:       result,
@@ -319,12 +304,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	fail := func(f *failure) {
 		var result any
 		if len(f.errs) > 0 {
-			result = map[string]any{"errors": f.errs}
+			result = pangeawire.Errors(f.errs)
 		}
 		reply(f.status, f.summary, result, f.code)
 	}
 	if err != nil {
-		fail(validation("/", "RequestTooLarge", "request body too large or unreadable"))
+		fail(invalidPayload("the body is larger than the double's 32 MiB cap or unreadable"))
 		return
 	}
 	want := "Bearer " + s.token
@@ -374,8 +359,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	if accepted {
 		var buf bytes.Buffer
-		_ = json.NewEncoder(&buf).Encode(envelope{
-			RequestID: reqID, RequestTime: stamp(start), ResponseTime: stamp(s.now()),
+		_ = json.NewEncoder(&buf).Encode(pangeawire.Envelope{
+			RequestID: reqID, RequestTime: pangeawire.Stamp(start), ResponseTime: pangeawire.Stamp(s.now()),
 			Status: StatusSuccess, Summary: "Request completed", Result: result,
 		})
 		body = buf.Bytes()
@@ -429,60 +414,56 @@ var ops = map[string]func(s *Server, body []byte) (any, *failure){
 	"/v2/folder/create": (*Server).folderCreate,
 }
 
-// decode decodes body strictly into v.
-func decode(body []byte, v any) *failure {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return validation("/", "InvalidPayload", err.Error())
-	}
-	if dec.More() {
-		return validation("/", "InvalidPayload", "trailing data after the JSON body")
-	}
-	return nil
+// NormalizeFolder returns the form the double stores and compares folders
+// in: a leading "/", no trailing "/", and "/" for the root (the form of the
+// spec's examples: vault-folder "/personal", vault-list-filter "/" and
+// "/encryption").
+func NormalizeFolder(f string) string {
+	return "/" + strings.Trim(f, "/")
 }
 
 func (s *Server) secretStore(body []byte) (any, *failure) {
 	var req struct {
-		Type     string            `json:"type"`
-		Secret   *string           `json:"secret"`
-		Name     string            `json:"name"`
-		Folder   *string           `json:"folder"`
-		Metadata map[string]string `json:"metadata"`
-		Tags     []string          `json:"tags"`
+		Type   string  `json:"type"`
+		Secret string  `json:"secret"`
+		Name   string  `json:"name"`
+		Folder *string `json:"folder"`
 	}
-	if f := decode(body, &req); f != nil {
+	if f := storeSchema.validate(body, &req); f != nil {
 		return nil, f
 	}
 	switch {
-	case req.Type != "secret":
-		return nil, validation("/type", "InvalidValue", `type must be "secret"`)
-	case req.Secret == nil:
-		return nil, validation("/secret", "MissingRequiredProperty", "secret is required")
-	case req.Folder != nil && !FolderPattern.MatchString(*req.Folder):
-		return nil, validation("/folder", "DoesNotMatchPattern", "folder does not match "+FolderPattern.String())
+	case req.Type != "" && req.Type != "secret":
+		// The other branches of the oneOf (pangea_token, client
+		// secrets) are not modelled.
+		return nil, validation(fe(codeInvalidConst, `type must be "secret" (other item types are not modelled)`, "/type"))
 	case s.names != nil && !s.names.MatchString(req.Name):
-		return nil, validation("/name", "DoesNotMatchPattern", "name does not match "+s.names.String())
+		return nil, validation(fe(codeDoesNotMatchPattern, "name does not match "+s.names.String(), "/name"))
 	}
 	folder := "/"
-	if req.Folder != nil && *req.Folder != "" {
-		folder = *req.Folder
+	if req.Folder != nil {
+		folder = NormalizeFolder(*req.Folder)
 	}
-	return latest(s.create(req.Name, folder, *req.Secret)), nil
+	return latest(s.create(req.Name, folder, req.Secret)), nil
 }
 
 // create adds a secret item; s.mu must be held.
 func (s *Server) create(name, folder, secret string) *Item {
-	now := stamp(s.now())
+	now := pangeawire.Stamp(s.now())
 	it := &Item{
 		ID: "pvi_" + randID(), Type: "secret", Enabled: true, Name: name, Folder: folder, CreatedAt: now,
 		NumVersions:  1,
 		ItemVersions: []ItemVersion{{Version: 1, State: "active", CreatedAt: now, Secret: secret}},
 	}
+	s.add(it)
+	return it
+}
+
+// add appends it in creation order; s.mu must be held.
+func (s *Server) add(it *Item) {
 	s.items = append(s.items, it)
 	s.nextSeq++
 	s.seq[it.ID] = s.nextSeq
-	return it
 }
 
 func (s *Server) find(id string) *Item {
@@ -495,31 +476,21 @@ func (s *Server) find(id string) *Item {
 }
 
 func notFound(id string) *failure {
-	return &failure{status: StatusVaultItemNotFound, summary: "Item not found", errs: []apiError{{Code: "NotFound", Detail: "item " + id + " not found", Source: "/id"}}}
+	return &failure{status: StatusVaultItemNotFound, summary: "Item " + id + " not found"}
 }
 
 func (s *Server) secretRotate(body []byte) (any, *failure) {
 	var req struct {
-		ID            string  `json:"id"`
-		Secret        *string `json:"secret"`
-		RotationState string  `json:"rotation_state"`
+		ID            string `json:"id"`
+		Secret        string `json:"secret"`
+		RotationState string `json:"rotation_state"`
 	}
-	if f := decode(body, &req); f != nil {
+	if f := rotateSchema.validate(body, &req); f != nil {
 		return nil, f
 	}
-	switch {
-	case req.ID == "":
-		return nil, validation("/id", "MissingRequiredProperty", "id is required")
-	case req.Secret == nil:
-		return nil, validation("/secret", "MissingRequiredProperty", "secret is required")
-	}
 	state := req.RotationState
-	switch state {
-	case "":
-		state = "deactivated"
-	case "deactivated", "destroyed":
-	default:
-		return nil, validation("/rotation_state", "InvalidValue", "rotation_state must be deactivated or destroyed")
+	if state == "" {
+		state = "deactivated" // "the current rotation policy": assumed deactivated
 	}
 	it := s.find(req.ID)
 	if it == nil {
@@ -537,7 +508,7 @@ func (s *Server) secretRotate(body []byte) (any, *failure) {
 		}
 	}
 	n := len(it.ItemVersions) + 1
-	it.ItemVersions = append(it.ItemVersions, ItemVersion{Version: n, State: "active", CreatedAt: stamp(s.now()), Secret: *req.Secret})
+	it.ItemVersions = append(it.ItemVersions, ItemVersion{Version: n, State: "active", CreatedAt: pangeawire.Stamp(s.now()), Secret: req.Secret})
 	it.NumVersions = n
 	return latest(it), nil
 }
@@ -551,14 +522,11 @@ func latest(it *Item) Item {
 
 func (s *Server) get(body []byte) (any, *failure) {
 	var req struct {
-		ID      string `json:"id"`
-		Version *int   `json:"version"`
+		ID      string          `json:"id"`
+		Version json.RawMessage `json:"version"`
 	}
-	if f := decode(body, &req); f != nil {
+	if f := getSchema.validate(body, &req); f != nil {
 		return nil, f
-	}
-	if req.ID == "" {
-		return nil, validation("/id", "MissingRequiredProperty", "id is required")
 	}
 	it := s.find(req.ID)
 	if it == nil {
@@ -567,8 +535,13 @@ func (s *Server) get(body []byte) (any, *failure) {
 	if req.Version == nil {
 		return latest(it), nil
 	}
+	var n int
+	if json.Unmarshal(req.Version, &n) != nil {
+		// "all", "-<num>" and "-<num>:" are not modelled.
+		return nil, validation(fe(codeBadFormat, "only a version number is modelled", "/version"))
+	}
 	for _, v := range it.ItemVersions {
-		if v.Version == *req.Version {
+		if v.Version == n {
 			c := *it
 			c.ItemVersions = []ItemVersion{v}
 			return c, nil
@@ -577,75 +550,151 @@ func (s *Server) get(body []byte) (any, *failure) {
 	return nil, &failure{status: StatusVaultItemNotFound, summary: "Item version not found"}
 }
 
+// pageRequest is get_bulk's and list's body (list has no version).
 type pageRequest struct {
-	Filter map[string]string `json:"filter"`
-	Size   *int              `json:"size"`
-	Last   string            `json:"last"`
+	Filter  map[string]json.RawMessage `json:"filter"`
+	Version map[string]json.RawMessage `json:"version"`
+	Size    *int                       `json:"size"`
+	Order   string                     `json:"order"`
+	OrderBy string                     `json:"order_by"`
+	Last    string                     `json:"last"`
 }
 
-// page selects the items a filtered, paginated request returns.
-func (s *Server) page(body []byte) ([]*Item, string, *failure) {
+// filterKeys are the vault-list-filter members the double models. The
+// spec's filter is a free-form object whose examples also use tags,
+// name__contains and created_at__gt; those are refused as not modelled.
+var filterKeys = []string{"type", "name", "folder", "id"}
+
+// sortKey is the value order_by sorts an item by.
+func sortKey(it *Item, by string) string {
+	switch by {
+	case "id":
+		return it.ID
+	case "type":
+		return it.Type
+	case "name":
+		return it.Name
+	case "folder":
+		return it.Folder
+	case "item_state":
+		return "enabled"
+	case "created_at", "":
+		return it.CreatedAt
+	}
+	return "" // algorithm, purpose, expiration, rotation: none on secrets
+}
+
+// cursor is the position after the last item of a page: its sort key and
+// creation sequence. Deleting items between pages does not move it.
+type cursor struct {
+	Key string `json:"k"`
+	Seq int    `json:"s"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return idEncoding.EncodeToString(b)
+}
+
+func decodeCursor(last string) (cursor, bool) {
+	var c cursor
+	b, err := idEncoding.DecodeString(last)
+	if err != nil || json.Unmarshal(b, &c) != nil || c.Seq < 1 {
+		return c, false
+	}
+	return c, true
+}
+
+// page selects the items a filtered, ordered, paginated request returns.
+func (s *Server) page(body []byte, sc schema) ([]*Item, string, *failure) {
 	var req pageRequest
-	if f := decode(body, &req); f != nil {
+	if f := sc.validate(body, &req); f != nil {
 		return nil, "", f
 	}
-	for k := range req.Filter {
-		switch k {
-		case "type", "name", "folder", "id":
+	filter := map[string]string{}
+	var errs []fieldError
+	for k, raw := range req.Filter {
+		var v string
+		switch {
+		case !slices.Contains(filterKeys, k):
+			errs = append(errs, fe(codeUnexpectedProperty, "filter "+k+" is not modelled by pangeavaulttest", "/filter/"+k))
+		case json.Unmarshal(raw, &v) != nil:
+			errs = append(errs, fe(codeInvalidString, "filter "+k+" must be a string", "/filter/"+k))
 		default:
-			return nil, "", validation("/filter/"+k, "InvalidFilter", "unsupported filter "+k)
+			filter[k] = v
 		}
 	}
-	size := defaultSize
+	if len(req.Version) > 0 {
+		errs = append(errs, fe(codeUnexpectedProperty, "version maps are not modelled by pangeavaulttest", "/version"))
+	}
+	var after *cursor
+	if req.Last != "" {
+		c, ok := decodeCursor(req.Last)
+		if !ok {
+			errs = append(errs, fe(codeBadFormat, "last is not a cursor this server returned", "/last"))
+		}
+		after = &c
+	}
+	if len(errs) > 0 {
+		slices.SortFunc(errs, func(a, b fieldError) int { return strings.Compare(a.Source, b.Source) })
+		return nil, "", validation(errs...)
+	}
+	size := DefaultSize
 	if req.Size != nil {
 		size = *req.Size
 	}
-	if size < 1 || size > MaxSize {
-		return nil, "", validation("/size", "OutOfRange", fmt.Sprintf("size must be between 1 and %d", MaxSize))
-	}
-	after := 0
-	if req.Last != "" {
-		n, err := strconv.Atoi(strings.TrimPrefix(req.Last, "cursor_"))
-		if err != nil || !strings.HasPrefix(req.Last, "cursor_") {
-			return nil, "", validation("/last", "InvalidValue", "invalid cursor")
-		}
-		after = n
+	if f, ok := filter["folder"]; ok {
+		filter["folder"] = NormalizeFolder(f)
 	}
 	var match []*Item
 	for _, it := range s.items {
-		if s.seq[it.ID] <= after {
+		if v, ok := filter["type"]; ok && it.Type != v {
 			continue
 		}
-		if v, ok := req.Filter["type"]; ok && it.Type != v {
+		if v, ok := filter["name"]; ok && it.Name != v {
 			continue
 		}
-		if v, ok := req.Filter["name"]; ok && it.Name != v {
+		if v, ok := filter["folder"]; ok && it.Folder != v {
 			continue
 		}
-		if v, ok := req.Filter["folder"]; ok && it.Folder != v {
-			continue
-		}
-		if v, ok := req.Filter["id"]; ok && it.ID != v {
+		if v, ok := filter["id"]; ok && it.ID != v {
 			continue
 		}
 		match = append(match, it)
 	}
+	// Ascending by (sort key, creation sequence); "desc" reverses it.
+	pos := func(it *Item) cursor { return cursor{Key: sortKey(it, req.OrderBy), Seq: s.seq[it.ID]} }
+	cmpPos := func(a, b cursor) int {
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return a.Seq - b.Seq
+	}
+	dir := 1
+	if req.Order == "desc" {
+		dir = -1
+	}
+	slices.SortFunc(match, func(a, b *Item) int { return dir * cmpPos(pos(a), pos(b)) })
+	if after != nil {
+		match = slices.DeleteFunc(match, func(it *Item) bool { return dir*cmpPos(pos(it), *after) <= 0 })
+	}
 	last := ""
 	if len(match) > size {
 		match = match[:size]
-		last = "cursor_" + strconv.Itoa(s.seq[match[size-1].ID])
+		last = encodeCursor(pos(match[size-1]))
 	}
 	return match, last, nil
 }
 
+// pageResult is get_bulk's and list's result: items and, when more match,
+// the cursor of the next page. The spec's results have no count.
 type pageResult struct {
 	Items []Item `json:"items"`
-	Count int    `json:"count"`
 	Last  string `json:"last,omitempty"`
 }
 
 func (s *Server) getBulk(body []byte) (any, *failure) {
-	items, last, f := s.page(body)
+	items, last, f := s.page(body, getBulkSchema)
 	if f != nil {
 		return nil, f
 	}
@@ -653,12 +702,11 @@ func (s *Server) getBulk(body []byte) (any, *failure) {
 	for _, it := range items {
 		res.Items = append(res.Items, latest(it))
 	}
-	res.Count = len(res.Items)
 	return res, nil
 }
 
 func (s *Server) list(body []byte) (any, *failure) {
-	items, last, f := s.page(body)
+	items, last, f := s.page(body, listSchema)
 	if f != nil {
 		return nil, f
 	}
@@ -668,77 +716,59 @@ func (s *Server) list(body []byte) (any, *failure) {
 		c.ItemVersions = []ItemVersion{{Version: c.ItemVersions[0].Version, State: c.ItemVersions[0].State, CreatedAt: c.ItemVersions[0].CreatedAt}}
 		res.Items = append(res.Items, c)
 	}
-	res.Count = len(res.Items)
 	return res, nil
+}
+
+// path is the folder path a folder item stands for.
+func (it *Item) path() string {
+	return NormalizeFolder(it.Folder + "/" + it.Name)
 }
 
 func (s *Server) delete(body []byte) (any, *failure) {
 	var req struct {
 		ID        string `json:"id"`
-		Recursive *bool  `json:"recursive"`
+		Recursive bool   `json:"recursive"`
 	}
-	if f := decode(body, &req); f != nil {
+	if f := deleteSchema.validate(body, &req); f != nil {
 		return nil, f
 	}
-	if req.ID == "" {
-		return nil, validation("/id", "MissingRequiredProperty", "id is required")
-	}
-	i := slices.IndexFunc(s.items, func(it *Item) bool { return it.ID == req.ID })
-	if i < 0 {
+	it := s.find(req.ID)
+	if it == nil {
 		return nil, notFound(req.ID)
 	}
-	if s.items[i].Type == "folder" {
-		path := strings.TrimPrefix(strings.TrimSuffix(s.items[i].Folder, "/")+"/"+s.items[i].Name, "/")
-		inside := func(it *Item) bool {
-			f := strings.TrimPrefix(it.Folder, "/")
-			return f == path || strings.HasPrefix(f, path+"/")
-		}
-		if slices.ContainsFunc(s.items, inside) {
-			if req.Recursive == nil || !*req.Recursive {
-				return nil, validation("/recursive", "FolderNotEmpty", "folder is not empty; set recursive")
+	doomed := map[string]bool{it.ID: true}
+	if it.Type == "folder" {
+		p := it.path()
+		for _, c := range s.items {
+			if c.Folder == p || strings.HasPrefix(c.Folder, p+"/") {
+				doomed[c.ID] = true
 			}
-			s.items = slices.DeleteFunc(s.items, func(it *Item) bool {
-				if inside(it) {
-					delete(s.seq, it.ID)
-					return true
-				}
-				return false
-			})
-			i = slices.IndexFunc(s.items, func(it *Item) bool { return it.ID == req.ID })
+		}
+		if len(doomed) > 1 && !req.Recursive {
+			return nil, validation(fe(codeBadState, "the folder is not empty; set recursive", "/recursive"))
 		}
 	}
-	delete(s.seq, req.ID)
-	s.items = slices.Delete(s.items, i, i+1)
+	s.items = slices.DeleteFunc(s.items, func(c *Item) bool {
+		if doomed[c.ID] {
+			delete(s.seq, c.ID)
+			return true
+		}
+		return false
+	})
 	return map[string]string{"id": req.ID}, nil
 }
 
 func (s *Server) folderCreate(body []byte) (any, *failure) {
 	var req struct {
-		Name     string            `json:"name"`
-		Folder   string            `json:"folder"`
-		Metadata map[string]string `json:"metadata"`
-		Tags     []string          `json:"tags"`
+		Name   string `json:"name"`
+		Folder string `json:"folder"`
 	}
-	if f := decode(body, &req); f != nil {
+	if f := folderCreateSchema.validate(body, &req); f != nil {
 		return nil, f
 	}
-	switch {
-	case req.Name == "":
-		return nil, validation("/name", "MissingRequiredProperty", "name is required")
-	case !FolderPattern.MatchString(req.Name):
-		return nil, validation("/name", "DoesNotMatchPattern", "name does not match "+FolderPattern.String())
-	case !FolderPattern.MatchString(req.Folder):
-		return nil, validation("/folder", "DoesNotMatchPattern", "folder does not match "+FolderPattern.String())
-	}
-	folder := req.Folder
-	if folder == "" {
-		folder = "/"
-	}
-	now := stamp(s.now())
-	it := &Item{ID: "pvi_" + randID(), Type: "folder", Enabled: true, Name: req.Name, Folder: folder, CreatedAt: now, ItemVersions: []ItemVersion{}}
-	s.items = append(s.items, it)
-	s.nextSeq++
-	s.seq[it.ID] = s.nextSeq
+	now := pangeawire.Stamp(s.now())
+	it := &Item{ID: "pvi_" + randID(), Type: "folder", Enabled: true, Name: req.Name, Folder: NormalizeFolder(req.Folder), CreatedAt: now, ItemVersions: []ItemVersion{}}
+	s.add(it)
 	return *it, nil
 }
 
@@ -751,5 +781,3 @@ func randID() string {
 	_, _ = rand.Read(b)
 	return idEncoding.EncodeToString(b)
 }
-
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }

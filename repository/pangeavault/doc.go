@@ -23,20 +23,37 @@
 // [Options.MaxPolls]). The base URL is configurable ([Options.BaseURL] or
 // [Options.Domain]), which also lets tests point it at a double.
 //
-// # Mapping (the Python original's, with safe names)
+// # Mapping
 //
-// One key is one Vault item of type "secret":
+// One key is one Vault item of type "secret", as in the Python original,
+// but the names and the stored values differ (see "Data of the Python
+// original" below):
 //
 //   - name: [EncodeName](key), that is "mcpauth_" followed by
 //     the key's bytes in lower-case unpadded base32. Keys such as SRI
 //     token hashes contain "/", "+" and "="; base32 keeps names to
 //     [a-z2-7_], reversible ([DecodeName]) and immune to case-insensitive
 //     matching. The cost is 1.6 bytes of name per byte of key.
-//   - folder: [Options.Folder], validated against the folder pattern `^[0-9a-zA-Z_.\-/ ]*$`.
+//   - folder: [Options.Folder], validated against the folder pattern
+//     `^[0-9a-zA-Z_.\-/ ]*$` and sent as "/a/b" (leading "/", no trailing
+//     one), the form of the Vault API's examples.
 //   - secret: a record envelope {"mcpauth":1,"exp":<unix ms>,"v":<value>},
 //     with the value embedded as is when it is JSON (so it stays readable
 //     in the Pangea console), or {"mcpauth":1,"exp":…,"b":"<base64>"} for
 //     any other bytes. "exp" is absent for records that never expire.
+//
+// # Size limit
+//
+// A Vault secret holds at most [MaxSecretLength] (10,240) characters
+// (vault-req-secret's maxLength in the Vault OpenAPI specification), and
+// the envelope counts. Set refuses a record that would not fit with a
+// [*RecordTooLargeError] (errors.Is [ErrRecordTooLarge]) before any call,
+// rather than sending it to fail with a ValidationError; records are not
+// split across items. Values up to [MaxValueSize] (7,650) bytes always
+// fit; JSON values fit up to about 10,200 bytes. The provider's records
+// are far smaller, except a grant holding large upstream JWTs (an access,
+// ID and refresh token of a few kilobytes each): such a login fails with
+// this error in the provider's log.
 //
 // Operations:
 //
@@ -52,12 +69,24 @@
 //   - List ([repository.Lister]) and [Store.Sweep] page through the
 //     folder's items with get_bulk (size 100, "last" cursor).
 //
-// Compatibility note (M13): the Python original (pangea-authn-fastmcp)
-// used the raw key as the item name and the raw JSON as the secret. The
-// JSON value shapes of the provider's records are kept, but names and the
-// envelope differ, so items written by the original are not read by this
-// store (its SRI keys contain characters an item name should not carry).
-// Migrate by reading the old items and writing them through a Store.
+// # Data of the Python original
+//
+// Nothing written by the Python original (pangea-authn-fastmcp's
+// PangeaVaultRepository) is read by this store, and there is no
+// migration. The original named items by the raw key and stored the raw
+// JSON of pydantic models; this store names them "mcpauth_" + base32 of
+// the key and wraps values in its envelope (an original item under one of
+// this package's names is [ErrCorruptRecord]; under its own names it is
+// invisible). The records themselves differ too: the provider keys tokens
+// and codes by their SHA-256 in hex under prefixes of its own, stores
+// hashes of client secrets, tokens and codes instead of plaintext, keeps
+// the upstream token AES-GCM-encrypted inside the grant instead of as an
+// MCP bearer token, and has no client_to_authn records. The original's
+// codes and MCP tokens expire within an hour and its stored Pangea tokens
+// must not become bearer tokens, so only registered clients would be
+// worth carrying over, and MCP clients re-register on their own when
+// their client id is unknown. Delete the original's items (its folder)
+// once no replica runs the Python provider.
 //
 // # Duplicates, atomicity and what this store does not promise
 //
@@ -98,7 +127,9 @@
 // [ErrUnauthorized], [ErrForbidden], [ErrValidation], [ErrItemNotFound],
 // [ErrTooManyRequests], [ErrServer], [ErrPending] and
 // [ErrUnexpectedResponse]. An item under this package's name that does not
-// hold its envelope is [ErrCorruptRecord], never a zero value. A done ctx
+// hold its envelope is [ErrCorruptRecord], never a zero value. A record
+// too large for a secret is a [*RecordTooLargeError] ([ErrRecordTooLarge]),
+// returned before any call. A done ctx
 // gives an error wrapping ctx.Err(). The token, keys and values never
 // appear in errors or logs (item ids and request ids do).
 //
@@ -110,9 +141,11 @@
 //
 // # Assumptions
 //
-// Where the reference description of the API is silent this package
-// assumes, and its live test (run with PANGEA_VAULT_TOKEN) checks: that
-// get_bulk sets "last" only or also when more items match (both are
-// handled); that item names accept [a-z2-7_] of the lengths keys produce;
-// and that secrets of the sizes stored are accepted.
+// Where the Vault specification is silent this package assumes, and its
+// live test (run with PANGEA_VAULT_TOKEN) checks: that get_bulk sets
+// "last" only or also when more items match (both are handled); that item
+// names accept [a-z2-7_] of the lengths keys produce; that a folder sent
+// as "/a/b" is the folder the filter finds (items are also matched
+// client-side ignoring leading and trailing slashes); and that the
+// secret limit is 10,240 characters.
 package pangeavault

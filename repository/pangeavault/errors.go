@@ -39,7 +39,30 @@ var (
 	// ErrCorruptRecord: a Vault item under one of this package's names
 	// does not hold a record this package wrote.
 	ErrCorruptRecord = errors.New("pangeavault: corrupt record")
+	// ErrRecordTooLarge: a record would exceed Pangea Vault's secret
+	// limit ([MaxSecretLength] characters). Set refuses it before any
+	// call; the error is a [*RecordTooLargeError].
+	ErrRecordTooLarge = errors.New("pangeavault: record too large")
 )
+
+// RecordTooLargeError is the error of a Set whose record would not fit in
+// a Pangea Vault secret. Nothing was sent or stored. errors.Is matches it
+// against [ErrRecordTooLarge].
+type RecordTooLargeError struct {
+	// Length is the record's length in characters (code points), with
+	// this package's envelope.
+	Length int
+	// Limit is [MaxSecretLength].
+	Limit int
+}
+
+// Error names the length and the limit, never the key or the value.
+func (e *RecordTooLargeError) Error() string {
+	return fmt.Sprintf("pangeavault: record of %d characters exceeds Pangea Vault's %d-character secret limit (values up to %d bytes always fit)", e.Length, e.Limit, MaxValueSize)
+}
+
+// Is reports whether target is ErrRecordTooLarge.
+func (e *RecordTooLargeError) Is(target error) bool { return target == ErrRecordTooLarge }
 
 // Pangea status names this package knows (wire values, not API).
 const (

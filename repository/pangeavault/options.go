@@ -66,7 +66,10 @@ type Options struct {
 	// Folder is the Vault folder that holds this store's items, such as
 	// "mcpauth/tokens". Empty means none: items are stored without a
 	// folder and looked up in every folder. Use one folder per store. It
-	// must match `^[0-9a-zA-Z_.\-/ ]*$`.
+	// must match `^[0-9a-zA-Z_.\-/ ]*$` (vault-folder), and is sent with a
+	// leading "/" and no trailing one ("/mcpauth/tokens"), the form of
+	// the Vault API's examples, so that items are stored and filtered
+	// under one spelling however the service compares folders.
 	Folder string
 
 	// RotationState is the state Set gives the previous version when it
@@ -134,6 +137,9 @@ func (o *Options) config() (*config, error) {
 	}
 	if c.Folder != "" && !folderPattern.MatchString(c.Folder) {
 		return nil, fmt.Errorf("pangeavault: Options.Folder %q does not match %s", c.Folder, folderPattern)
+	}
+	if c.Folder != "" {
+		c.Folder = "/" + strings.Trim(c.Folder, "/")
 	}
 	switch c.RotationState {
 	case "":

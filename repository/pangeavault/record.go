@@ -14,6 +14,21 @@ import (
 	"unicode/utf8"
 )
 
+// MaxSecretLength is the most characters (code points) a Pangea Vault
+// secret holds: the maxLength of vault-req-secret, the secret of
+// POST /v2/secret/store, in the Vault OpenAPI specification the Pangea
+// SDKs test against (pangeacyber/pangea-python,
+// packages/pangea-sdk/tests/testdata/specs/vault.openapi.json). A record,
+// envelope included, must fit in it.
+const MaxSecretLength = 10240
+
+// MaxValueSize is the size in bytes of the largest value that always fits
+// in a record, whatever its bytes and expiry: a value that is not JSON is
+// stored in base64 (4 characters per 3 bytes) next to at most 40
+// characters of envelope. JSON values are stored as they are and fit up to
+// about 10,200 bytes.
+const MaxValueSize = 7650
+
 // namePrefix starts the Vault item name of every key this package stores.
 const namePrefix = "mcpauth_"
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mcpauth/mcpauth/repository"
 )
@@ -266,6 +267,9 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 		exp = s.cfg.Clock().Add(ttl)
 	}
 	secret := encodeRecord(value, exp)
+	if n := utf8.RuneCountInString(secret); n > MaxSecretLength {
+		return &RecordTooLargeError{Length: n, Limit: MaxSecretLength}
+	}
 	name := EncodeName(key)
 	for attempt := 0; ; attempt++ {
 		items, err := s.lookup(ctx, name)

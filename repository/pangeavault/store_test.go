@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +30,9 @@ import (
 var strictNames = regexp.MustCompile(`^[a-z0-9_]+$`)
 
 const folder = "mcpauth/test"
+
+// wireFolder is folder as the store sends it and the double keeps it.
+const wireFolder = "/mcpauth/test"
 
 // sleeps records the waits a Store asked for instead of sleeping.
 type sleeps struct {
@@ -101,7 +105,8 @@ func TestConformance(t *testing.T) {
 		New: func(t *testing.T) repository.Store {
 			return newFixture(t, clock, func(o *pangeavault.Options) { o.Logger = nil }).store
 		},
-		Advance: clock.Advance,
+		Advance:      clock.Advance,
+		MaxValueSize: pangeavault.MaxValueSize,
 	})
 }
 
@@ -111,8 +116,9 @@ func TestConformanceWithTake(t *testing.T) {
 		New: func(t *testing.T) repository.Store {
 			return newFixture(t, clock, func(o *pangeavault.Options) { o.Logger = nil }).store.WithTake()
 		},
-		Advance:     clock.Advance,
-		Concurrency: 16,
+		Advance:      clock.Advance,
+		Concurrency:  16,
+		MaxValueSize: pangeavault.MaxValueSize,
 	})
 }
 
@@ -194,7 +200,8 @@ func TestConformanceWithoutFolder(t *testing.T) {
 		New: func(t *testing.T) repository.Store {
 			return newFixture(t, clock, func(o *pangeavault.Options) { o.Folder, o.Logger = "", nil }).store
 		},
-		Advance: clock.Advance,
+		Advance:      clock.Advance,
+		MaxValueSize: pangeavault.MaxValueSize,
 	})
 }
 
@@ -218,7 +225,7 @@ func TestWireFormat(t *testing.T) {
 	if got := pangeavault.EncodeName(key); got != name {
 		t.Fatalf("EncodeName(%q) = %q, want %q", key, got, name)
 	}
-	getBulk := map[string]any{"filter": map[string]any{"type": "secret", "name": name, "folder": folder}, "size": 1.0}
+	getBulk := map[string]any{"filter": map[string]any{"type": "secret", "name": name, "folder": wireFolder}, "size": 1.0}
 
 	// Set of a new key: lookup, then store.
 	if err := f.store.Set(ctx, key, []byte(`{"token":"t"}`), time.Minute); err != nil {
@@ -238,7 +245,7 @@ func TestWireFormat(t *testing.T) {
 		t.Errorf("get_bulk body (-want +got):\n%s", diff)
 	}
 	wantSecret := `{"mcpauth":1,"exp":` + jsonInt(exp) + `,"v":{"token":"t"}}`
-	if diff := cmp.Diff(map[string]any{"type": "secret", "secret": wantSecret, "name": name, "folder": folder}, body(t, reqs, 1, "/v2/secret/store")); diff != "" {
+	if diff := cmp.Diff(map[string]any{"type": "secret", "secret": wantSecret, "name": name, "folder": wireFolder}, body(t, reqs, 1, "/v2/secret/store")); diff != "" {
 		t.Errorf("store body (-want +got):\n%s", diff)
 	}
 	items := f.srv.Items()
@@ -348,7 +355,7 @@ func TestDuplicates(t *testing.T) {
 	}
 	var ours []pangeavaulttest.Item
 	for _, it := range f.srv.Items() {
-		if it.Folder == folder {
+		if it.Folder == wireFolder {
 			ours = append(ours, it)
 		}
 	}
@@ -364,7 +371,7 @@ func TestDuplicates(t *testing.T) {
 		t.Errorf("Get after Delete: %q, %v; want ErrNotFound", got, err)
 	}
 	left := f.srv.Items()
-	if len(left) != 1 || left[0].Folder != "another/folder" {
+	if len(left) != 1 || left[0].Folder != "/another/folder" {
 		t.Errorf("Delete must remove every duplicate in its folder and nothing else: left %+v", left)
 	}
 }
@@ -796,5 +803,56 @@ func TestSweeper(t *testing.T) {
 	}
 	if !strings.Contains(f.logs.String(), "pangeavault: swept") {
 		t.Errorf("no sweep log line:\n%s", f.logs.String())
+	}
+}
+
+// TestRecordTooLarge: a record that would exceed Pangea Vault's 10,240
+// characters is refused before any call; one that fits exactly is stored
+// (the double enforces the limit, so "stored" proves it fits).
+func TestRecordTooLarge(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	ctx := t.Context()
+	binary := func(n int) []byte { return bytes.Repeat([]byte{0xff}, n) }
+	if err := f.store.Set(ctx, "bin", binary(pangeavault.MaxValueSize), time.Hour); err != nil {
+		t.Fatalf("Set of MaxValueSize binary bytes with a TTL: %v", err)
+	}
+	// A JSON string value filling the secret to the last character: the
+	// envelope without expiry is {"mcpauth":1,"v":…} (18 characters).
+	exact := []byte(`"` + strings.Repeat("é", pangeavault.MaxSecretLength-18-2) + `"`)
+	if err := f.store.Set(ctx, "exact", exact, 0); err != nil {
+		t.Fatalf("Set of a record of exactly %d characters: %v", pangeavault.MaxSecretLength, err)
+	}
+	if got, err := f.store.Get(ctx, "exact"); err != nil || !bytes.Equal(got, exact) {
+		t.Fatalf("Get: %d bytes, %v", len(got), err)
+	}
+
+	f.srv.ResetRequests()
+	tests := []struct {
+		name  string
+		value []byte
+		ttl   time.Duration
+		want  int
+	}{
+		{"one character over", append(exact[:len(exact)-1:len(exact)-1], 'x', '"'), 0, pangeavault.MaxSecretLength + 1},
+		{"binary over MaxValueSize", binary(pangeavault.MaxValueSize + 1), time.Hour, 10244},
+		{"a megabyte", binary(1 << 20), 0, 1398124},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := f.store.Set(ctx, "big", tt.value, tt.ttl)
+			var tl *pangeavault.RecordTooLargeError
+			if !errors.Is(err, pangeavault.ErrRecordTooLarge) || !errors.As(err, &tl) || tl.Length != tt.want || tl.Limit != pangeavault.MaxSecretLength {
+				t.Fatalf("got %v (%+v), want a RecordTooLargeError of %d characters", err, tl, tt.want)
+			}
+			if want := "pangeavault: record of " + strconv.Itoa(tt.want) + " characters exceeds Pangea Vault's 10240-character secret limit (values up to 7650 bytes always fit)"; err.Error() != want {
+				t.Errorf("got message %q, want %q", err, want)
+			}
+		})
+	}
+	if reqs := f.srv.Requests(); len(reqs) != 0 {
+		t.Errorf("refused Sets made %d requests, want none", len(reqs))
+	}
+	if _, err := f.store.Get(ctx, "big"); !errors.Is(err, repository.ErrNotFound) {
+		t.Errorf("Get of a refused key: %v, want ErrNotFound", err)
 	}
 }

@@ -21,7 +21,8 @@ import (
 // when [Harness.Concurrency] is zero.
 const DefaultConcurrency = 8
 
-// LargeValueSize is the size of the large value the suite round-trips.
+// LargeValueSize is the size of the large value the suite round-trips,
+// unless [Harness.MaxValueSize] declares a smaller limit.
 const LargeValueSize = 1 << 20
 
 // Harness describes the backend under test.
@@ -38,6 +39,14 @@ type Harness struct {
 	// Concurrency is the number of goroutines in the concurrency checks.
 	// Zero means DefaultConcurrency.
 	Concurrency int
+
+	// MaxValueSize is the size in bytes of the largest value the backend
+	// promises to store, for backends with a documented limit (Pangea
+	// Vault's secrets hold 10,240 characters). The large-value check
+	// then round-trips values of that size and expects a Set of
+	// LargeValueSize bytes to fail, storing nothing. Zero means
+	// LargeValueSize: no limit the suite can see.
+	MaxValueSize int
 }
 
 // Run runs the conformance suite against the backend h describes. The
@@ -314,17 +323,31 @@ func testAwkwardKeys(t *testing.T, h Harness) {
 
 func testLargeValue(t *testing.T, h Harness) {
 	s := h.New(t)
-	big := make([]byte, LargeValueSize)
-	r := rand.New(rand.NewChaCha8([32]byte{1}))
-	for i := range big {
-		big[i] = byte(r.Uint32())
+	size := LargeValueSize
+	if h.MaxValueSize > 0 && h.MaxValueSize < size {
+		size = h.MaxValueSize
 	}
+	random := func(n int) []byte {
+		b := make([]byte, n)
+		r := rand.New(rand.NewChaCha8([32]byte{1}))
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		return b
+	}
+	big := random(size)
 	mustSet(t, s, "big", big, 0)
 	wantValue(t, s, "big", big)
 	// A large JSON record, the shape the typed layer writes.
-	js := []byte(`{"jwks":"` + strings.Repeat("A", LargeValueSize-12) + `"}`)
+	js := []byte(`{"jwks":"` + strings.Repeat("A", size-12) + `"}`)
 	mustSet(t, s, "big-json", js, time.Hour)
 	wantValue(t, s, "big-json", js)
+	if size < LargeValueSize {
+		if err := s.Set(t.Context(), "too-big", random(LargeValueSize), 0); err == nil {
+			t.Errorf("Set of %d bytes, above MaxValueSize %d: got no error", LargeValueSize, size)
+		}
+		wantAbsent(t, s, "too-big")
+	}
 }
 
 func testBinaryValues(t *testing.T, h Harness) {
