@@ -1,5 +1,5 @@
 # Every Go module in the repository (the root and the nested modules).
-MODULES := $(shell find . -name go.mod -not -path './.git/*' -printf '%h\n' | sort)
+MODULES := $(shell find . \( -path ./.git -o -path ./.tools \) -prune -o -name go.mod -printf '%h\n' | sort)
 # The in-process Vault test module takes ~15 minutes to build cold.
 SLOW_MODULES := ./repository/hcvault/vaulttest
 FAST_MODULES := $(filter-out $(SLOW_MODULES),$(MODULES))
@@ -7,7 +7,11 @@ FAST_MODULES := $(filter-out $(SLOW_MODULES),$(MODULES))
 export GOWORK := off
 export GOFLAGS := -buildvcs=false
 
-.PHONY: test test-fast fmt-check vet demo bench work tidy
+# Pinned npm tools (conformance/package-lock.json), installed outside the
+# Go tree: the go command ignores directories starting with a dot.
+CONFORMANCE_TOOLS := .tools/conformance
+
+.PHONY: test test-fast fmt-check vet demo bench work tidy tools
 
 ## test: gofmt check, then go vet and go test -race for every module.
 ## The Vault test module is one package of tests only, so there
@@ -30,8 +34,20 @@ test-fast: fmt-check
 		(cd $$m && go vet ./... && go test -race -count=1 ./...); \
 	done
 
+## tools: install the MCP conformance suite and Node.js 22 it runs on, as
+## pinned by conformance/package-lock.json, into .tools/ (needs npm). Without
+## them the conformance test skips, except under CI=true, where it fails.
+tools: $(CONFORMANCE_TOOLS)/.installed
+
+$(CONFORMANCE_TOOLS)/.installed: conformance/package.json conformance/package-lock.json
+	rm -rf $(CONFORMANCE_TOOLS)
+	mkdir -p $(CONFORMANCE_TOOLS)
+	cp conformance/package.json conformance/package-lock.json $(CONFORMANCE_TOOLS)/
+	npm ci --prefix $(CONFORMANCE_TOOLS) --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 fmt-check:
-	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*')); \
+	@out=$$(gofmt -l $$(find . \( -path ./.git -o -path ./.tools \) -prune -o -name '*.go' -print)); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 ## demo: run the quick-start example server.

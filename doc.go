@@ -37,9 +37,9 @@
 //
 // [DefaultMapping] documents the mapping of every MCP method to a Permit
 // resource type, key and action; it matches permit-fastmcp with its bugs
-// fixed. initialize, ping, notifications/* and server/discover are bypassed
-// by default ([DefaultBypassMethods]), as are tools listed in
-// [Options.PublicTools]. A method without a rule is denied.
+// fixed. initialize, ping, notifications/*, server/discover and
+// logging/setLevel are bypassed by default ([DefaultBypassMethods]), as are
+// tools listed in [Options.PublicTools]. A method without a rule is denied.
 //
 // # Identity
 //

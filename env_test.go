@@ -760,9 +760,12 @@ func TestOptionsFromEnvEndToEnd(t *testing.T) {
 			}},
 		},
 		{
+			// logging/setLevel is bypassed by default: checking it takes it
+			// out of the bypass list as well as adding it to the mapping.
 			name: "known methods extend the mapping",
 			env: map[string]string{
 				"PERMIT_MCP_KNOWN_METHODS":        `["tools/list","prompts/list","resources/list","tools/call","resources/read","prompts/get","logging/setLevel"]`,
+				"PERMIT_MCP_BYPASSED_METHODS":     `["initialize","ping","notifications/*","server/discover"]`,
 				"PERMIT_MCP_ACTION_PREFIX":        "mcp:",
 				"PERMIT_MCP_IDENTITY_MODE":        "fixed",
 				"PERMIT_MCP_IDENTITY_FIXED_VALUE": "svc",

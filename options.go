@@ -39,7 +39,11 @@ const (
 
 // DefaultBypassMethods are the JSON-RPC methods passed on without a check
 // when [Options.BypassMethods] is nil. Patterns use path.Match syntax.
-var DefaultBypassMethods = []string{"initialize", "ping", "notifications/*", "server/discover"}
+//
+// logging/setLevel is among them because it only sets how much log output
+// the server sends to the caller's own session; it reaches no tool, prompt
+// or resource. Leave it out (set BypassMethods) to check or deny it.
+var DefaultBypassMethods = []string{"initialize", "ping", "notifications/*", "server/discover", "logging/setLevel"}
 
 // Options configures a [Middleware]. The zero value (or a nil *Options) is a
 // valid configuration: fixed identity "client", server name "mcp_server",
