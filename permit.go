@@ -387,8 +387,8 @@ func (e *pdpStatusError) Error() string {
 	return msg
 }
 
-// DecisionError is the error [Permit] returns when the PDP could not
-// decide. It wraps [ErrDecisionFailed] and, where there is one, the cause
+// DecisionError is the error [Permit] and [AuthZEN] return when the PDP
+// could not decide. It wraps [ErrDecisionFailed] and, where there is one, the cause
 // (such as context.Canceled or context.DeadlineExceeded).
 type DecisionError struct {
 	// Path is the PDP path that failed, such as "/allowed".
@@ -398,11 +398,16 @@ type DecisionError struct {
 	Status int
 	msg    string
 	cause  error
+	pdp    string // what failed, for the message; "permit pdp" when empty
 }
 
 // Error implements error.
 func (e *DecisionError) Error() string {
-	return ErrDecisionFailed.Error() + ": permit pdp " + e.Path + ": " + e.msg
+	pdp := e.pdp
+	if pdp == "" {
+		pdp = "permit pdp"
+	}
+	return ErrDecisionFailed.Error() + ": " + pdp + " " + e.Path + ": " + e.msg
 }
 
 // Is reports whether target is [ErrDecisionFailed].
