@@ -249,7 +249,9 @@ func TestAuthZENDiscovery(t *testing.T) {
 		"identifier with a trailing slash": func(md map[string]any) {
 			md["policy_decision_point"] = md["policy_decision_point"].(string) + "/"
 		},
-		"endpoint on another host":   func(md map[string]any) { md["access_evaluation_endpoint"] = "https://evil.example.com/access/v1/evaluation" },
+		"endpoint on another host": func(md map[string]any) {
+			md["access_evaluation_endpoint"] = "https://evil.example.com/access/v1/evaluation"
+		},
 		"no evaluation endpoint":     func(md map[string]any) { delete(md, "access_evaluation_endpoint") },
 		"non-string identifier":      func(md map[string]any) { md["policy_decision_point"] = 7 },
 		"endpoint on another scheme": func(md map[string]any) { md["access_evaluation_endpoint"] = "https://127.0.0.1/access/v1/evaluation" },
