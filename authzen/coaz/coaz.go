@@ -3,6 +3,7 @@
 package coaz
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +13,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/google/cel-go/interpreter"
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/authzen"
 )
@@ -322,27 +322,68 @@ func (m *Mapping) resolveRequest(ctx context.Context, cm *compiled, r *mcpauth.R
 	if sub == "" {
 		return nil, fmt.Errorf("COAZ mapping error: the token has no %q claim", m.opts.SubjectClaim)
 	}
-	var params map[string]any
-	if len(r.Params) > 0 {
-		v, err := decodeStrict(r.Params)
-		if err != nil {
-			return nil, fmt.Errorf("COAZ mapping error: params: %v", err)
-		}
-		params, _ = celInput(v, 0).(map[string]any)
-	}
-	if params == nil {
-		params = map[string]any{}
-	}
-	act, err := interpreter.NewActivation(map[string]any{"params": params, "token": token})
+	params, err := paramsOf(r)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("COAZ mapping error: params: %v", err)
 	}
-	in := &inputs{ctx: ctx, act: act, token: token, serverID: func() (string, error) { return m.serverID(token) }}
+	in := &inputs{act: &vars{params: params, token: token}, token: token, serverID: func() (string, error) { return m.serverID(token) }}
 	req, err := cm.resolve(in, sub)
 	if err != nil {
 		return nil, fmt.Errorf("COAZ mapping error: %w", err)
 	}
 	return req, nil
+}
+
+// paramsOf returns the params input variable of r: for tools/call, the
+// tool name and the arguments the middleware decoded; for other methods,
+// the params object. The middleware has decoded the body strictly (no
+// repeated or case-variant member names) before, so plain decoding is
+// enough here. Numbers stay json.Number values, which CEL reads as doubles.
+func paramsOf(r *mcpauth.Request) (map[string]any, error) {
+	if r.Method == mcpauth.MethodToolsCall {
+		p := map[string]any{"name": r.Name}
+		if r.Arguments != nil {
+			p["arguments"] = r.Arguments
+		} else if len(r.Params) > 0 {
+			var args struct {
+				Arguments json.RawMessage `json:"arguments"`
+			}
+			if err := json.Unmarshal(r.Params, &args); err != nil {
+				return nil, errors.New("not a JSON object")
+			}
+			if len(args.Arguments) > 0 && string(args.Arguments) != "null" {
+				v, err := decodeNumbers(args.Arguments)
+				if err != nil {
+					return nil, err
+				}
+				p["arguments"] = v
+			}
+		}
+		return p, nil
+	}
+	if len(r.Params) == 0 || string(r.Params) == "null" {
+		return map[string]any{}, nil
+	}
+	v, err := decodeNumbers(r.Params)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("not a JSON object")
+	}
+	return m, nil
+}
+
+// decodeNumbers decodes one JSON value with numbers as json.Number.
+func decodeNumbers(b []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, errors.New("malformed JSON")
+	}
+	return v, nil
 }
 
 // serverID resolves the server identifier of server-wide default mappings.
@@ -374,8 +415,8 @@ func tokenClaims(id *mcpauth.Identity) map[string]any {
 		return map[string]any{}
 	}
 	if claims, ok := id.User.Attributes["jwt"].(map[string]any); ok {
-		out, _ := celInput(claims, 0).(map[string]any)
-		return out
+		// Read, never changed.
+		return claims
 	}
 	if p := id.Principal; p != nil {
 		t := map[string]any{"sub": p.Subject}
