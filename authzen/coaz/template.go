@@ -35,7 +35,7 @@ type node struct {
 	src    string // the expression, with its "$"
 	prg    cel.Program
 	path   *selectPath // set when the expression is a plain selection path
-	keys   []string // object members, sorted
+	keys   []string    // object members, sorted
 	fields []*node
 	items  []*node
 }
