@@ -3,8 +3,11 @@
 package coaz_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/mcpauth/mcpauth"
@@ -51,6 +54,55 @@ func BenchmarkMap(b *testing.B) {
 				if _, _, err := tc.mapping(ctx, r); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkServeCached is the whole warm path of a tools/call through the
+// middleware, the decision cached: the built-in mapping against the COAZ
+// mapping with the tool's declared mapping (whose AuthZEN request the cache
+// key covers).
+func BenchmarkServeCached(b *testing.B) {
+	claims := exampleClaims()
+	ident := mcpauth.IdentityOptions{Mode: mcpauth.IdentityCustom, Func: func(*http.Request) (*mcpauth.Identity, error) {
+		return identity(claims), nil
+	}}
+	allow := mcpauth.AuthorizerFunc(func(context.Context, mcpauth.Check) (bool, error) { return true, nil })
+	body := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_customer","arguments":{"id":"cust-12345","case":"case-67890"}}}`)
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"jsonrpc":"2.0","id":1,"result":{"content":[]}}`))
+	})
+	for _, name := range []string{"builtin", "coaz_declared"} {
+		b.Run(name, func(b *testing.B) {
+			opts := &mcpauth.Options{Identity: ident}
+			if name == "coaz_declared" {
+				newMapping(b, nil, exampleTools).Configure(opts)
+			}
+			mw, err := mcpauth.New(allow, opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := mw.Handler(next)
+			serve := func() int {
+				r := httptest.NewRequest(http.MethodPost, "/mcp", bytes.NewReader(body))
+				r.Header.Set("Content-Type", "application/json")
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				return w.Code
+			}
+			if serve() != 200 || mw.Stats().PDPCalls != 1 {
+				b.Fatalf("warm-up: %+v", mw.Stats())
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				serve()
+			}
+			b.StopTimer()
+			if s := mw.Stats(); s.PDPCalls != 1 {
+				b.Fatalf("got %d decision point calls, want 1", s.PDPCalls)
 			}
 		})
 	}
