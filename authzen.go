@@ -818,21 +818,15 @@ func (a *AuthZEN) failed(ctx context.Context, path string, checks int, start tim
 		de.msg, de.cause = err.Error(), err
 	}
 	de.msg = a.redact(de.msg)
-	if a.logger.Enabled(ctx, slog.LevelWarn) {
-		a.logger.LogAttrs(ctx, slog.LevelWarn, "authzen pdp request failed",
-			slog.String("pdp", a.logURL), slog.String("path", path), slog.Int("checks", checks),
-			slog.Duration("latency", time.Since(start)), slog.String("error", de.msg))
-	}
+	a.log().failure(ctx, path, checks, start, de.msg)
 	return de
 }
 
 func (a *AuthZEN) logCall(ctx context.Context, path string, checks int, start time.Time) {
-	if a.logger.Enabled(ctx, slog.LevelDebug) {
-		a.logger.LogAttrs(ctx, slog.LevelDebug, "authzen pdp request",
-			slog.String("pdp", a.logURL), slog.String("path", path), slog.Int("checks", checks),
-			slog.Duration("latency", time.Since(start)))
-	}
+	a.log().request(ctx, path, checks, start)
 }
+
+func (a *AuthZEN) log() pdpLog { return pdpLog{logger: a.logger, name: "authzen pdp", url: a.logURL} }
 
 // redact removes the static credentials from s, in case an error quotes
 // them.

@@ -437,20 +437,12 @@ func (p *Permit) failed(ctx context.Context, call *pdpCall, path string, checks 
 		de.msg, de.cause = "invalid answer: "+permitMessage(err), err
 	}
 	de.msg = p.redact(de.msg)
-	if p.logger.Enabled(ctx, slog.LevelWarn) {
-		p.logger.LogAttrs(ctx, slog.LevelWarn, "permit pdp request failed",
-			slog.String("pdp", p.pdpURL), slog.String("path", path), slog.Int("checks", checks),
-			slog.Duration("latency", time.Since(start)), slog.String("error", de.msg))
-	}
+	pdpLog{logger: p.logger, name: "permit pdp", url: p.pdpURL}.failure(ctx, path, checks, start, de.msg)
 	return de
 }
 
 func (p *Permit) logCall(ctx context.Context, path string, checks int, start time.Time) {
-	if p.logger.Enabled(ctx, slog.LevelDebug) {
-		p.logger.LogAttrs(ctx, slog.LevelDebug, "permit pdp request",
-			slog.String("pdp", p.pdpURL), slog.String("path", path), slog.Int("checks", checks),
-			slog.Duration("latency", time.Since(start)))
-	}
+	pdpLog{logger: p.logger, name: "permit pdp", url: p.pdpURL}.request(ctx, path, checks, start)
 }
 
 // redact removes the API key from s, in case an error ever quotes it.

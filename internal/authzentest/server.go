@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/mcpauth/mcpauth/internal/gate"
 )
 
 // Paths of the HTTPS binding (section 10.1) and of the metadata (section 9.2).
@@ -110,8 +112,9 @@ type Server struct {
 	editMeta  func(map[string]any)
 	noRecord  bool
 
+	gate *gate.Gate
+
 	mu        sync.Mutex // guards the fields below
-	cond      *sync.Cond // signalled when held changes
 	decide    func(Evaluation) bool
 	requests  []*Request
 	calls     map[string]int
@@ -121,8 +124,6 @@ type Server struct {
 	rawType   string
 	rawBody   []byte
 	badID     bool
-	gate      chan struct{}
-	held      int
 	closed    bool
 }
 
@@ -136,11 +137,10 @@ func New(t testing.TB, opts ...Option) *Server {
 
 // Start starts a double; the caller must Close it.
 func Start(opts ...Option) *Server {
-	s := &Server{calls: map[string]int{}}
+	s := &Server{calls: map[string]int{}, gate: gate.New()}
 	for _, o := range opts {
 		o(s)
 	}
-	s.cond = sync.NewCond(&s.mu)
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
@@ -163,8 +163,8 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
-	s.releaseLocked()
 	s.mu.Unlock()
+	s.gate.Close()
 	s.srv.Close()
 }
 
@@ -202,36 +202,13 @@ func (s *Server) BreakRequestID(broken bool) {
 }
 
 // Hold parks later requests (after validation) until Release.
-func (s *Server) Hold() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.gate == nil {
-		s.gate = make(chan struct{})
-	}
-}
+func (s *Server) Hold() { s.gate.Hold() }
 
 // Release lets every parked request proceed.
-func (s *Server) Release() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.releaseLocked()
-}
-
-func (s *Server) releaseLocked() {
-	if s.gate != nil {
-		close(s.gate)
-		s.gate = nil
-	}
-}
+func (s *Server) Release() { s.gate.Release() }
 
 // WaitHeld waits until n requests are parked.
-func (s *Server) WaitHeld(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for s.held < n && !s.closed {
-		s.cond.Wait()
-	}
-}
+func (s *Server) WaitHeld(n int) { s.gate.WaitHeld(n) }
 
 // Requests returns the requests received so far.
 func (s *Server) Requests() []*Request {
@@ -321,7 +298,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.Evaluations, rec.Batch, rec.Semantic = evals, batch, semantic
-	s.wait(r)
+	s.gate.Wait(r.Context())
 
 	s.mu.Lock()
 	decide := s.decide
@@ -350,27 +327,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	json.NewEncoder(w).Encode(map[string]any{"evaluations": out})
-}
-
-func (s *Server) wait(r *http.Request) {
-	s.mu.Lock()
-	gate := s.gate
-	if gate != nil {
-		s.held++
-		s.cond.Broadcast()
-	}
-	s.mu.Unlock()
-	if gate == nil {
-		return
-	}
-	select {
-	case <-gate:
-	case <-r.Context().Done():
-	}
-	s.mu.Lock()
-	s.held--
-	s.cond.Broadcast()
-	s.mu.Unlock()
 }
 
 func (s *Server) authenticated(r *http.Request) bool {
