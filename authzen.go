@@ -444,7 +444,7 @@ func (a *AuthZEN) allowedRequest(ctx context.Context, req *authzen.Request) (boo
 	}
 	batch := *req
 	batch.Options = map[string]any{"evaluations_semantic": authzen.ExecuteAll}
-	decisions, err := a.evaluateAll(ctx, &batch, effective)
+	decisions, err := a.evaluateAll(ctx, &batch, effective, true)
 	if err != nil {
 		return false, err
 	}
@@ -480,7 +480,7 @@ func (a *AuthZEN) AllowedBulk(ctx context.Context, cs []Check) ([]bool, error) {
 		}
 		evs[i] = ev
 	}
-	return a.evaluateAll(ctx, batchRequest(evs), evs)
+	return a.evaluateAll(ctx, batchRequest(evs), evs, false)
 }
 
 func (a *AuthZEN) bulkOneByOne(ctx context.Context, cs []Check) ([]bool, error) {
@@ -537,8 +537,9 @@ func batchRequest(evs []authzen.Evaluation) *authzen.Request {
 
 // evaluateAll decides the evaluations of req (whose effective evaluations
 // are effective) with the execute_all semantic: one Access Evaluations
-// request when the PDP has the API, one Access Evaluation each otherwise.
-func (a *AuthZEN) evaluateAll(ctx context.Context, req *authzen.Request, effective []authzen.Evaluation) ([]bool, error) {
+// request when the PDP has the API, one Access Evaluation each otherwise,
+// stopping at the first deny (the rest count as denied) when stopOnDeny.
+func (a *AuthZEN) evaluateAll(ctx context.Context, req *authzen.Request, effective []authzen.Evaluation, stopOnDeny bool) ([]bool, error) {
 	start := time.Now()
 	n := len(effective)
 	eps, err := a.endpoints(ctx)
@@ -584,6 +585,9 @@ func (a *AuthZEN) evaluateAll(ctx context.Context, req *authzen.Request, effecti
 			return nil, err
 		}
 		out[i] = ok
+		if !ok && stopOnDeny {
+			break
+		}
 	}
 	return out, nil
 }

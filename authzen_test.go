@@ -528,9 +528,12 @@ func TestAuthZENCarriedRequest(t *testing.T) {
 		}
 		pdp := authzentest.New(t, opts...)
 		a := newAuthZEN(t, &mcpauth.AuthZENOptions{PDPURL: pdp.PDP, Discover: true})
-		pdp.Decide(func(e authzentest.Evaluation) bool { return e.Action.Name == "read" })
+		pdp.Decide(func(e authzentest.Evaluation) bool { return e.Action.Name == "write" })
 		if ok, err := a.Allowed(context.Background(), carry(copyObject)); ok || err != nil {
 			t.Errorf("batch=%v, one deny: got %v, %v; want false", batch, ok, err)
+		}
+		if !batch && pdp.Calls(authzen.PathEvaluation) != 1 {
+			t.Errorf("fallback: got %d evaluations, want 1 (stop at the first deny)", pdp.Calls(authzen.PathEvaluation))
 		}
 		pdp.AllowAll()
 		if ok, err := a.Allowed(context.Background(), carry(copyObject)); !ok || err != nil {
