@@ -17,7 +17,7 @@
 // [ParseRequest], [ParseDecision] and [ParseEvaluations] accept exactly
 // what the specification allows and nothing ambiguous: the body must be one
 // JSON object, member names may not repeat (at any depth) and top-level
-// names may not differ only in case (I-JSON, section 12.6 "JSON Payload
+// names may not differ only in case (I-JSON, section 11.5 "JSON Payload
 // Considerations" of [AuthZEN]); required members must be present with the
 // right JSON type. Unknown members are ignored, as section 10.1.1 ("JSON
 // Serialization") requires of receivers.

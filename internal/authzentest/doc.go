@@ -32,7 +32,7 @@
 // with 400 and an error message string (section 10.1.2); unknown members are
 // ignored (section 10.1.1). With [WithBearer] or [WithAPIKey], a request
 // without the credential gets 401 with a WWW-Authenticate challenge
-// (section 12.3), checked before the body. An X-Request-ID is echoed
+// (section 11.3), checked before the body. An X-Request-ID is echoed
 // (section 10.1.3).
 //
 // # Deciding, observing, disturbing
