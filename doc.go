@@ -21,6 +21,17 @@
 //	...
 //	http.Handle("/mcp", mw.Handler(mcpHandler))
 //
+// # Decision points
+//
+// [NewPermit] asks a Permit.io PDP; [NewAuthZEN] asks any policy decision
+// point speaking the OpenID AuthZEN Authorization API 1.0 (its doc gives
+// the translation of a [Check] into an AuthZEN request); the policy package
+// decides in process and serves its policy as an AuthZEN PDP
+// (policy.Handler, "mcpauth policy serve"). The COAZ module
+// (authzen/coaz) maps MCP requests as the AuthZEN profile for MCP says,
+// including mappings tools declare in tools/list, which it reads through
+// [Options.OnToolsList].
+//
 // # Requests
 //
 // POST requests are read (up to [Options.MaxBodyBytes]), decoded and

@@ -307,6 +307,11 @@ func (f *listFilter) filterMessage(msg []byte) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
+	// Options.OnToolsList sees the result as the server sent it.
+	f.m.observeTools(f.r, method, raw)
+	if !f.m.filtering {
+		return nil, false
+	}
 	var items []listedItem
 	if err := json.Unmarshal(raw, &items); err != nil {
 		// A list we cannot read is not shown.

@@ -764,7 +764,7 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 		req.Ref = &CompletionRef{Type: typ, Name: name, URI: uri}
 	}
 	if isListMethod(msg.Method) {
-		if m.filtering && msg.ID != nil {
+		if msg.ID != nil && (m.filtering || m.observesTools(msg.Method)) {
 			if ev.lists == nil {
 				ev.lists = make(map[string]string, 1)
 			}

@@ -5,6 +5,7 @@ package mcpauth
 import (
 	"context"
 	"crypto"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
@@ -156,6 +157,17 @@ type Options struct {
 	// checks each list request as a whole against "{server}_{kind}"/"list",
 	// as permit-fastmcp does.
 	CoarseListCheck bool
+
+	// OnToolsList, when set, is called with the tools of every successful
+	// tools/list result the middleware passes on, as the server sent them
+	// (before list filtering, which it does not need): one raw JSON value
+	// per element of result.tools, which the callee may keep. It runs
+	// synchronously, before the result reaches the client, on the request's
+	// goroutine; r is the tools/list request. It lets a mapping learn what
+	// the server declares about its tools (the COAZ module reads each
+	// tool's inputSchema["x-authzen-mapping"]). A result the middleware
+	// cannot read as a list is not reported.
+	OnToolsList func(r *http.Request, tools []json.RawMessage)
 }
 
 // Limits bound the work a request can cause. Zero fields take their

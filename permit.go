@@ -387,8 +387,8 @@ func (e *pdpStatusError) Error() string {
 	return msg
 }
 
-// DecisionError is the error [Permit] returns when the PDP could not
-// decide. It wraps [ErrDecisionFailed] and, where there is one, the cause
+// DecisionError is the error [Permit] and [AuthZEN] return when the PDP
+// could not decide. It wraps [ErrDecisionFailed] and, where there is one, the cause
 // (such as context.Canceled or context.DeadlineExceeded).
 type DecisionError struct {
 	// Path is the PDP path that failed, such as "/allowed".
@@ -398,11 +398,16 @@ type DecisionError struct {
 	Status int
 	msg    string
 	cause  error
+	pdp    string // what failed, for the message; "permit pdp" when empty
 }
 
 // Error implements error.
 func (e *DecisionError) Error() string {
-	return ErrDecisionFailed.Error() + ": permit pdp " + e.Path + ": " + e.msg
+	pdp := e.pdp
+	if pdp == "" {
+		pdp = "permit pdp"
+	}
+	return ErrDecisionFailed.Error() + ": " + pdp + " " + e.Path + ": " + e.msg
 }
 
 // Is reports whether target is [ErrDecisionFailed].
@@ -432,20 +437,12 @@ func (p *Permit) failed(ctx context.Context, call *pdpCall, path string, checks 
 		de.msg, de.cause = "invalid answer: "+permitMessage(err), err
 	}
 	de.msg = p.redact(de.msg)
-	if p.logger.Enabled(ctx, slog.LevelWarn) {
-		p.logger.LogAttrs(ctx, slog.LevelWarn, "permit pdp request failed",
-			slog.String("pdp", p.pdpURL), slog.String("path", path), slog.Int("checks", checks),
-			slog.Duration("latency", time.Since(start)), slog.String("error", de.msg))
-	}
+	pdpLog{logger: p.logger, name: "permit pdp", url: p.pdpURL}.failure(ctx, path, checks, start, de.msg)
 	return de
 }
 
 func (p *Permit) logCall(ctx context.Context, path string, checks int, start time.Time) {
-	if p.logger.Enabled(ctx, slog.LevelDebug) {
-		p.logger.LogAttrs(ctx, slog.LevelDebug, "permit pdp request",
-			slog.String("pdp", p.pdpURL), slog.String("path", path), slog.Int("checks", checks),
-			slog.Duration("latency", time.Since(start)))
-	}
+	pdpLog{logger: p.logger, name: "permit pdp", url: p.pdpURL}.request(ctx, path, checks, start)
 }
 
 // redact removes the API key from s, in case an error ever quotes it.

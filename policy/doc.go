@@ -165,4 +165,14 @@
 // [NewWatcher] returns a [Watcher], an Authorizer that polls its file and
 // swaps in the new policy atomically when the file changes and is valid,
 // keeping (and logging why) the previous one when it is not.
+//
+// # Serving the policy over AuthZEN
+//
+// [NewHandler] serves a Policy, a Watcher or any other Authorizer as a
+// policy decision point speaking the OpenID AuthZEN Authorization API 1.0
+// (Access Evaluation, Access Evaluations and the metadata), so that
+// mcpauth.NewAuthZEN, or an enforcement point in any language, can ask it;
+// "mcpauth policy serve" runs it. Evaluations become checks by
+// mcpauth.CheckFromAuthZEN, the inverse of what mcpauth.AuthZEN sends, so
+// decisions over AuthZEN are the decisions in process.
 package policy

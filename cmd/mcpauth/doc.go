@@ -8,13 +8,18 @@
 //
 //	mcpauth policy check FILE
 //	mcpauth policy demo
+//	mcpauth policy serve [-addr ADDR] [-policy FILE] [-pdp-url URL] [-watch D]
 //	mcpauth explain [-policy FILE] [-user KEY | -jwt TOKEN -jwt-secret S]
 //	                [-tenant T] [-server NAME] [-public TOOLS]
 //	                [-response FILE] [REQUEST_FILE | -]
 //
 // "policy check" loads a policy file and prints its counts, or every
 // problem with its file, line, column and JSON path. "policy demo" prints
-// the demo policy, a starting point for your own.
+// the demo policy, a starting point for your own. "policy serve" serves a
+// policy file (reloaded when it changes) as an OpenID AuthZEN Authorization
+// API 1.0 decision point (policy.Handler), so that mcpauth.NewAuthZEN, or an
+// enforcement point in any language, can share it; set MCPAUTH_PDP_TOKEN to
+// require a bearer token.
 //
 // "explain" reads one JSON-RPC request, runs it through the middleware
 // (its strict decoding, identity and mapping, with the decision cache off)

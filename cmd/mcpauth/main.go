@@ -23,10 +23,11 @@ const (
 const usage = `usage:
   mcpauth policy check FILE    validate a policy file
   mcpauth policy demo          print the demo policy (a starting point)
+  mcpauth policy serve [flags] serve a policy file as an AuthZEN PDP
   mcpauth explain [flags] [REQUEST_FILE | -]
                                show how a JSON-RPC request is authorized
 
-Run "mcpauth explain -h" for the explain flags.
+Run "mcpauth explain -h" or "mcpauth policy serve -h" for their flags.
 
 Exit codes: 0 success (explain: allowed), 1 invalid policy (explain: denied),
 2 usage error or unreadable input.
@@ -74,6 +75,8 @@ func runPolicy(args []string, stdout, stderr io.Writer) int {
 		}
 		stdout.Write(policy.DemoJSON())
 		return exitOK
+	case "serve":
+		return runServe(args[1:], os.Getenv, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "%s: unknown policy command %q\n\n%s", programName, args[0], usage)
 	return exitUsage

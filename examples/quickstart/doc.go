@@ -27,6 +27,10 @@
 //	                   printed when unset
 //	PERMIT_PDP_URL,    ask this Permit PDP (with this API key) instead of
 //	PERMIT_API_KEY     the embedded demo policy; set both or neither
+//	-authzen URL,      ask this AuthZEN PDP instead, such as the demo policy
+//	AUTHZEN_PDP_URL    served by "mcpauth policy serve" (its endpoints are
+//	                   discovered; MCPAUTH_PDP_TOKEN, when set, is sent as
+//	                   the bearer token)
 //
 // # How it is wired
 //

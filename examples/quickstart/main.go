@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -40,6 +41,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	addr := fs.String("addr", or(getenv("ADDR"), DefaultAddr), "listen `address` (env ADDR)")
+	authzenURL := fs.String("authzen", getenv("AUTHZEN_PDP_URL"),
+		"ask the AuthZEN PDP at `URL` (such as `mcpauth policy serve`) instead (env AUTHZEN_PDP_URL)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,6 +58,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	authz, source, err := demo.Authorizer(getenv, logger)
 	if err != nil {
 		return err
+	}
+	if *authzenURL != "" {
+		if authz, source, err = authzenAuthorizer(*authzenURL, getenv, logger); err != nil {
+			return err
+		}
 	}
 
 	mw, err := mcpauth.New(authz, &mcpauth.Options{
@@ -89,6 +97,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		ready(mcpURL)
 	}
 	return demo.Serve(ctx, ln, mux)
+}
+
+// authzenAuthorizer asks the AuthZEN PDP at url, discovering its endpoints,
+// with the bearer token in MCPAUTH_PDP_TOKEN when it is set (as
+// `mcpauth policy serve` expects).
+func authzenAuthorizer(url string, getenv func(string) string, logger *slog.Logger) (mcpauth.Authorizer, string, error) {
+	if getenv("PERMIT_PDP_URL") != "" || getenv("PERMIT_API_KEY") != "" {
+		return nil, "", errors.New("-authzen and the Permit variables are mutually exclusive")
+	}
+	az, err := mcpauth.NewAuthZEN(&mcpauth.AuthZENOptions{
+		PDPURL: url, Discover: true, BearerToken: getenv("MCPAUTH_PDP_TOKEN"), Logger: logger,
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return az, "the AuthZEN PDP at " + url, nil
 }
 
 func or(v, def string) string {

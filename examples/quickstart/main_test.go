@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/mcpauth/mcpauth/examples/internal/demo"
 	"github.com/mcpauth/mcpauth/examples/internal/exampletest"
 	"github.com/mcpauth/mcpauth/internal/permittest"
+	"github.com/mcpauth/mcpauth/policy"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -350,6 +352,41 @@ func TestPermit(t *testing.T) {
 	}
 }
 
+// TestAuthZEN runs the quickstart against the demo policy served over
+// AuthZEN by policy.Handler, as `mcpauth policy serve` does.
+func TestAuthZEN(t *testing.T) {
+	h, err := policy.NewHandler(policy.Demo(), &policy.HandlerOptions{Token: "pdp-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdp := httptest.NewServer(h)
+	t.Cleanup(pdp.Close)
+	_, out := exampletest.Start(t, run, map[string]string{
+		"MCP_JWT_SECRET":    "another-fixed-test-secret-32-byte",
+		"MCPAUTH_PDP_TOKEN": "pdp-token",
+	}, "-authzen", pdp.URL)
+	if !strings.Contains(out.String(), "Decisions: the AuthZEN PDP at "+pdp.URL) {
+		t.Errorf("banner does not name the AuthZEN PDP:\n%s", out)
+	}
+	token, cmds := parseBanner(t, out.String())
+	vars := map[string]string{"TOKEN": token}
+	for _, c := range []struct {
+		cmd     string
+		text    string
+		isError bool
+	}{
+		{cmds[0], "Hello, Ada!", false},
+		{cmds[1], `Unauthorized: not authorized to call tool "greet-jwt"`, true},
+		{cmds[2], `Unauthorized: not authorized to call tool "conditional-greet"`, true},
+		{cmds[3], "Good day, Ada. Your number is 12.", false},
+	} {
+		text, isErr := curlResult(t, c.cmd, vars)
+		if text != c.text || isErr != c.isError {
+			t.Errorf("%s: got %q (isError %v), want %q (isError %v)", c.cmd, text, isErr, c.text, c.isError)
+		}
+	}
+}
+
 func TestRunErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -362,6 +399,9 @@ func TestRunErrors(t *testing.T) {
 		{"unknown flag", []string{"-port", "1"}, nil, "flag provided but not defined"},
 		{"extra argument", []string{"serve"}, nil, "unexpected arguments"},
 		{"bad ADDR", nil, map[string]string{"ADDR": "not-an-address"}, "not-an-address"},
+		{"AuthZEN and Permit", []string{"-addr", "127.0.0.1:0", "-authzen", "http://127.0.0.1:1"},
+			map[string]string{"PERMIT_PDP_URL": "http://127.0.0.1:1", "PERMIT_API_KEY": "k"}, "mutually exclusive"},
+		{"AuthZEN over http to a remote host", []string{"-addr", "127.0.0.1:0", "-authzen", "http://pdp.example.com"}, nil, "loopback"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,86 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+// Package coaz is the COAZ-MCP binding of the OpenID AuthZEN profile for
+// the Model Context Protocol ("COAZ", Compatible with OpenID AuthZEN;
+// authzen-coaz-mcp-binding-1_0, draft 1, with the COAZ framework
+// authzen-coaz-framework-1_0) as an [mcpauth.MappingFunc]: every MCP
+// request becomes an AuthZEN request by the binding's default mapping for
+// its method, or by the mapping a tool declares in its inputSchema under
+// "x-authzen-mapping", and an [mcpauth.AuthZEN] authorizer sends it to any
+// AuthZEN PDP.
+//
+// It is its own module (github.com/mcpauth/mcpauth/authzen/coaz) because it
+// needs the Common Expression Language (github.com/google/cel-go v0.31.0,
+// with antlr and protobuf); users of the middleware alone never build it.
+//
+//	pdp, _ := mcpauth.NewAuthZEN(&mcpauth.AuthZENOptions{PDPURL: "https://pdp.example.com", Discover: true})
+//	mapping, _ := coaz.New(nil)
+//	opts := &mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityJWT, JWT: jwtOpts}}
+//	mapping.Configure(opts)
+//	mw, _ := mcpauth.New(pdp, opts)
+//
+// # How it works
+//
+// The middleware observes every tools/list result it passes on
+// ([mcpauth.Options.OnToolsList]); [Mapping.ObserveTools] compiles each
+// declared mapping once (its CEL expressions included) and keeps it by tool
+// name. For each request, [Mapping.Map] selects the mapping — the tool's
+// declared one for a tools/call of a tool that declared one, else the
+// method's default — resolves it against two variables, params (the
+// request's params; for tools/call its name and arguments) and token (the
+// verified access token's claims; see below), and returns a check carrying
+// the resulting AuthZEN request under [mcpauth.ContextAuthZENRequest].
+// The AuthZEN authorizer sends it as is — the Access Evaluation API for the
+// evaluation envelope, the Access Evaluations API (or one evaluation per
+// entry when the PDP lacks it) for the evaluations envelope — and allows
+// the request only when every decision is a permit. The decision cache
+// applies as usual: its key covers the whole AuthZEN request.
+//
+// # The binding's rules, as implemented
+//
+//   - Default mappings for initialize, tools/list, tools/call, resources/list,
+//     resources/read, resources/subscribe, resources/unsubscribe,
+//     prompts/list, prompts/get, completion/complete, logging/setLevel,
+//     tasks/get, tasks/result, tasks/cancel and tasks/list, exactly as the
+//     binding writes them. ping and notifications/* pass through
+//     ([PassThrough]); every other method (server/discover,
+//     resources/templates/list and any future method among them) is denied
+//     with an authorization denial. Add methods to
+//     mcpauth.Options.BypassMethods to let them through unchecked.
+//   - In server-wide default mappings, "$token.aud" resolves to
+//     [Options.ServerID] when set, else to the aud claim when it is one
+//     string or an array of exactly one; anything else is a mapping error.
+//   - Values starting with "$" are CEL expressions, "$$" escapes a literal
+//     "$", anything else is a literal. Optional selection (token.?client_id)
+//     that finds nothing leaves the member out; plain selection of a missing
+//     key, any evaluation error, an expression over [Options.CostLimit], and
+//     absent or null values for required members are mapping errors.
+//   - Subject anchoring: a missing subject, subject.id or subject.type is
+//     filled with the token's subject-identity claim ([Options.SubjectClaim],
+//     "sub" by default) and "identity"; the resolved subject.id must equal
+//     that claim, whatever the mapping says. This is stricter than the
+//     binding, which lets a declared mapping assert a subject the PEP cannot
+//     verify (with a warning): here such a mapping is refused.
+//   - A declared mapping with a subject inside an evaluations entry
+//     (identity smuggling), with anything but exactly one envelope, with
+//     unknown members (custom attributes belong under properties), an
+//     options member, an empty evaluations array, or an expression that does
+//     not compile is malformed: calls of that tool are mapping errors, never
+//     the default mapping.
+//
+// # Errors
+//
+// [Mapping.Configure] sets the middleware up to answer as the binding's
+// section "Error Handling" says: a denial is JSON-RPC error -32001
+// ([CodeDenied]; a denied tools/call is a tool result with isError unless
+// Deny.ToolCall says otherwise, which the binding allows), a mapping error
+// -32602, and a decision point that cannot be reached -32603. Messages
+// never carry internal error text.
+//
+// # The token variable
+//
+// In the middleware's JWT identity mode, token holds every claim of the
+// verified JWT. With a context principal (IdentityContext) it holds sub,
+// client_id, aud, scope, email and exp taken from the principal; in other
+// modes only sub, the user key. Numbers are doubles, as CEL reads JSON.
+package coaz

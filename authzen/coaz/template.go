@@ -1,0 +1,390 @@
+// Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
+
+package coaz
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/common/types/traits"
+	"github.com/google/cel-go/ext"
+	"github.com/google/cel-go/interpreter"
+)
+
+// kinds of template nodes.
+const (
+	kindLiteral = iota
+	kindExpr
+	kindObject
+	kindArray
+	kindServerID // $token.aud in a default mapping: the server's identifier
+)
+
+// node is a compiled mapping value: a literal, a CEL expression, or an
+// object or array of nodes.
+type node struct {
+	kind   int
+	lit    any
+	src    string // the expression, with its "$"
+	prg    cel.Program
+	path   *selectPath // set when the expression is a plain selection path
+	keys   []string    // object members, sorted
+	fields []*node
+	items  []*node
+}
+
+// compiler compiles mapping values into nodes with one CEL environment.
+type compiler struct {
+	env      *cel.Env
+	cost     uint64
+	maxExprs int
+	exprs    int  // expressions compiled so far for the current mapping
+	defaults bool // compiling a default mapping: "$token.aud" is the server id
+}
+
+func newEnv(maxExprBytes int) (*cel.Env, error) {
+	return cel.NewEnv(
+		cel.Variable("params", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("token", cel.MapType(cel.StringType, cel.DynType)),
+		cel.CustomTypeAdapter(jsonAdapter{}),
+		cel.OptionalTypes(),
+		cel.CrossTypeNumericComparisons(true),
+		ext.Strings(),
+		cel.ParserExpressionSizeLimit(maxExprBytes),
+		cel.ParserRecursionLimit(32),
+	)
+}
+
+// jsonAdapter lets CEL read decoded JSON as it is, without copying:
+// json.Number (how the middleware decodes arguments and JWT claims) is a
+// double, as CEL reads JSON numbers, and maps and lists are wrapped so that
+// their elements are converted the same way when read.
+type jsonAdapter struct{}
+
+func (jsonAdapter) NativeToValue(v any) ref.Val {
+	switch v := v.(type) {
+	case json.Number:
+		if f, err := v.Float64(); err == nil {
+			return types.Double(f)
+		}
+		return types.String(v)
+	case map[string]any:
+		return types.NewStringInterfaceMap(jsonAdapter{}, v)
+	case []any:
+		return types.NewDynamicList(jsonAdapter{}, v)
+	}
+	return types.DefaultTypeAdapter.NativeToValue(v)
+}
+
+// vars is the activation of one request: the two input variables.
+type vars struct {
+	params, token map[string]any
+}
+
+func (a *vars) ResolveName(name string) (any, bool) {
+	switch name {
+	case "params":
+		return a.params, true
+	case "token":
+		return a.token, true
+	}
+	return nil, false
+}
+
+func (a *vars) Parent() interpreter.Activation { return nil }
+
+// compile compiles a decoded JSON value.
+func (c *compiler) compile(v any, path string) (*node, error) {
+	switch v := v.(type) {
+	case string:
+		switch {
+		case strings.HasPrefix(v, "$$"):
+			return &node{kind: kindLiteral, lit: v[1:]}, nil
+		case c.defaults && v == "$token.aud":
+			return &node{kind: kindServerID, src: v}, nil
+		case strings.HasPrefix(v, "$"):
+			return c.expr(v, path)
+		}
+		return &node{kind: kindLiteral, lit: v}, nil
+	case map[string]any:
+		n := &node{kind: kindObject}
+		for k := range v {
+			n.keys = append(n.keys, k)
+		}
+		sort.Strings(n.keys)
+		for _, k := range n.keys {
+			f, err := c.compile(v[k], path+"."+k)
+			if err != nil {
+				return nil, err
+			}
+			n.fields = append(n.fields, f)
+		}
+		return n, nil
+	case []any:
+		n := &node{kind: kindArray}
+		for i, e := range v {
+			it, err := c.compile(e, fmt.Sprintf("%s[%d]", path, i))
+			if err != nil {
+				return nil, err
+			}
+			n.items = append(n.items, it)
+		}
+		return n, nil
+	}
+	return &node{kind: kindLiteral, lit: v}, nil
+}
+
+func (c *compiler) expr(src, path string) (*node, error) {
+	c.exprs++
+	if c.exprs > c.maxExprs {
+		return nil, fmt.Errorf("more than %d expressions", c.maxExprs)
+	}
+	ast, iss := c.env.Compile(src[1:])
+	if iss != nil && iss.Err() != nil {
+		return nil, fmt.Errorf("%s: expression '%s' does not compile: %v", path, src, iss.Err())
+	}
+	prg, err := c.env.Program(ast, cel.CostLimit(c.cost), cel.EvalOptions(cel.OptOptimize))
+	if err != nil {
+		return nil, fmt.Errorf("%s: expression '%s': %v", path, src, err)
+	}
+	return &node{kind: kindExpr, src: src, prg: prg, path: parsePath(src[1:])}, nil
+}
+
+// selectPath is an expression that only selects fields, such as
+// params.arguments.id or token.?client_id: the common case, evaluated
+// without the CEL interpreter with CEL's semantics (TestSelectPathMatchesCEL).
+type selectPath struct {
+	root     string   // "params" or "token"
+	fields   []string // selected in order
+	optional bool     // the last selection is ".?": absent when missing
+}
+
+// parsePath recognizes root(.field)*(.?field)? with plain identifiers.
+func parsePath(expr string) *selectPath {
+	parts := strings.Split(expr, ".")
+	if len(parts) < 2 || (parts[0] != "params" && parts[0] != "token") {
+		return nil
+	}
+	p := &selectPath{root: parts[0]}
+	for i, f := range parts[1:] {
+		if strings.HasPrefix(f, "?") {
+			if i != len(parts)-2 {
+				return nil
+			}
+			f, p.optional = f[1:], true
+		}
+		if !isIdent(f) {
+			return nil
+		}
+		p.fields = append(p.fields, f)
+	}
+	return p
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'):
+		case i > 0 && c >= '0' && c <= '9':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// eval selects the path's value as CEL would: a missing field fails, or
+// is absent for the optional last selection; selecting in a value that is
+// not a map fails.
+func (p *selectPath) eval(a *vars) (any, bool, error) {
+	var cur any = a.params
+	if p.root == "token" {
+		cur = a.token
+	}
+	for i, f := range p.fields {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false, errors.New("no such overload")
+		}
+		v, ok := m[f]
+		if !ok {
+			if p.optional && i == len(p.fields)-1 {
+				return nil, false, nil
+			}
+			return nil, false, fmt.Errorf("no such key: %s", f)
+		}
+		cur = v
+	}
+	return jsonValue(cur, 0), true, nil
+}
+
+// jsonValue converts a selected value as CEL reads it: json.Number is a
+// double.
+func jsonValue(v any, depth int) any {
+	switch v := v.(type) {
+	case json.Number:
+		if f, err := v.Float64(); err == nil {
+			return f
+		}
+		return string(v)
+	case map[string]any:
+		if depth > maxJSONDepth {
+			return nil
+		}
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = jsonValue(e, depth+1)
+		}
+		return out
+	case []any:
+		if depth > maxJSONDepth {
+			return nil
+		}
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = jsonValue(e, depth+1)
+		}
+		return out
+	}
+	return v
+}
+
+// inputs are what expressions see, for one request.
+type inputs struct {
+	act      *vars
+	token    map[string]any
+	serverID func() (string, error)
+	// Whether the subject being resolved set id and type itself.
+	hasSubjectID, hasSubjectType bool
+}
+
+// eval resolves n. present is false when an optional expression yields
+// nothing: the member holding it is left out.
+func (n *node) eval(in *inputs) (v any, present bool, err error) {
+	switch n.kind {
+	case kindLiteral:
+		return n.lit, true, nil
+	case kindServerID:
+		id, err := in.serverID()
+		return id, err == nil, err
+	case kindExpr:
+		if n.path != nil {
+			v, present, err := n.path.eval(in.act)
+			if err != nil {
+				return nil, false, fmt.Errorf("expression '%s' failed: %v", n.src, err)
+			}
+			return v, present, nil
+		}
+		out, _, err := n.prg.Eval(in.act)
+		if err != nil {
+			return nil, false, fmt.Errorf("expression '%s' failed: %v", n.src, err)
+		}
+		v, present, err := fromCEL(out, 0)
+		if err != nil {
+			return nil, false, fmt.Errorf("expression '%s': %v", n.src, err)
+		}
+		return v, present, nil
+	case kindObject:
+		m := make(map[string]any, len(n.keys))
+		for i, k := range n.keys {
+			v, ok, err := n.fields[i].eval(in)
+			if err != nil {
+				return nil, false, err
+			}
+			if ok {
+				m[k] = v
+			}
+		}
+		return m, true, nil
+	default:
+		a := make([]any, 0, len(n.items))
+		for _, it := range n.items {
+			v, ok, err := it.eval(in)
+			if err != nil {
+				return nil, false, err
+			}
+			if !ok {
+				return nil, false, errors.New("an array element is absent")
+			}
+			a = append(a, v)
+		}
+		return a, true, nil
+	}
+}
+
+// fromCEL converts a CEL value to a JSON value. An empty optional is
+// absent.
+func fromCEL(v ref.Val, depth int) (any, bool, error) {
+	if depth > maxJSONDepth {
+		return nil, false, errors.New("value nested too deeply")
+	}
+	switch v := v.(type) {
+	case *types.Optional:
+		if !v.HasValue() {
+			return nil, false, nil
+		}
+		return fromCEL(v.GetValue(), depth+1)
+	case types.Bool:
+		return bool(v), true, nil
+	case types.String:
+		return string(v), true, nil
+	case types.Int:
+		return int64(v), true, nil
+	case types.Uint:
+		return uint64(v), true, nil
+	case types.Double:
+		f := float64(v)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, false, errors.New("a number that JSON cannot hold")
+		}
+		return f, true, nil
+	}
+	if v.Type() == types.NullType {
+		return nil, true, nil
+	}
+	if m, ok := v.(traits.Mapper); ok {
+		out := map[string]any{}
+		it := m.Iterator()
+		for it.HasNext() == types.True {
+			k := it.Next()
+			ks, ok := k.(types.String)
+			if !ok {
+				return nil, false, errors.New("a map key that is not a string")
+			}
+			e, present, err := fromCEL(m.Get(k), depth+1)
+			if err != nil {
+				return nil, false, err
+			}
+			if present {
+				out[string(ks)] = e
+			}
+		}
+		return out, true, nil
+	}
+	if l, ok := v.(traits.Lister); ok {
+		size, _ := l.Size().(types.Int)
+		out := make([]any, 0, int(size))
+		for i := types.Int(0); i < size; i++ {
+			e, present, err := fromCEL(l.Get(i), depth+1)
+			if err != nil {
+				return nil, false, err
+			}
+			if !present {
+				return nil, false, errors.New("a list element is absent")
+			}
+			out = append(out, e)
+		}
+		return out, true, nil
+	}
+	return nil, false, fmt.Errorf("a %s value, which is not JSON", v.Type().TypeName())
+}
