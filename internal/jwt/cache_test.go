@@ -71,7 +71,7 @@ func TestVerifiedTokenCacheBounds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := len(v.cache.entries); n > 8 {
+	if n := v.cache.lru.Len(); n > 8 {
 		t.Fatalf("cache entries: got %d, want at most 8", n)
 	}
 	// Tokens above maxCachedTokenSize are verified every time.
