@@ -1,6 +1,6 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-package jwt
+package jwtpolicy
 
 import (
 	"context"
@@ -98,7 +98,8 @@ type Key struct {
 	// Algorithm, when set, is the only algorithm the key may verify (the
 	// JWK "alg" member).
 	Algorithm string
-	// Secret is the HMAC secret for HS256/384/512.
+	// Secret is the HMAC secret for HS256/384/512. A secret shorter than
+	// the hash size is accepted (see verificationKey) but weak.
 	Secret []byte
 	// Public is an *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey.
 	Public crypto.PublicKey
@@ -150,6 +151,19 @@ func (k *Key) verificationKey(a *algorithm) any {
 	padded := make([]byte, a.hash.New().BlockSize())
 	copy(padded, k.Secret)
 	return padded
+}
+
+// MinSecretSize returns the secret size RFC 7518 §3.2 requires for the
+// HMAC algorithms among algs: the largest of their hash sizes, 0 if there
+// are none.
+func MinSecretSize(algs []string) int {
+	n := 0
+	for _, name := range algs {
+		if a, ok := algorithms[name]; ok && a.family == familyHMAC {
+			n = max(n, a.hash.Size())
+		}
+	}
+	return n
 }
 
 // KeyAlgorithms returns the algorithms that fit a public key: RS* and PS*
