@@ -183,4 +183,3 @@ func Hex4(s []byte, i int) (rune, bool) {
 	}
 	return r, true
 }
-

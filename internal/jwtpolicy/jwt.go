@@ -3,7 +3,6 @@
 package jwtpolicy
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -16,6 +15,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	josejwt "github.com/go-jose/go-jose/v4/jwt"
+	"github.com/mcpauth/mcpauth/internal/jsonscan"
 )
 
 // MaxTokenSize is the largest token accepted, in bytes.
@@ -186,61 +186,37 @@ func decodeHeader(data []byte) (Header, error) {
 	return h, nil
 }
 
-// decodeObject decodes a JSON object with numbers as json.Number, rejecting
-// duplicate member names and trailing data.
+// decodeObject decodes a JSON object with numbers as json.Number, as
+// encoding/json does with UseNumber, and refuses anything else: invalid
+// JSON, trailing data, and duplicate member names (also when spelled with
+// different escapes), which encoding/json would collapse silently.
 func decodeObject(data []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil || m == nil {
+	if !jsonscan.Valid(data) {
 		return nil, ErrMalformed
 	}
-	for _, c := range data[dec.InputOffset():] {
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+	i := jsonscan.SkipSpace(data, 0)
+	if data[i] != '{' {
+		return nil, ErrMalformed
+	}
+	m := make(map[string]any)
+	i = jsonscan.SkipSpace(data, i+1)
+	if data[i] == '}' {
+		return m, nil
+	}
+	for {
+		raw, end, esc := jsonscan.StringSpan(data, i)
+		name := jsonscan.String(raw, esc)
+		if _, dup := m[name]; dup {
 			return nil, ErrMalformed
 		}
-	}
-	// Decoding into a map keeps only the last of duplicate names (also
-	// when they are spelled with different escapes). The data is valid
-	// JSON now, so counting the name separators at the top level tells
-	// whether any member was lost.
-	if topLevelMembers(data) != len(m) {
-		return nil, ErrMalformed
-	}
-	return m, nil
-}
-
-// topLevelMembers counts the members of the valid JSON object in data by
-// counting the colons at nesting depth one outside strings.
-func topLevelMembers(data []byte) int {
-	n, depth := 0, 0
-	inString, escaped := false, false
-	for _, c := range data {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
+		i = jsonscan.SkipSpace(data, end) // at ':'
+		m[name], end = jsonscan.Value(data, jsonscan.SkipSpace(data, i+1))
+		i = jsonscan.SkipSpace(data, end)
+		if data[i] == '}' {
+			return m, nil
 		}
-		switch c {
-		case '"':
-			inString = true
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-		case ':':
-			if depth == 1 {
-				n++
-			}
-		}
+		i = jsonscan.SkipSpace(data, i+1) // past ','
 	}
-	return n
 }
 
 // Config configures a [Verifier].
