@@ -314,7 +314,9 @@ type IdentityOptions struct {
 
 // JWTOptions configures JWT verification. Exactly one key source must be
 // set: Secret (HS256/384/512), PublicKey or PublicKeyPEM (RS*, PS*, ES*,
-// EdDSA), or JWKSURL.
+// EdDSA), or JWKSURL. Verification uses github.com/go-jose/go-jose/v4; the
+// cache of verified tokens runs one cleanup goroutine for the life of the
+// process, so make a Middleware once, not per request.
 type JWTOptions struct {
 	// Secret is the HMAC secret. An empty secret is refused by New.
 	Secret []byte

@@ -12,7 +12,8 @@
 //
 // # What go-jose does
 //
-// Base64url and JOSE header parsing, signature verification for HS*, RS*,
+// Base64url and JOSE header parsing (with the algorithm allow-list, and
+// refusing duplicate header members), signature verification for HS*, RS*,
 // PS*, ES* and EdDSA, JWK parsing (RSA, EC, OKP; point-on-curve, coordinate
 // sizes, weak Ed25519 keys, x5c consistency), and the comparison of
 // issuer, audience and times with a leeway.
@@ -25,8 +26,9 @@
 //     algorithm. RSA keys must have at least [MinRSABits] bits.
 //   - One spelling per token: tokens larger than [MaxTokenSize], with
 //     padding, non-base64url characters or non-zero trailing bits in a
-//     segment (go-jose decodes those leniently), duplicate header or claim
-//     names, trailing data after the claims, or a "crit" or "b64" header
+//     segment (go-jose decodes those leniently), duplicate claim names
+//     (decoded with internal/jsonscan), trailing data after the claims, or a
+//     "crit" or "b64" header
 //     (RFC 7797, which go-jose honours even without "crit") are rejected.
 //     Key URLs and keys in token headers (jku, x5u, jwk) are never used.
 //   - Claims: exp, nbf and iat must be non-negative numbers below year

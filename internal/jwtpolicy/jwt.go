@@ -4,7 +4,6 @@ package jwtpolicy
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -78,11 +77,12 @@ type Token struct {
 	Expiry, NotBefore, IssuedAt time.Time
 }
 
-// parsed is a token that passed the checks go-jose does not make: its size,
-// its shape, the canonical encoding of every segment and a strict header.
+// parsed is a token go-jose has parsed, after the checks go-jose does not
+// make: its size, its shape and the canonical encoding of every segment.
 type parsed struct {
 	header       Header
 	signingInput string // base64url(header) "." base64url(payload)
+	jws          *jose.JSONWebSignature
 }
 
 // b64Alphabet marks the base64url characters.
@@ -119,9 +119,11 @@ func canonicalSegment(s string) bool {
 	return true
 }
 
-// parse checks the size and shape of a compact JWS and decodes its header.
-// The signature and the payload are left to go-jose.
-func parse(token string) (*parsed, error) {
+// parse checks the size and shape of a compact JWS and the encoding of its
+// segments, then lets go-jose parse it, admitting only the algorithms in
+// allow. go-jose refuses duplicate header members; the header members that
+// would change how go-jose verifies are refused here.
+func parse(token string, allow []jose.SignatureAlgorithm) (*parsed, error) {
 	if len(token) > MaxTokenSize {
 		return nil, ErrTooLarge
 	}
@@ -136,54 +138,34 @@ func parse(token string) (*parsed, error) {
 	if !canonicalSegment(h) || !canonicalSegment(p) || !canonicalSegment(s) {
 		return nil, ErrMalformed
 	}
-	hb, err := base64.RawURLEncoding.DecodeString(h)
+	jws, err := jose.ParseSignedCompact(token, allow)
 	if err != nil {
+		var unexpected *jose.ErrUnexpectedSignatureAlgorithm
+		if errors.As(err, &unexpected) && unexpected.Got != "" {
+			return nil, ErrAlgorithm
+		}
+		// No (string) alg, no JSON object, a duplicate member, a kid
+		// that is not a string, ...
 		return nil, ErrMalformed
 	}
-	header, err := decodeHeader(hb)
-	if err != nil {
-		return nil, err
-	}
-	return &parsed{header: header, signingInput: token[:len(h)+1+len(p)]}, nil
-}
-
-// decodeHeader reads the members the verifier relies on and refuses what it
-// does not support. go-jose parses the header again, so every member that
-// could change how go-jose verifies is either checked here or refused.
-func decodeHeader(data []byte) (Header, error) {
-	m, err := decodeObject(data)
-	if err != nil {
-		return Header{}, err
-	}
-	var h Header
-	alg, ok := m["alg"].(string)
-	if !ok || alg == "" {
-		return Header{}, ErrMalformed
-	}
-	h.Algorithm = alg
-	if v, present := m["kid"]; present {
-		kid, ok := v.(string)
-		if !ok {
-			return Header{}, ErrMalformed
-		}
-		h.KeyID = kid
-	}
-	if v, present := m["typ"]; present {
-		typ, ok := v.(string)
-		if !ok {
-			return Header{}, ErrMalformed
-		}
-		h.Type = typ
-	}
+	jh := jws.Signatures[0].Header
 	// "crit" names extensions the verifier would have to understand. "b64"
 	// (RFC 7797) is one go-jose honours even without "crit": it changes
 	// the signing input, so it would give a second spelling of a payload.
-	for _, name := range []string{"crit", "b64"} {
-		if _, present := m[name]; present {
-			return Header{}, ErrCritical
+	for _, name := range []jose.HeaderKey{"crit", "b64"} {
+		if _, present := jh.ExtraHeaders[name]; present {
+			return nil, ErrCritical
 		}
 	}
-	return h, nil
+	header := Header{Algorithm: jh.Algorithm, KeyID: jh.KeyID}
+	if v, present := jh.ExtraHeaders[jose.HeaderType]; present {
+		typ, ok := v.(string)
+		if !ok {
+			return nil, ErrMalformed
+		}
+		header.Type = typ
+	}
+	return &parsed{header: header, signingInput: token[:len(h)+1+len(p)], jws: jws}, nil
 }
 
 // decodeObject decodes a JSON object with numbers as json.Number, as
@@ -251,6 +233,7 @@ const DefaultCacheTTL = time.Minute
 type Verifier struct {
 	keys          KeySource
 	algs          []*algorithm
+	allow         []jose.SignatureAlgorithm // the names of algs, for go-jose
 	issuer        string
 	audience      string
 	leeway        time.Duration
@@ -299,6 +282,7 @@ func NewVerifier(c Config) (*Verifier, error) {
 			}
 		}
 		v.algs = append(v.algs, a)
+		v.allow = append(v.allow, jose.SignatureAlgorithm(name))
 	}
 	if c.CacheSize > 0 {
 		ttl := c.CacheTTL
@@ -327,7 +311,13 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Token, error) {
 			return t, nil
 		}
 	}
-	p, err := parse(token)
+	allow := v.allow
+	if allow == nil { // a Verifier not made by NewVerifier
+		for _, a := range v.algs {
+			allow = append(allow, jose.SignatureAlgorithm(a.name))
+		}
+	}
+	p, err := parse(token, allow)
 	if err != nil {
 		return nil, err
 	}
@@ -344,17 +334,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Token, error) {
 	if !k.fits(a) {
 		return nil, ErrKeyMismatch
 	}
-	// go-jose gets an allow-list of exactly the one algorithm this token
-	// was admitted for, and parses the header again on its own.
-	jws, err := jose.ParseSignedCompact(token, a.allow)
-	if err != nil {
-		var unexpected *jose.ErrUnexpectedSignatureAlgorithm
-		if errors.As(err, &unexpected) {
-			return nil, ErrAlgorithm
-		}
-		return nil, ErrMalformed
-	}
-	payload, err := jws.Verify(k.verificationKey(a))
+	payload, err := p.jws.Verify(k.verificationKey(a))
 	if err != nil {
 		return nil, ErrSignature
 	}

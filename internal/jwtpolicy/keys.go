@@ -14,8 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-
-	jose "github.com/go-jose/go-jose/v4"
 )
 
 // MinRSABits is the smallest RSA modulus accepted, in bits.
@@ -38,12 +36,10 @@ type algorithm struct {
 	family family
 	hash   crypto.Hash    // HMAC only: the hash whose size the secret needs
 	curve  elliptic.Curve // ECDSA only
-	// allow is the go-jose allow-list admitting exactly this algorithm.
-	allow []jose.SignatureAlgorithm
 }
 
 func alg(name string, f family, hash crypto.Hash, curve elliptic.Curve) *algorithm {
-	return &algorithm{name: name, family: f, hash: hash, curve: curve, allow: []jose.SignatureAlgorithm{jose.SignatureAlgorithm(name)}}
+	return &algorithm{name: name, family: f, hash: hash, curve: curve}
 }
 
 var algorithms = map[string]*algorithm{
