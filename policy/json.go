@@ -89,37 +89,21 @@ func build(src []byte, i int) (*node, int) {
 	switch src[i] {
 	case '{':
 		n := &node{kind: jsonObject, off: i}
-		i = jsonscan.SkipSpace(src, i+1)
-		if src[i] == '}' {
-			return n, i + 1
-		}
-		for {
-			keyOff := i
-			raw, end, esc := jsonscan.StringSpan(src, i)
-			i = jsonscan.SkipSpace(src, end) // at ':'
-			v, end := build(src, jsonscan.SkipSpace(src, i+1))
-			n.members = append(n.members, member{key: jsonscan.String(raw, esc), keyOff: keyOff, val: v})
-			i = jsonscan.SkipSpace(src, end)
-			if src[i] == '}' {
-				return n, i + 1
-			}
-			i = jsonscan.SkipSpace(src, i+1) // past ','
-		}
+		end := jsonscan.Members(src, i, func(name, value int) int {
+			raw, _, esc := jsonscan.StringSpan(src, name)
+			v, end := build(src, value)
+			n.members = append(n.members, member{key: jsonscan.String(raw, esc), keyOff: name, val: v})
+			return end
+		})
+		return n, end
 	case '[':
 		n := &node{kind: jsonArray, off: i}
-		i = jsonscan.SkipSpace(src, i+1)
-		if src[i] == ']' {
-			return n, i + 1
-		}
-		for {
-			v, end := build(src, i)
+		end := jsonscan.Elements(src, i, func(value int) int {
+			v, end := build(src, value)
 			n.elems = append(n.elems, v)
-			i = jsonscan.SkipSpace(src, end)
-			if src[i] == ']' {
-				return n, i + 1
-			}
-			i = jsonscan.SkipSpace(src, i+1) // past ','
-		}
+			return end
+		})
+		return n, end
 	case '"':
 		raw, end, esc := jsonscan.StringSpan(src, i)
 		return &node{kind: jsonString, off: i, str: jsonscan.String(raw, esc)}, end

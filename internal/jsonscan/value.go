@@ -15,6 +15,43 @@ func String(raw []byte, esc bool) string {
 	return string(s)
 }
 
+// Members walks the object at b[i], in bytes that [Valid] or [Check]
+// accepted. For each member, in order, it calls member with the index of the
+// member's name (its opening quote; [StringSpan] reads it) and of its value;
+// member returns the index just past the value. Members returns the index
+// just past the object.
+func Members(b []byte, i int, member func(name, value int) int) int {
+	i = SkipSpace(b, i+1)
+	if b[i] == '}' {
+		return i + 1
+	}
+	for {
+		end, _ := SkipString(b, i)
+		end = member(i, SkipSpace(b, SkipSpace(b, end)+1)) // past ':'
+		i = SkipSpace(b, end)
+		if b[i] == '}' {
+			return i + 1
+		}
+		i = SkipSpace(b, i+1) // past ','
+	}
+}
+
+// Elements walks the array at b[i] as [Members] walks an object: elem gets
+// the index of each element and returns the index just past it.
+func Elements(b []byte, i int, elem func(value int) int) int {
+	i = SkipSpace(b, i+1)
+	if b[i] == ']' {
+		return i + 1
+	}
+	for {
+		i = SkipSpace(b, elem(i))
+		if b[i] == ']' {
+			return i + 1
+		}
+		i = SkipSpace(b, i+1) // past ','
+	}
+}
+
 // Value decodes the value at b[i], in bytes that [Valid] or [Check]
 // accepted, the way encoding/json decodes into an any with UseNumber:
 // objects become map[string]any (the last of repeated names wins), arrays
@@ -27,36 +64,21 @@ func Value(b []byte, i int) (any, int) {
 		return String(raw, esc), end
 	case '{':
 		m := make(map[string]any)
-		i = SkipSpace(b, i+1)
-		if b[i] == '}' {
-			return m, i + 1
-		}
-		for {
-			raw, end, esc := StringSpan(b, i)
-			i = SkipSpace(b, end) // at ':'
-			v, end := Value(b, SkipSpace(b, i+1))
+		end := Members(b, i, func(name, value int) int {
+			raw, _, esc := StringSpan(b, name)
+			v, end := Value(b, value)
 			m[String(raw, esc)] = v
-			i = SkipSpace(b, end)
-			if b[i] == '}' {
-				return m, i + 1
-			}
-			i = SkipSpace(b, i+1) // past ','
-		}
+			return end
+		})
+		return m, end
 	case '[':
 		a := []any{}
-		i = SkipSpace(b, i+1)
-		if b[i] == ']' {
-			return a, i + 1
-		}
-		for {
-			v, end := Value(b, i)
+		end := Elements(b, i, func(value int) int {
+			v, end := Value(b, value)
 			a = append(a, v)
-			i = SkipSpace(b, end)
-			if b[i] == ']' {
-				return a, i + 1
-			}
-			i = SkipSpace(b, i+1) // past ','
-		}
+			return end
+		})
+		return a, end
 	case 't':
 		return true, i + len("true")
 	case 'f':

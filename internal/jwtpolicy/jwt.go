@@ -181,24 +181,20 @@ func decodeObject(data []byte) (map[string]any, error) {
 		return nil, ErrMalformed
 	}
 	m := make(map[string]any)
-	i = jsonscan.SkipSpace(data, i+1)
-	if data[i] == '}' {
-		return m, nil
+	dup := false
+	jsonscan.Members(data, i, func(name, value int) int {
+		raw, _, esc := jsonscan.StringSpan(data, name)
+		key := jsonscan.String(raw, esc)
+		_, seen := m[key]
+		dup = dup || seen
+		v, end := jsonscan.Value(data, value)
+		m[key] = v
+		return end
+	})
+	if dup {
+		return nil, ErrMalformed
 	}
-	for {
-		raw, end, esc := jsonscan.StringSpan(data, i)
-		name := jsonscan.String(raw, esc)
-		if _, dup := m[name]; dup {
-			return nil, ErrMalformed
-		}
-		i = jsonscan.SkipSpace(data, end) // at ':'
-		m[name], end = jsonscan.Value(data, jsonscan.SkipSpace(data, i+1))
-		i = jsonscan.SkipSpace(data, end)
-		if data[i] == '}' {
-			return m, nil
-		}
-		i = jsonscan.SkipSpace(data, i+1) // past ','
-	}
+	return m, nil
 }
 
 // Config configures a [Verifier].
