@@ -161,7 +161,9 @@ var envTable = []envVar{
 	}, apply: envListVar(func(s *envState, l []string) { s.knownMethods, s.knownMethodsIsSet = l, true })},
 	{EnvVar: EnvVar{
 		Name: "PERMIT_MCP_BYPASSED_METHODS", Field: "Options.BypassMethods", Default: envJSONList(DefaultBypassMethods),
-		Doc: "JSON list of method globs (*, ?, [...]) passed on without identity or a check. [] bypasses nothing.",
+		Doc: "JSON list of method patterns passed on without identity or a check, matched like Python's fnmatch " +
+			"(permit-fastmcp): * matches any characters including /, ? one character, [...] and [!...] a class; " +
+			"case-sensitive, no escapes. [] bypasses nothing.",
 	}, apply: envListVar(func(s *envState, l []string) { s.o.BypassMethods = l })},
 	{EnvVar: EnvVar{
 		Name: "PERMIT_MCP_ACTION_PREFIX", Field: "Options.ActionPrefix", Default: `""`,

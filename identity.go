@@ -15,14 +15,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mcpauth/mcpauth/internal/jwt"
+	"github.com/mcpauth/mcpauth/internal/jwtpolicy"
 )
 
 // verifiedTokenCacheSize bounds the JWT verifier's cache of verified tokens
-// (see internal/jwt): MCP clients send the same bearer token with every
+// (see internal/jwtpolicy): MCP clients send the same bearer token with every
 // request, and an ES256 or RS256 verification costs far more than the rest
 // of identification. Entries never outlive the token's exp and are reused
-// for at most jwt.DefaultCacheTTL.
+// for at most jwtpolicy.DefaultCacheTTL.
 const verifiedTokenCacheSize = 1024
 
 // unknownUser is the user key of a caller without a valid identity when
@@ -59,7 +59,7 @@ type identifier struct {
 	fixedAttrs  map[string]any
 	headerAttrs map[string]any
 	extract     func(string) (string, bool)
-	verifier    *jwt.Verifier
+	verifier    *jwtpolicy.Verifier
 	claim       string
 	fn          IdentityFunc
 
@@ -244,37 +244,34 @@ func (i *identifier) setupJWT(o JWTOptions) error {
 	now := func() time.Time { return i.now() }
 
 	var (
-		keys     jwt.KeySource
-		key      *jwt.Key // the static key, if any
+		keys     jwtpolicy.KeySource
+		key      *jwtpolicy.Key // the static key, if any
 		defaults []string
 	)
 	switch {
 	case o.Secret != nil:
-		if len(o.Secret) < 32 {
-			i.logger.Warn("mcpauth: Identity.JWT.Secret is shorter than 32 bytes; RFC 7518 requires at least the hash size")
-		}
-		key = &jwt.Key{Secret: slices.Clone(o.Secret)}
+		key = &jwtpolicy.Key{Secret: slices.Clone(o.Secret)}
 		defaults = []string{"HS256"}
 	case o.PublicKey != nil, len(o.PublicKeyPEM) > 0:
 		field, pub := "PublicKey", o.PublicKey
 		if pub == nil {
 			field = "PublicKeyPEM"
 			var err error
-			if pub, err = jwt.ParsePublicKeyPEM(o.PublicKeyPEM); err != nil {
+			if pub, err = jwtpolicy.ParsePublicKeyPEM(o.PublicKeyPEM); err != nil {
 				return fmt.Errorf("mcpauth: Identity.JWT.%s: %s", field, strings.TrimPrefix(err.Error(), "jwt: "))
 			}
 		}
-		algs, err := jwt.KeyAlgorithms(pub)
+		algs, err := jwtpolicy.KeyAlgorithms(pub)
 		if err != nil {
 			return fmt.Errorf("mcpauth: Identity.JWT.%s: %s", field, strings.TrimPrefix(err.Error(), "jwt: "))
 		}
-		key = &jwt.Key{Public: pub}
+		key = &jwtpolicy.Key{Public: pub}
 		defaults = algs
 	default:
 		if err := checkJWKSURL(o.JWKSURL); err != nil {
 			return err
 		}
-		set, err := jwt.NewJWKS(jwt.JWKSOptions{
+		set, err := jwtpolicy.NewJWKS(jwtpolicy.JWKSOptions{
 			URL:     o.JWKSURL,
 			Client:  o.HTTPClient,
 			Refresh: o.JWKSRefresh,
@@ -285,10 +282,10 @@ func (i *identifier) setupJWT(o JWTOptions) error {
 			return fmt.Errorf("mcpauth: Identity.JWT.JWKSURL: %s", strings.TrimPrefix(err.Error(), "jwt: "))
 		}
 		keys = set
-		defaults = jwt.AsymmetricAlgorithms()
+		defaults = jwtpolicy.AsymmetricAlgorithms()
 	}
 	if key != nil {
-		keys = jwt.StaticKey(*key)
+		keys = jwtpolicy.StaticKey(*key)
 	}
 
 	algs := o.Algorithms
@@ -297,15 +294,22 @@ func (i *identifier) setupJWT(o JWTOptions) error {
 	}
 	for _, a := range algs {
 		switch {
-		case !jwt.Supported(a):
+		case !jwtpolicy.Supported(a):
 			return fmt.Errorf("mcpauth: Identity.JWT.Algorithms: unknown algorithm %q", a)
 		case key != nil && !key.Fits(a):
-			return fmt.Errorf("mcpauth: Identity.JWT.Algorithms: %s does not fit the %s", a, jwt.KeyType(key))
-		case key == nil && jwt.IsHMAC(a):
+			return fmt.Errorf("mcpauth: Identity.JWT.Algorithms: %s does not fit the %s", a, jwtpolicy.KeyType(key))
+		case key == nil && jwtpolicy.IsHMAC(a):
 			return fmt.Errorf("mcpauth: Identity.JWT.Algorithms: %s needs Identity.JWT.Secret, not a JWKS", a)
 		}
 	}
-	v, err := jwt.NewVerifier(jwt.Config{
+	if key != nil && key.Secret != nil {
+		// Short secrets still verify (see jwtpolicy.Key), as in
+		// permit-fastmcp, but deserve a warning.
+		if need := jwtpolicy.MinSecretSize(algs); len(key.Secret) < need {
+			i.logger.Warn(fmt.Sprintf("mcpauth: Identity.JWT.Secret is shorter than %d bytes; RFC 7518 requires at least the hash size", need))
+		}
+	}
+	v, err := jwtpolicy.NewVerifier(jwtpolicy.Config{
 		Keys:          keys,
 		Algorithms:    algs,
 		Issuer:        o.Issuer,
@@ -316,7 +320,7 @@ func (i *identifier) setupJWT(o JWTOptions) error {
 		CacheSize:     verifiedTokenCacheSize,
 		// A cached token must not outlive the key set it was checked
 		// against by more than one refresh.
-		CacheTTL: min(jwt.DefaultCacheTTL, cmpOrDuration(o.JWKSRefresh, jwt.DefaultJWKSRefresh)),
+		CacheTTL: min(jwtpolicy.DefaultCacheTTL, cmpOrDuration(o.JWKSRefresh, jwtpolicy.DefaultJWKSRefresh)),
 	})
 	if err != nil {
 		return fmt.Errorf("mcpauth: Identity.JWT: %s", strings.TrimPrefix(err.Error(), "jwt: "))
@@ -378,7 +382,7 @@ func (i *identifier) identify(r *http.Request) (*Identity, error) {
 		attrs := map[string]any{"type": ie.kind}
 		if ie.kind == attrJWTError {
 			// A closed vocabulary: never token text or key server details.
-			attrs["error"] = jwt.Reason(ie.cause)
+			attrs["error"] = jwtpolicy.Reason(ie.cause)
 		}
 		id = &Identity{User: User{Key: unknownUser, Attributes: attrs}}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/mcpauth/mcpauth/internal/jsonrpc"
 )
@@ -384,10 +385,15 @@ func (m *mapper) mapToolCallRaw(c *Check, r *Request, msg *jsonrpc.Message) (*Ch
 	return c, true, nil
 }
 
-// matchMethod reports whether method matches the shell-style pattern, with
-// fnmatch semantics: '*' matches any run of characters (including '/'), '?'
-// one character, and '[...]' a class ('[!...]' negated, ranges allowed).
-// A malformed class never matches.
+// matchMethod reports whether method matches pattern with the semantics of
+// Python's fnmatch.fnmatchcase, which permit-fastmcp uses for its bypass
+// list: '*' matches any run of characters, '/' included; '?' matches one
+// character; '[...]' matches one character of the class, '[!...]' one
+// character not in it. In a class, a leading ']' is literal, 'a-z' is a
+// range of code points and a '-' first or last is literal; '^' and '\' are
+// literal everywhere. Matching is case-sensitive and by Unicode code point.
+// A class without a closing ']', which fnmatch would read as a literal
+// '[', is refused by New (validPattern) and never matches here.
 func matchMethod(pattern, method string) bool {
 	px, nx := 0, 0
 	starPx, starNx := -1, -1
@@ -400,23 +406,27 @@ func matchMethod(pattern, method string) bool {
 				continue
 			case '?':
 				if nx < len(method) {
+					_, w := utf8.DecodeRuneInString(method[nx:])
 					px++
-					nx++
+					nx += w
 					continue
 				}
 			case '[':
 				if nx < len(method) {
-					ok, next, valid := matchClass(pattern, px, method[nx])
+					r, w := utf8.DecodeRuneInString(method[nx:])
+					ok, next, valid := matchClass(pattern, px, r)
 					if !valid {
 						return false
 					}
 					if ok {
 						px = next
-						nx++
+						nx += w
 						continue
 					}
 				}
 			default:
+				// Byte by byte: pattern and method are valid UTF-8, so a
+				// literal rune matches exactly when its bytes do.
 				if nx < len(method) && method[nx] == c {
 					px++
 					nx++
@@ -425,7 +435,8 @@ func matchMethod(pattern, method string) bool {
 			}
 		}
 		if starPx >= 0 && starNx < len(method) {
-			starNx++
+			_, w := utf8.DecodeRuneInString(method[starNx:])
+			starNx += w
 			px, nx = starPx+1, starNx
 			continue
 		}
@@ -436,11 +447,11 @@ func matchMethod(pattern, method string) bool {
 
 // matchClass matches c against the class starting at pattern[i] == '['. It
 // returns whether c matched, the index after the class, and whether the
-// class was well formed.
-func matchClass(pattern string, i int, c byte) (matched bool, next int, valid bool) {
+// class was well formed (closed).
+func matchClass(pattern string, i int, c rune) (matched bool, next int, valid bool) {
 	i++
 	negate := false
-	if i < len(pattern) && (pattern[i] == '!' || pattern[i] == '^') {
+	if i < len(pattern) && pattern[i] == '!' {
 		negate = true
 		i++
 	}
@@ -450,22 +461,26 @@ func matchClass(pattern string, i int, c byte) (matched bool, next int, valid bo
 			return matched != negate, i + 1, true
 		}
 		first = false
-		lo := pattern[i]
+		lo, w := utf8.DecodeRuneInString(pattern[i:])
 		hi := lo
-		if i+2 < len(pattern) && pattern[i+1] == '-' && pattern[i+2] != ']' {
-			hi = pattern[i+2]
-			i += 2
+		i += w
+		if i+1 < len(pattern) && pattern[i] == '-' && pattern[i+1] != ']' {
+			hi, w = utf8.DecodeRuneInString(pattern[i+1:])
+			i += 1 + w
 		}
 		if lo <= c && c <= hi {
 			matched = true
 		}
-		i++
 	}
 	return false, 0, false
 }
 
-// validPattern reports whether every class in pattern is closed.
+// validPattern reports whether pattern is valid UTF-8 and every class in
+// it is closed.
 func validPattern(pattern string) bool {
+	if !utf8.ValidString(pattern) {
+		return false
+	}
 	for i := 0; i < len(pattern); i++ {
 		if pattern[i] == '[' {
 			_, next, ok := matchClass(pattern, i, 0)

@@ -149,6 +149,24 @@ func TestMatchMethod(t *testing.T) {
 		{"[abc", "a", false},    // malformed class never matches
 		{"", "", true},
 		{"", "x", false},
+		// Python fnmatch.fnmatchcase semantics, as permit-fastmcp
+		// matches its bypass list (not path.Match):
+		{"notifications/*", "notifications/a/b", true},
+		{"notifications/*", "notifications/roots/list_changed", true},
+		{"notifications/*", "Notifications/initialized", false},
+		{"tools?call", "tools/call", true}, // ? matches '/'
+		{"[^p]ing", "ping", true},          // '^' is literal: the class is ^ or p
+		{"[^p]ing", "^ing", true},
+		{"[^p]ing", "ting", false},
+		{"[!p]ing", "ting", true},
+		{`tools\*`, `tools\call`, true}, // no escapes: '\' is literal
+		{`tools\*`, "tools*", false},
+		{"[]]x", "]x", true},                         // leading ']' is literal
+		{"[a-]", "-", true},                          // trailing '-' is literal
+		{"[z-a]", "z", false},                        // empty range
+		{"notifications/?", "notifications/é", true}, // one code point
+		{"notifications/??", "notifications/é", false},
+		{"[à-ü]", "é", true},
 	}
 	for _, tc := range tt {
 		if got := matchMethod(tc.pattern, tc.method); got != tc.want {
@@ -314,6 +332,20 @@ func TestBypassOptions(t *testing.T) {
 		checks, err := mapOne(t, &Options{BypassMethods: []string{"p?ng"}}, ping)
 		if err != nil || len(checks) != 0 {
 			t.Fatalf("checks %v, err %v; want bypassed", checks, err)
+		}
+	})
+	t.Run("default notifications/* covers nested notification methods", func(t *testing.T) {
+		for _, method := range []string{"notifications/initialized", "notifications/roots/list_changed", "notifications/a/b"} {
+			checks, err := mapOne(t, nil, `{"jsonrpc":"2.0","method":"`+method+`"}`)
+			if err != nil || len(checks) != 0 {
+				t.Errorf("%s: checks %v, err %v; want bypassed", method, checks, err)
+			}
+		}
+	})
+	t.Run("invalid UTF-8 pattern is a config error", func(t *testing.T) {
+		_, err := New(&recorder{}, &Options{BypassMethods: []string{"notifications/\xff*"}})
+		if err == nil || !strings.Contains(err.Error(), "Options.BypassMethods[0]") {
+			t.Fatalf("New error = %v, want one naming Options.BypassMethods[0]", err)
 		}
 	})
 	t.Run("malformed glob is a config error", func(t *testing.T) {

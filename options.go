@@ -39,7 +39,7 @@ const (
 )
 
 // DefaultBypassMethods are the JSON-RPC methods passed on without a check
-// when [Options.BypassMethods] is nil. Patterns use path.Match syntax.
+// when [Options.BypassMethods] is nil. Patterns use fnmatch syntax (see there).
 //
 // logging/setLevel is among them because it only sets how much log output
 // the server sends to the caller's own session; it reaches no tool, prompt
@@ -87,9 +87,20 @@ type Options struct {
 	// The default, CollisionDeny, refuses the request.
 	ArgumentCollision ArgumentCollision
 
-	// BypassMethods are method patterns (path.Match syntax: *, ?, [...])
-	// passed on without identity or a check. Nil means
-	// [DefaultBypassMethods]; an empty non-nil slice bypasses nothing.
+	// BypassMethods are method patterns passed on without identity or a
+	// check. Nil means [DefaultBypassMethods]; an empty non-nil slice
+	// bypasses nothing.
+	//
+	// Patterns are matched as Python's fnmatch.fnmatchcase matches them
+	// (permit-fastmcp's bypass list), not as path.Match: '*' matches any
+	// run of characters including '/' (so "notifications/*" also bypasses
+	// "notifications/roots/list_changed"), '?' any one character, '/'
+	// included, "[...]" one character of the class and "[!...]" one not in
+	// it (a leading ']' is literal, "a-z" is a range, '^' is literal, not a
+	// negation). There are no escapes: '\' is a literal character. The
+	// whole method must match, case-sensitively, by Unicode code point. New
+	// refuses a pattern that is empty, not valid UTF-8, or has a '[' without
+	// a closing ']' (fnmatch would match that '[' literally).
 	BypassMethods []string
 
 	// PublicTools are tool names whose tools/call needs neither identity nor
@@ -329,7 +340,9 @@ type IdentityOptions struct {
 
 // JWTOptions configures JWT verification. Exactly one key source must be
 // set: Secret (HS256/384/512), PublicKey or PublicKeyPEM (RS*, PS*, ES*,
-// EdDSA), or JWKSURL.
+// EdDSA), or JWKSURL. Verification uses github.com/go-jose/go-jose/v4; the
+// cache of verified tokens runs one cleanup goroutine for the life of the
+// process, so make a Middleware once, not per request.
 type JWTOptions struct {
 	// Secret is the HMAC secret. An empty secret is refused by New.
 	Secret []byte

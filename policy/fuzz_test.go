@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/jsonscan"
 )
 
 // FuzzParseJSON checks the positional parser against encoding/json: it
@@ -41,10 +42,40 @@ func FuzzParseJSON(f *testing.F) {
 		if err := d.Decode(&want); err != nil {
 			t.Fatalf("encoding/json: %v", err)
 		}
-		if diff := cmp.Diff(want, n.toValue()); diff != "" {
+		if diff := cmp.Diff(want, nodeValue(n)); diff != "" {
 			t.Fatalf("value (-encoding/json +parseJSON):\n%s", diff)
 		}
+		if got, _ := jsonscan.Value(data, n.off); !cmp.Equal(want, got) {
+			t.Fatalf("jsonscan.Value differs from encoding/json: %v", got)
+		}
 	})
+}
+
+// nodeValue converts a parsed node to the value encoding/json would produce
+// with UseNumber.
+func nodeValue(n *node) any {
+	switch n.kind {
+	case jsonBool:
+		return n.boolean
+	case jsonNumber:
+		return json.Number(n.str)
+	case jsonString:
+		return n.str
+	case jsonArray:
+		out := make([]any, len(n.elems))
+		for i, e := range n.elems {
+			out[i] = nodeValue(e)
+		}
+		return out
+	case jsonObject:
+		out := make(map[string]any, len(n.members))
+		for _, m := range n.members {
+			out[m.key] = nodeValue(m.val)
+		}
+		return out
+	default:
+		return nil
+	}
 }
 
 func hasDuplicateKeys(n *node) bool {

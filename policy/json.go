@@ -2,18 +2,14 @@
 
 package policy
 
-import (
-	"encoding/json"
-	"fmt"
-	"unicode/utf8"
-)
+import "github.com/mcpauth/mcpauth/internal/jsonscan"
 
-// The policy file is parsed by a small JSON parser of its own rather than by
-// encoding/json so that every value keeps its byte offset (for "file:line:col"
-// errors), duplicate object keys are seen instead of silently collapsing, and
-// numbers stay exact literals. String unescaping is delegated to
-// encoding/json, so strings decode exactly as the standard library decodes
-// them.
+// The policy file is checked and walked with internal/jsonscan, the scanner
+// the middleware's JSON-RPC decoder uses, rather than decoded with
+// encoding/json, so that every value keeps its byte offset (for
+// "file:line:col" errors), duplicate object keys are seen instead of
+// silently collapsing, and numbers stay exact literals. jsonscan decodes
+// strings exactly as encoding/json does.
 
 // maxDepth bounds the nesting of a policy document.
 const maxDepth = 256
@@ -72,261 +68,55 @@ type syntaxError struct {
 
 func (e *syntaxError) Error() string { return e.msg }
 
-type parser struct {
-	src   []byte
-	pos   int
-	depth int
-}
-
 // parseJSON parses one JSON document.
 func parseJSON(src []byte) (*node, error) {
-	p := &parser{src: src}
+	start := 0
 	// Tolerate a UTF-8 byte order mark, which some editors write.
 	if len(src) >= 3 && src[0] == 0xEF && src[1] == 0xBB && src[2] == 0xBF {
-		p.pos = 3
+		start = 3
 	}
-	p.skipSpace()
-	if p.pos >= len(p.src) {
-		return nil, &syntaxError{p.pos, "empty document"}
+	if err := jsonscan.Check(src[start:], maxDepth); err != nil {
+		se := err.(*jsonscan.SyntaxError)
+		return nil, &syntaxError{off: start + se.Offset, msg: se.Msg}
 	}
-	n, err := p.value()
-	if err != nil {
-		return nil, err
-	}
-	p.skipSpace()
-	if p.pos < len(p.src) {
-		return nil, p.errorf("unexpected %s after the top-level value", p.describe())
-	}
+	n, _ := build(src, jsonscan.SkipSpace(src, start))
 	return n, nil
 }
 
-func (p *parser) errorf(format string, args ...any) error {
-	return &syntaxError{p.pos, fmt.Sprintf(format, args...)}
-}
-
-// describe names the byte at the current position for an error message.
-func (p *parser) describe() string {
-	if p.pos >= len(p.src) {
-		return "end of input"
-	}
-	r, _ := utf8.DecodeRune(p.src[p.pos:])
-	return fmt.Sprintf("character %q", r)
-}
-
-func (p *parser) skipSpace() {
-	for p.pos < len(p.src) {
-		switch p.src[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
-	}
-}
-
-func (p *parser) value() (*node, error) {
-	if p.pos >= len(p.src) {
-		return nil, p.errorf("unexpected end of input, want a value")
-	}
-	switch c := p.src[p.pos]; {
-	case c == '{':
-		return p.object()
-	case c == '[':
-		return p.array()
-	case c == '"':
-		off := p.pos
-		s, err := p.string()
-		if err != nil {
-			return nil, err
-		}
-		return &node{kind: jsonString, off: off, str: s}, nil
-	case c == '-' || (c >= '0' && c <= '9'):
-		return p.number()
-	case c == 't':
-		return p.literal("true", &node{kind: jsonBool, off: p.pos, boolean: true})
-	case c == 'f':
-		return p.literal("false", &node{kind: jsonBool, off: p.pos})
-	case c == 'n':
-		return p.literal("null", &node{kind: jsonNull, off: p.pos})
+// build makes the node of the value at src[i], in bytes jsonscan has
+// checked, and returns the index just past the value.
+func build(src []byte, i int) (*node, int) {
+	switch src[i] {
+	case '{':
+		n := &node{kind: jsonObject, off: i}
+		end := jsonscan.Members(src, i, func(name, value int) int {
+			raw, _, esc := jsonscan.StringSpan(src, name)
+			v, end := build(src, value)
+			n.members = append(n.members, member{key: jsonscan.String(raw, esc), keyOff: name, val: v})
+			return end
+		})
+		return n, end
+	case '[':
+		n := &node{kind: jsonArray, off: i}
+		end := jsonscan.Elements(src, i, func(value int) int {
+			v, end := build(src, value)
+			n.elems = append(n.elems, v)
+			return end
+		})
+		return n, end
+	case '"':
+		raw, end, esc := jsonscan.StringSpan(src, i)
+		return &node{kind: jsonString, off: i, str: jsonscan.String(raw, esc)}, end
+	case 't':
+		return &node{kind: jsonBool, off: i, boolean: true}, i + len("true")
+	case 'f':
+		return &node{kind: jsonBool, off: i}, i + len("false")
+	case 'n':
+		return &node{kind: jsonNull, off: i}, i + len("null")
 	default:
-		return nil, p.errorf("unexpected %s, want a value", p.describe())
+		end := jsonscan.SkipScalar(src, i)
+		return &node{kind: jsonNumber, off: i, str: string(src[i:end])}, end
 	}
-}
-
-func (p *parser) literal(word string, n *node) (*node, error) {
-	if len(p.src)-p.pos < len(word) || string(p.src[p.pos:p.pos+len(word)]) != word {
-		return nil, p.errorf("invalid literal, want %s", word)
-	}
-	p.pos += len(word)
-	return n, nil
-}
-
-func (p *parser) enter() error {
-	p.depth++
-	if p.depth > maxDepth {
-		return p.errorf("document nested deeper than %d levels", maxDepth)
-	}
-	return nil
-}
-
-func (p *parser) object() (*node, error) {
-	if err := p.enter(); err != nil {
-		return nil, err
-	}
-	defer func() { p.depth-- }()
-	n := &node{kind: jsonObject, off: p.pos}
-	p.pos++ // {
-	p.skipSpace()
-	if p.pos < len(p.src) && p.src[p.pos] == '}' {
-		p.pos++
-		return n, nil
-	}
-	for {
-		p.skipSpace()
-		if p.pos >= len(p.src) || p.src[p.pos] != '"' {
-			return nil, p.errorf("unexpected %s, want a string object key", p.describe())
-		}
-		keyOff := p.pos
-		key, err := p.string()
-		if err != nil {
-			return nil, err
-		}
-		p.skipSpace()
-		if p.pos >= len(p.src) || p.src[p.pos] != ':' {
-			return nil, p.errorf("unexpected %s, want ':' after object key", p.describe())
-		}
-		p.pos++
-		p.skipSpace()
-		v, err := p.value()
-		if err != nil {
-			return nil, err
-		}
-		n.members = append(n.members, member{key: key, keyOff: keyOff, val: v})
-		p.skipSpace()
-		if p.pos >= len(p.src) {
-			return nil, p.errorf("unexpected end of input, want ',' or '}'")
-		}
-		switch p.src[p.pos] {
-		case ',':
-			p.pos++
-		case '}':
-			p.pos++
-			return n, nil
-		default:
-			return nil, p.errorf("unexpected %s, want ',' or '}'", p.describe())
-		}
-	}
-}
-
-func (p *parser) array() (*node, error) {
-	if err := p.enter(); err != nil {
-		return nil, err
-	}
-	defer func() { p.depth-- }()
-	n := &node{kind: jsonArray, off: p.pos}
-	p.pos++ // [
-	p.skipSpace()
-	if p.pos < len(p.src) && p.src[p.pos] == ']' {
-		p.pos++
-		return n, nil
-	}
-	for {
-		p.skipSpace()
-		v, err := p.value()
-		if err != nil {
-			return nil, err
-		}
-		n.elems = append(n.elems, v)
-		p.skipSpace()
-		if p.pos >= len(p.src) {
-			return nil, p.errorf("unexpected end of input, want ',' or ']'")
-		}
-		switch p.src[p.pos] {
-		case ',':
-			p.pos++
-		case ']':
-			p.pos++
-			return n, nil
-		default:
-			return nil, p.errorf("unexpected %s, want ',' or ']'", p.describe())
-		}
-	}
-}
-
-// string scans a string literal starting at the opening quote and returns
-// its decoded value.
-func (p *parser) string() (string, error) {
-	start := p.pos
-	p.pos++ // opening quote
-	escaped := false
-	for {
-		if p.pos >= len(p.src) {
-			p.pos = start
-			return "", p.errorf("unterminated string")
-		}
-		c := p.src[p.pos]
-		switch {
-		case c == '"':
-			p.pos++
-			raw := p.src[start:p.pos]
-			if !escaped && utf8.Valid(raw) {
-				return string(raw[1 : len(raw)-1]), nil
-			}
-			var s string
-			if err := json.Unmarshal(raw, &s); err != nil {
-				p.pos = start
-				return "", p.errorf("invalid string literal")
-			}
-			return s, nil
-		case c == '\\':
-			escaped = true
-			p.pos += 2
-		case c < 0x20:
-			return "", p.errorf("control character %q in string", rune(c))
-		default:
-			p.pos++
-		}
-	}
-}
-
-// number scans a number literal, checking the JSON number grammar.
-func (p *parser) number() (*node, error) {
-	start := p.pos
-	digits := func() int {
-		n := 0
-		for p.pos < len(p.src) && p.src[p.pos] >= '0' && p.src[p.pos] <= '9' {
-			p.pos++
-			n++
-		}
-		return n
-	}
-	if p.src[p.pos] == '-' {
-		p.pos++
-	}
-	intStart := p.pos
-	if digits() == 0 {
-		return nil, p.errorf("invalid number, want a digit")
-	}
-	if p.src[intStart] == '0' && p.pos-intStart > 1 {
-		p.pos = intStart
-		return nil, p.errorf("invalid number, leading zero")
-	}
-	if p.pos < len(p.src) && p.src[p.pos] == '.' {
-		p.pos++
-		if digits() == 0 {
-			return nil, p.errorf("invalid number, want a digit after '.'")
-		}
-	}
-	if p.pos < len(p.src) && (p.src[p.pos] == 'e' || p.src[p.pos] == 'E') {
-		p.pos++
-		if p.pos < len(p.src) && (p.src[p.pos] == '+' || p.src[p.pos] == '-') {
-			p.pos++
-		}
-		if digits() == 0 {
-			return nil, p.errorf("invalid number, want a digit in the exponent")
-		}
-	}
-	return &node{kind: jsonNumber, off: start, str: string(p.src[start:p.pos])}, nil
 }
 
 // lineCol converts a byte offset into a 1-based line and byte column.
@@ -342,31 +132,4 @@ func lineCol(src []byte, off int) (line, col int) {
 		}
 	}
 	return line, off - lineStart + 1
-}
-
-// toValue converts a parsed node to the Go value encoding/json would produce
-// with UseNumber: nil, bool, json.Number, string, []any, map[string]any.
-func (n *node) toValue() any {
-	switch n.kind {
-	case jsonBool:
-		return n.boolean
-	case jsonNumber:
-		return json.Number(n.str)
-	case jsonString:
-		return n.str
-	case jsonArray:
-		out := make([]any, len(n.elems))
-		for i, e := range n.elems {
-			out[i] = e.toValue()
-		}
-		return out
-	case jsonObject:
-		out := make(map[string]any, len(n.members))
-		for _, m := range n.members {
-			out[m.key] = m.val.toValue()
-		}
-		return out
-	default:
-		return nil
-	}
 }

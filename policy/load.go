@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/jsonscan"
 )
 
 // maxErrors bounds the number of problems reported for one file.
@@ -887,7 +888,7 @@ func (l *loader) userAttributes(p *Policy, n *node, path string) map[string]any 
 				continue
 			}
 		}
-		out[m.key] = m.val.toValue()
+		out[m.key], _ = jsonscan.Value(l.src, m.val.off)
 	}
 	return out
 }

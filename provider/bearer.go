@@ -11,9 +11,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/mcpauth/mcpauth"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 )
@@ -313,14 +313,15 @@ func (p *Provider) verify(ctx context.Context, tok string) (*Grant, error) {
 	return g, nil
 }
 
-// tokenCache is a bounded cache of verified access tokens.
+// tokenCache is a bounded cache of verified access tokens, keyed by the
+// token's hash. The expirable LRU bounds it (least recently used dropped
+// first) and drops entries after the TTL of wall-clock time; each entry
+// also carries its own deadline, checked against the provider's clock,
+// which caps it at the token's expiry. A zero TTL disables the cache.
 type tokenCache struct {
-	ttl  time.Duration
-	size int
-	now  func() time.Time
-
-	mu sync.Mutex // guards m
-	m  map[string]cacheEntry
+	ttl time.Duration
+	now func() time.Time
+	lru *expirable.LRU[string, cacheEntry] // nil when disabled
 }
 
 type cacheEntry struct {
@@ -328,72 +329,63 @@ type cacheEntry struct {
 	exp time.Time
 }
 
+// newTokenCache returns a cache of up to size grants. Its LRU runs one
+// goroutine for the life of the process (golang-lru v2.0.7 cannot stop it),
+// so a cache is made once per Provider.
 func newTokenCache(ttl time.Duration, size int, now func() time.Time) *tokenCache {
-	return &tokenCache{ttl: ttl, size: size, now: now, m: make(map[string]cacheEntry)}
+	c := &tokenCache{ttl: ttl, now: now}
+	if ttl > 0 {
+		c.lru = expirable.NewLRU[string, cacheEntry](size, nil, ttl)
+	}
+	return c
 }
 
 func (c *tokenCache) get(h string) (*Grant, bool) {
-	if c.ttl <= 0 {
+	if c.lru == nil {
 		return nil, false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[h]
+	e, ok := c.lru.Get(h)
 	if !ok {
 		return nil, false
 	}
 	if !c.now().Before(e.exp) {
-		delete(c.m, h)
+		c.lru.Remove(h)
 		return nil, false
 	}
 	return e.g, true
 }
 
 func (c *tokenCache) put(h string, g *Grant) {
-	if c.ttl <= 0 {
+	if c.lru == nil {
 		return
 	}
-	now := c.now()
-	exp := now.Add(c.ttl)
+	exp := c.now().Add(c.ttl)
 	if g.Expiry.Before(exp) {
 		exp = g.Expiry
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= c.size {
-		for k, e := range c.m {
-			if !now.Before(e.exp) {
-				delete(c.m, k)
-			}
-		}
-		for k := range c.m {
-			if len(c.m) < c.size {
-				break
-			}
-			delete(c.m, k)
-		}
-	}
-	c.m[h] = cacheEntry{g: g, exp: exp}
+	c.lru.Add(h, cacheEntry{g: g, exp: exp})
 }
 
 func (c *tokenCache) drop(h string) {
-	c.mu.Lock()
-	delete(c.m, h)
-	c.mu.Unlock()
+	if c.lru != nil {
+		c.lru.Remove(h)
+	}
 }
 
 func (c *tokenCache) dropFamily(family string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, e := range c.m {
-		if e.g.family == family {
-			delete(c.m, k)
+	if c.lru == nil {
+		return
+	}
+	for _, k := range c.lru.Keys() {
+		if e, ok := c.lru.Peek(k); ok && e.g.family == family {
+			c.lru.Remove(k)
 		}
 	}
 }
 
 func (c *tokenCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.m)
+	if c.lru == nil {
+		return 0
+	}
+	return c.lru.Len()
 }

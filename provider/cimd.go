@@ -15,9 +15,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
 )
 
 // errBlockedAddress is returned when a CIMD host resolves to an address the
@@ -30,9 +31,11 @@ type cimdFetcher struct {
 	scopes []string
 	client *http.Client
 	now    func() time.Time
-
-	mu    sync.Mutex
-	cache map[string]cimdEntry
+	// cache holds fetched documents for at most opts.CacheTTL; each entry
+	// also keeps the document's own lifetime (Cache-Control), checked
+	// against now. Its LRU runs one goroutine for the life of the
+	// process, so a fetcher is made once per Provider.
+	cache *expirable.LRU[string, cimdEntry]
 }
 
 type cimdEntry struct {
@@ -75,7 +78,7 @@ func newCIMDFetcher(o CIMDOptions, scopes []string, now func() time.Time) *cimdF
 			},
 		},
 		now:   now,
-		cache: make(map[string]cimdEntry),
+		cache: expirable.NewLRU[string, cimdEntry](DefaultCIMDCacheSize, nil, o.CacheTTL),
 	}
 }
 
@@ -155,9 +158,7 @@ func (f *cimdFetcher) checkClientIDURL(id string) error {
 
 // get returns the client described by the document at id.
 func (f *cimdFetcher) get(ctx context.Context, id string) (*clientRecord, error) {
-	f.mu.Lock()
-	e, ok := f.cache[id]
-	f.mu.Unlock()
+	e, ok := f.cache.Get(id)
 	now := f.now()
 	if ok && now.Before(e.exp) {
 		return e.c, nil
@@ -169,16 +170,7 @@ func (f *cimdFetcher) get(ctx context.Context, id string) (*clientRecord, error)
 	if ttl <= 0 {
 		return c, nil
 	}
-	f.mu.Lock()
-	if len(f.cache) >= DefaultCIMDCacheSize {
-		for k, v := range f.cache {
-			if !now.Before(v.exp) || len(f.cache) >= DefaultCIMDCacheSize {
-				delete(f.cache, k)
-			}
-		}
-	}
-	f.cache[id] = cimdEntry{c: c, exp: now.Add(ttl)}
-	f.mu.Unlock()
+	f.cache.Add(id, cimdEntry{c: c, exp: now.Add(ttl)})
 	return c, nil
 }
 

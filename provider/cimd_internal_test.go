@@ -3,9 +3,15 @@
 package provider
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -76,4 +82,38 @@ func TestCacheTTL(t *testing.T) {
 			t.Errorf("cacheTTL(%q) = %v, want %v", tt.header, got, tt.want)
 		}
 	}
+}
+
+// TestCIMDCacheLifetime: a document is reused for its max-age (capped by
+// CacheTTL), on the provider's clock, and fetched again after it.
+func TestCIMDCacheLifetime(t *testing.T) {
+	var hits atomic.Int32
+	var srv *httptest.Server
+	srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Cache-Control", "max-age=60")
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"client_id": srv.URL + r.URL.Path, "redirect_uris": []string{"https://client.example/cb"}})
+	}))
+	t.Cleanup(srv.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := newCIMDFetcher(CIMDOptions{AllowPrivate: true, TLSConfig: &tls.Config{RootCAs: pool}, CacheTTL: time.Hour}, nil, func() time.Time { return now })
+	id := srv.URL + "/client.json"
+	get := func(step string, wantHits int32) {
+		t.Helper()
+		if _, err := f.get(context.Background(), id); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		if got := hits.Load(); got != wantHits {
+			t.Fatalf("%s: got %d fetches, want %d", step, got, wantHits)
+		}
+	}
+	get("first", 1)
+	get("cached", 1)
+	now = now.Add(59 * time.Second)
+	get("within max-age", 1)
+	now = now.Add(time.Second)
+	get("max-age over", 2)
 }

@@ -74,7 +74,9 @@ type Provider struct {
 
 // New validates opts and returns a Provider. It makes no network calls: the
 // upstream discovery (OIDC mode) happens on the first login and is retried
-// until it succeeds.
+// until it succeeds. The Provider's verified-token and client-document
+// caches each run a cleanup goroutine for the life of the process, so make
+// a Provider once, not per request.
 func New(opts *Options) (_ *Provider, err error) {
 	if opts == nil {
 		return nil, errors.New("provider: Options are required")

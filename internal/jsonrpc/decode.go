@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+
+	"github.com/mcpauth/mcpauth/internal/jsonscan"
 )
 
 // JSON-RPC error codes carried by [Error].
@@ -111,10 +113,10 @@ func Decode(body []byte) (msgs []Message, batch bool, err error) {
 	if bytes.HasPrefix(body, bom) {
 		return nil, false, parseError("parse error: body starts with a UTF-8 byte order mark")
 	}
-	if !valid(body) {
+	if !jsonscan.Valid(body) {
 		return nil, false, parseError("parse error: body is not a single JSON value")
 	}
-	i := skipSpace(body, 0)
+	i := jsonscan.SkipSpace(body, 0)
 	switch body[i] {
 	case '{':
 		msgs = make([]Message, 1)
@@ -139,12 +141,12 @@ func decodeBatch(b []byte, i int) ([]Message, error) {
 	var msgs []Message
 	i++
 	for n := 0; ; n++ {
-		i = skipSpace(b, i)
+		i = jsonscan.SkipSpace(b, i)
 		if b[i] == ']' {
 			break
 		}
 		if n > 0 {
-			i = skipSpace(b, i+1)
+			i = jsonscan.SkipSpace(b, i+1)
 		}
 		if b[i] != '{' {
 			return nil, invalidRequest("invalid request: batch element is not an object")
@@ -177,22 +179,22 @@ type object struct {
 // again.
 func (o *object) next() (key []byte, val int, more bool, err error) {
 	b := o.b
-	i := skipSpace(b, o.i)
+	i := jsonscan.SkipSpace(b, o.i)
 	if b[i] == '}' {
 		o.i = i + 1
 		return nil, 0, false, nil
 	}
 	if o.n > 0 {
-		i = skipSpace(b, i+1) // past ','
+		i = jsonscan.SkipSpace(b, i+1) // past ','
 	}
 	o.n++
-	raw, end, esc := stringSpan(b, i)
+	raw, end, esc := jsonscan.StringSpan(b, i)
 	key, ok := keyBytes(raw, esc)
 	if !ok {
 		return nil, 0, false, invalidRequest("invalid request: member name is not valid UTF-8")
 	}
-	i = skipSpace(b, end) // at ':'
-	return key, skipSpace(b, i+1), true, nil
+	i = jsonscan.SkipSpace(b, end) // at ':'
+	return key, jsonscan.SkipSpace(b, i+1), true, nil
 }
 
 func errDepth() *Error {
@@ -205,14 +207,14 @@ func errDepth() *Error {
 func skipValue(b []byte, i, depth int) (int, error) {
 	switch b[i] {
 	case '"':
-		end, _ := skipString(b, i)
+		end, _ := jsonscan.SkipString(b, i)
 		return end, nil
 	case '{':
 		return walkObject(b, i, depth, nil, false)
 	case '[':
 		return walkArray(b, i, depth)
 	default:
-		return skipScalar(b, i), nil
+		return jsonscan.SkipScalar(b, i), nil
 	}
 }
 
@@ -253,12 +255,12 @@ func walkArray(b []byte, i, depth int) (int, error) {
 	}
 	i++
 	for n := 0; ; n++ {
-		i = skipSpace(b, i)
+		i = jsonscan.SkipSpace(b, i)
 		if b[i] == ']' {
 			return i + 1, nil
 		}
 		if n > 0 {
-			i = skipSpace(b, i+1)
+			i = jsonscan.SkipSpace(b, i+1)
 		}
 		var err error
 		if i, err = skipValue(b, i, depth+1); err != nil {
@@ -297,11 +299,11 @@ func decodeMessage(b []byte, i, depth int, m *Message) (int, error) {
 			}
 			var raw []byte
 			var esc bool
-			raw, end, esc = stringSpan(b, v)
+			raw, end, esc = jsonscan.StringSpan(b, v)
 			ok := true
 			if esc {
 				var buf [16]byte
-				raw, ok = unquote(buf[:0], raw, true)
+				raw, ok = jsonscan.Unquote(buf[:0], raw, true)
 			}
 			if !ok || string(raw) != "2.0" {
 				return 0, invalidRequest(`invalid request: "jsonrpc" must be "2.0"`)
@@ -310,13 +312,13 @@ func decodeMessage(b []byte, i, depth int, m *Message) (int, error) {
 		case "id":
 			switch c := b[v]; {
 			case c == '"':
-				end, _ = skipString(b, v)
+				end, _ = jsonscan.SkipString(b, v)
 				m.ID = b[v:end]
 			case c == 'n':
 				end = v + len("null")
 				idNull = true
 			case c == '-' || '0' <= c && c <= '9':
-				end = skipScalar(b, v)
+				end = jsonscan.SkipScalar(b, v)
 				if !validNumberID(b[v:end]) {
 					return 0, invalidRequest(`invalid request: "id" is out of range`)
 				}
@@ -328,7 +330,7 @@ func decodeMessage(b []byte, i, depth int, m *Message) (int, error) {
 			if b[v] != '"' {
 				return 0, invalidRequest(`invalid request: "method" must be a string`)
 			}
-			raw, e, esc := stringSpan(b, v)
+			raw, e, esc := jsonscan.StringSpan(b, v)
 			s, ok := methodString(raw, esc)
 			if !ok {
 				return 0, invalidRequest(`invalid request: "method" is not valid UTF-8`)
@@ -473,7 +475,7 @@ func paramString(b []byte, i int, what string) (string, int, error) {
 	if b[i] != '"' {
 		return "", 0, invalidParams("invalid params: " + what + " must be a string")
 	}
-	raw, end, esc := stringSpan(b, i)
+	raw, end, esc := jsonscan.StringSpan(b, i)
 	s, ok := strictString(raw, esc)
 	if !ok {
 		return "", 0, invalidParams("invalid params: " + what + " is not valid UTF-8")
@@ -504,7 +506,7 @@ func decodeWireError(b []byte, i, depth int) (int, error) {
 		var end int
 		switch string(key) {
 		case "code":
-			end = skipScalar(b, v)
+			end = jsonscan.SkipScalar(b, v)
 			if b[v] != 'n' && !validInt64(b[v:end]) {
 				return 0, invalidRequest(`invalid request: "error.code" must be an integer`)
 			}
@@ -512,9 +514,9 @@ func decodeWireError(b []byte, i, depth int) (int, error) {
 			if b[v] != '"' && b[v] != 'n' {
 				return 0, invalidRequest(`invalid request: "error.message" must be a string`)
 			}
-			end = skipScalar(b, v)
+			end = jsonscan.SkipScalar(b, v)
 			if b[v] == '"' {
-				end, _ = skipString(b, v)
+				end, _ = jsonscan.SkipString(b, v)
 			}
 		default:
 			end, err = skipValue(b, v, depth+1)

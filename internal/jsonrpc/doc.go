@@ -69,10 +69,11 @@
 //
 // # Performance
 //
-// Decode first checks the body with its own validator, which accepts
-// exactly what json.Valid accepts (FuzzValid compares the two) at a
-// fraction of the cost and without allocating. It then walks the bytes once
-// with a small scanner that records spans instead of building maps; member
+// Decode first checks the body with the validator of internal/jsonscan
+// (shared with the policy file parser), which accepts exactly what
+// json.Valid accepts (FuzzValid compares the two) at a fraction of the cost
+// and without allocating. It then walks the bytes once with jsonscan's span
+// helpers, recording spans instead of building maps; member
 // names are checked for repeats pairwise, or with a hash table over the
 // spans in large objects. It allocates only the returned slice and the
 // decoded strings; the MCP method names are constants and cost nothing.

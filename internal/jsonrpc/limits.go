@@ -2,7 +2,11 @@
 
 package jsonrpc
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/mcpauth/mcpauth/internal/jsonscan"
+)
 
 // CheckSize reports an [*Error] with code [CodeInvalidParams] when the JSON
 // value raw (arguments that [Decode] has accepted) holds more than
@@ -25,9 +29,9 @@ func CheckSize(raw []byte, maxValues, maxDepth int, what string) error {
 			depth--
 			i++
 		case '"':
-			end, _ := skipString(raw, i)
+			end, _ := jsonscan.SkipString(raw, i)
 			// A string followed by ':' is a member name, not a value.
-			if j := skipSpace(raw, end); j < len(raw) && raw[j] == ':' {
+			if j := jsonscan.SkipSpace(raw, end); j < len(raw) && raw[j] == ':' {
 				i = j + 1
 				continue
 			}
@@ -37,7 +41,7 @@ func CheckSize(raw []byte, maxValues, maxDepth int, what string) error {
 			i++
 		default:
 			values++
-			i = skipScalar(raw, i)
+			i = jsonscan.SkipScalar(raw, i)
 		}
 		if values > maxValues {
 			return invalidParams("invalid params: " + what + " hold more than " + strconv.Itoa(maxValues) + " values")

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/mcpauth/mcpauth/internal/jsonscan"
 )
 
 func TestCheckSize(t *testing.T) {
@@ -73,7 +75,7 @@ func FuzzCheckSize(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		if !valid(raw) {
+		if !jsonscan.Valid(raw) {
 			return
 		}
 		// Never panics; a huge limit accepts any valid value, and limit 0

@@ -5,6 +5,8 @@ package jsonrpc
 import (
 	"encoding/json"
 	"errors"
+
+	"github.com/mcpauth/mcpauth/internal/jsonscan"
 )
 
 // DecodeObject decodes a JSON object (tool or prompt arguments) into a map,
@@ -18,10 +20,10 @@ func DecodeObject(raw json.RawMessage) (map[string]any, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
-	if !valid(b) {
+	if !jsonscan.Valid(b) {
 		return nil, invalidParams("invalid params: arguments are not a single JSON value")
 	}
-	i := skipSpace(b, 0)
+	i := jsonscan.SkipSpace(b, 0)
 	switch b[i] {
 	case 'n':
 		return nil, nil
@@ -32,7 +34,7 @@ func DecodeObject(raw json.RawMessage) (map[string]any, error) {
 	if _, err := walkObject(b, i, 1, nil, true); err != nil {
 		return nil, asInvalidParams(err)
 	}
-	v, _ := buildValue(b, i)
+	v, _ := jsonscan.Value(b, i)
 	return v.(map[string]any), nil
 }
 
@@ -47,10 +49,10 @@ func DecodeObjectInto(raw json.RawMessage, dst map[string]any, name func(key []b
 	if len(b) == 0 {
 		return 0, nil
 	}
-	if !valid(b) {
+	if !jsonscan.Valid(b) {
 		return 0, invalidParams("invalid params: arguments are not a single JSON value")
 	}
-	i := skipSpace(b, 0)
+	i := jsonscan.SkipSpace(b, 0)
 	switch b[i] {
 	case 'n':
 		return 0, nil
@@ -89,7 +91,7 @@ func fillObject(b []byte, i int, dst map[string]any, name func(key []byte) (stri
 			return n, err
 		}
 		var val any
-		val, o.i = buildValue(b, v)
+		val, o.i = jsonscan.Value(b, v)
 		dst[k] = val
 		n++
 	}
@@ -102,10 +104,10 @@ func fillObject(b []byte, i int, dst map[string]any, name func(key []byte) (stri
 // [CodeInvalidParams].
 func DecodeRef(raw json.RawMessage) (typ, name, uri string, err error) {
 	b := []byte(raw)
-	if !valid(b) {
+	if !jsonscan.Valid(b) {
 		return "", "", "", invalidParams("invalid params: params.ref is not a single JSON value")
 	}
-	i := skipSpace(b, 0)
+	i := jsonscan.SkipSpace(b, 0)
 	if b[i] != '{' {
 		return "", "", "", invalidParams(`invalid params: "params.ref" must be an object`)
 	}
@@ -156,61 +158,4 @@ func asInvalidParams(err error) error {
 		return invalidParams(e.Message)
 	}
 	return err
-}
-
-// buildValue decodes the value at b[i], which walkObject has checked, the
-// way encoding/json decodes into an any with UseNumber: objects become
-// map[string]any, arrays []any, numbers json.Number; invalid UTF-8 and
-// unpaired surrogates in strings become U+FFFD.
-func buildValue(b []byte, i int) (any, int) {
-	switch b[i] {
-	case '"':
-		raw, end, esc := stringSpan(b, i)
-		return lenientString(raw, esc), end
-	case '{':
-		m := make(map[string]any)
-		o := object{b: b, i: i + 1}
-		for {
-			key, v, more, _ := o.next()
-			if !more {
-				return m, o.i
-			}
-			var val any
-			val, o.i = buildValue(b, v)
-			m[string(key)] = val
-		}
-	case '[':
-		a := []any{}
-		i++
-		for n := 0; ; n++ {
-			i = skipSpace(b, i)
-			if b[i] == ']' {
-				return a, i + 1
-			}
-			if n > 0 {
-				i = skipSpace(b, i+1)
-			}
-			var val any
-			val, i = buildValue(b, i)
-			a = append(a, val)
-		}
-	case 't':
-		return true, i + len("true")
-	case 'f':
-		return false, i + len("false")
-	case 'n':
-		return nil, i + len("null")
-	default:
-		end := skipScalar(b, i)
-		return json.Number(b[i:end]), end
-	}
-}
-
-// lenientString decodes a string value as encoding/json does.
-func lenientString(raw []byte, esc bool) string {
-	if !esc && isASCII(raw) {
-		return string(raw)
-	}
-	s, _ := unquote(make([]byte, 0, len(raw)), raw, false)
-	return string(s)
 }

@@ -1,24 +1,24 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-package jwt
+package jwtpolicy
 
 import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rsa"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"golang.org/x/sync/singleflight"
 )
 
 // JWKS defaults.
@@ -68,18 +68,15 @@ type JWKS struct {
 	minRefetch time.Duration
 	now        func() time.Time
 	logger     *slog.Logger
+	// group coalesces concurrent fetches into one request.
+	group singleflight.Group
 
 	mu          sync.Mutex // guards the fields below
 	keys        []Key
 	fetched     bool      // keys holds a successfully fetched set
 	fetchedAt   time.Time // time of the last successful fetch
 	lastAttempt time.Time // time the last fetch started
-	inflight    *fetchCall
-}
-
-// fetchCall is one fetch that concurrent callers wait for.
-type fetchCall struct {
-	done chan struct{} // closed when the fetch has finished
+	fetching    bool      // a fetch is in flight
 }
 
 // NewJWKS returns a key set for o. It fetches nothing until first used.
@@ -123,23 +120,32 @@ func (s *JWKS) key(ctx context.Context, kid string, a *algorithm) (*Key, error) 
 		fresh := s.fetched && now.Before(s.fetchedAt.Add(s.refresh))
 		k, err := findKey(s.keys, kid, a)
 		// A refetch can help when the keys are stale or the key id is
-		// unknown; not when the key exists but does not fit.
-		if attempt > 0 || (fresh && !errors.Is(err, ErrNoKey)) {
+		// unknown; not when the key exists but does not fit. A caller
+		// that would need one within the minimum interval uses what
+		// there is, unless a fetch is in flight: then it waits for it.
+		wait := attempt == 0 && (!fresh || errors.Is(err, ErrNoKey)) && (s.fetching || s.mayFetch(now))
+		if !wait {
+			err = s.keyError(err)
 			s.mu.Unlock()
-			return k, s.keyError(err)
+			return k, err
 		}
-		if s.inflight == nil && !s.mayFetch(now) {
-			s.mu.Unlock()
-			return k, s.keyError(err)
-		}
-		if err := s.fetchLocked(ctx); err != nil {
-			return nil, err
+		s.mu.Unlock()
+		// The fetch serves every waiting caller, so it runs detached
+		// from the context of the caller that happened to start it.
+		done := s.group.DoChan("", func() (any, error) {
+			s.refetch(context.WithoutCancel(ctx))
+			return nil, nil
+		})
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
 	}
 }
 
 // keyError is err, or ErrNoKey wrapping ErrJWKSFetch when no key set has
-// ever been fetched.
+// ever been fetched. Called with s.mu held.
 func (s *JWKS) keyError(err error) error {
 	if err != nil && !s.fetched {
 		return fmt.Errorf("%w (%w)", ErrNoKey, ErrJWKSFetch)
@@ -153,46 +159,31 @@ func (s *JWKS) mayFetch(now time.Time) bool {
 	return s.lastAttempt.IsZero() || !now.Before(s.lastAttempt.Add(s.minRefetch))
 }
 
-// fetchLocked is called with s.mu held and returns with it released. It
-// joins the fetch in flight, or starts one, and waits for it to finish. It
-// returns an error only when ctx ends first.
-func (s *JWKS) fetchLocked(ctx context.Context) error {
-	if c := s.inflight; c != nil {
+// refetch fetches the key set unless the minimum interval since the last
+// attempt has not passed, and keeps the keys of a successful fetch. A
+// failed fetch keeps the previous keys. It is the only place that starts
+// a fetch, so the minimum interval holds however callers race.
+func (s *JWKS) refetch(ctx context.Context) {
+	s.mu.Lock()
+	if !s.mayFetch(s.now()) {
 		s.mu.Unlock()
-		select {
-		case <-c.done:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		return
 	}
-	c := &fetchCall{done: make(chan struct{})}
-	s.inflight = c
-	s.lastAttempt = s.now()
+	s.lastAttempt, s.fetching = s.now(), true
 	s.mu.Unlock()
 
-	var (
-		keys []Key
-		err  error
-	)
-	defer func() {
-		s.mu.Lock()
-		if err == nil {
-			s.keys, s.fetched, s.fetchedAt = keys, true, s.now()
-		}
-		s.inflight = nil
-		close(c.done)
-		s.mu.Unlock()
-	}()
-	// The fetch serves every waiting caller, so it must not end when the
-	// caller that happened to start it goes away.
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultFetchTimeout)
+	ctx, cancel := context.WithTimeout(ctx, DefaultFetchTimeout)
 	defer cancel()
-	keys, err = s.fetch(fctx)
+	keys, err := s.fetch(ctx)
 	if err != nil {
 		s.logger.WarnContext(ctx, "jwt: JWKS fetch failed; keeping the previous keys", "url", s.url, "error", err)
 	}
-	return nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil {
+		s.keys, s.fetched, s.fetchedAt = keys, true, s.now()
+	}
+	s.fetching = false
 }
 
 // fetch downloads and parses the key set.
@@ -228,24 +219,11 @@ func (s *JWKS) fetch(ctx context.Context) ([]Key, error) {
 	return keys, nil
 }
 
-// jwk is the subset of RFC 7517/7518/8037 members the verifier uses.
-type jwk struct {
-	Kty string `json:"kty"`
-	Kid string `json:"kid"`
-	Use string `json:"use"`
-	Alg string `json:"alg"`
-	N   string `json:"n"`
-	E   string `json:"e"`
-	Crv string `json:"crv"`
-	X   string `json:"x"`
-	Y   string `json:"y"`
-}
-
-// ParseJWKS parses a JSON Web Key Set. It returns the usable signature
-// verification keys (RSA, EC on P-256/384/521, OKP Ed25519) and a
-// description of every key it skipped (symmetric keys, encryption keys,
-// unknown types, malformed or weak keys). A set with no usable key is an
-// error.
+// ParseJWKS parses a JSON Web Key Set with go-jose, one key at a time. It
+// returns the usable signature verification keys (RSA, EC on
+// P-256/384/521, OKP Ed25519) and a description of every key it skipped
+// (symmetric keys, private keys, encryption keys, unknown types, malformed
+// or weak keys). A set with no usable key is an error.
 func ParseJWKS(data []byte) (keys []Key, skipped []string, err error) {
 	var set struct {
 		Keys []json.RawMessage `json:"keys"`
@@ -254,14 +232,15 @@ func ParseJWKS(data []byte) (keys []Key, skipped []string, err error) {
 		return nil, nil, fmt.Errorf("%w: invalid JSON", ErrJWKSFetch)
 	}
 	for i, raw := range set.Keys {
-		var j jwk
-		if err := json.Unmarshal(raw, &j); err != nil {
+		var members map[string]any
+		if err := json.Unmarshal(raw, &members); err != nil || members == nil {
 			skipped = append(skipped, fmt.Sprintf("key %d: invalid JSON", i))
 			continue
 		}
-		k, err := j.key()
+		kid, _ := members["kid"].(string)
+		k, err := parseJWK(members)
 		if err != nil {
-			skipped = append(skipped, fmt.Sprintf("key %d (kid %q): %v", i, j.Kid, err))
+			skipped = append(skipped, fmt.Sprintf("key %d (kid %q): %v", i, kid, err))
 			continue
 		}
 		keys = append(keys, k)
@@ -272,77 +251,67 @@ func ParseJWKS(data []byte) (keys []Key, skipped []string, err error) {
 	return keys, skipped, nil
 }
 
-// decodeJWKField decodes a base64url member, tolerating padding that some
-// servers add.
-func decodeJWKField(s string) ([]byte, error) {
-	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
-}
+// jwkBase64Members are the JWK members holding base64url data (RFC 7518
+// §6).
+var jwkBase64Members = []string{"n", "e", "x", "y", "d", "p", "q", "dp", "dq", "qi", "k"}
 
-func (j *jwk) key() (Key, error) {
-	if j.Use != "" && j.Use != "sig" {
-		return Key{}, fmt.Errorf("use %q is not sig", j.Use)
+// parseJWK parses one key of a set with go-jose and applies the
+// verifier's rules to it.
+func parseJWK(members map[string]any) (Key, error) {
+	use, _ := members["use"].(string)
+	if use != "" && use != "sig" {
+		return Key{}, fmt.Errorf("use %q is not sig", use)
 	}
-	k := Key{ID: j.Kid, Algorithm: j.Alg}
-	if j.Alg != "" {
-		a, ok := algorithms[j.Alg]
+	alg, _ := members["alg"].(string)
+	if alg != "" {
+		a, ok := algorithms[alg]
 		if !ok || a.family == familyHMAC {
-			return Key{}, fmt.Errorf("unsupported alg %q", j.Alg)
+			return Key{}, fmt.Errorf("unsupported alg %q", alg)
 		}
 	}
-	switch j.Kty {
-	case "RSA":
-		n, err := decodeJWKField(j.N)
-		if err != nil || len(n) == 0 {
-			return Key{}, errors.New("bad n")
-		}
-		e, err := decodeJWKField(j.E)
-		if err != nil || len(e) == 0 || len(e) > 4 {
-			return Key{}, errors.New("bad e")
-		}
-		var exp int
-		for _, b := range e {
-			exp = exp<<8 | int(b)
-		}
-		if exp < 3 || exp%2 == 0 || exp > 1<<31-1 {
-			return Key{}, errors.New("bad e")
-		}
-		k.Public = &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: exp}
+	// Name the curves the verifier does not support; go-jose's own
+	// message does not.
+	switch crv, _ := members["crv"].(string); members["kty"] {
 	case "EC":
-		var curve elliptic.Curve
-		switch j.Crv {
-		case "P-256":
-			curve = elliptic.P256()
-		case "P-384":
-			curve = elliptic.P384()
-		case "P-521":
-			curve = elliptic.P521()
-		default:
-			return Key{}, fmt.Errorf("unsupported crv %q", j.Crv)
+		if crv != "P-256" && crv != "P-384" && crv != "P-521" {
+			return Key{}, fmt.Errorf("unsupported crv %q", crv)
 		}
-		size := (curve.Params().BitSize + 7) / 8
-		x, errX := decodeJWKField(j.X)
-		y, errY := decodeJWKField(j.Y)
-		if errX != nil || errY != nil || len(x) != size || len(y) != size {
-			return Key{}, errors.New("bad x or y")
+	case "OKP":
+		if crv != "Ed25519" {
+			return Key{}, fmt.Errorf("unsupported crv %q", crv)
 		}
-		point := make([]byte, 0, 1+2*size)
-		point = append(append(append(point, 4), x...), y...)
-		pub, err := ecdsa.ParseUncompressedPublicKey(curve, point)
-		if err != nil {
-			return Key{}, errors.New("point not on curve")
+	}
+	// Some servers pad base64url members; go-jose decodes them unpadded.
+	for _, name := range jwkBase64Members {
+		if v, ok := members[name].(string); ok {
+			members[name] = strings.TrimRight(v, "=")
+		}
+	}
+	data, err := json.Marshal(members)
+	if err != nil {
+		return Key{}, errors.New("invalid JSON")
+	}
+	var jk jose.JSONWebKey
+	if err := jk.UnmarshalJSON(data); err != nil {
+		return Key{}, errors.New(strings.TrimPrefix(err.Error(), "go-jose/go-jose: "))
+	}
+	k := Key{ID: jk.KeyID, Algorithm: jk.Algorithm}
+	switch pub := jk.Key.(type) {
+	case *rsa.PublicKey:
+		// go-jose accepts any exponent from 2; RSA needs an odd one.
+		if pub.E < 3 || pub.E%2 == 0 {
+			return Key{}, errors.New("bad e")
 		}
 		k.Public = pub
-	case "OKP":
-		if j.Crv != "Ed25519" {
-			return Key{}, fmt.Errorf("unsupported crv %q", j.Crv)
-		}
-		x, err := decodeJWKField(j.X)
-		if err != nil || len(x) != ed25519.PublicKeySize {
-			return Key{}, errors.New("bad x")
-		}
-		k.Public = ed25519.PublicKey(x)
+	case *ecdsa.PublicKey, ed25519.PublicKey:
+		k.Public = pub
+	case []byte:
+		return Key{}, fmt.Errorf("unsupported kty %q", members["kty"])
+	case *rsa.PrivateKey, *ecdsa.PrivateKey, ed25519.PrivateKey:
+		// Whoever can read the set can sign with this key.
+		return Key{}, errors.New("private key in a public key set")
 	default:
-		return Key{}, fmt.Errorf("unsupported kty %q", j.Kty)
+		return Key{}, fmt.Errorf("unsupported kty %q", members["kty"])
 	}
 	fits, err := KeyAlgorithms(k.Public)
 	if err != nil {

@@ -1,6 +1,6 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-package jwt
+package jwtpolicy
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // FuzzParse feeds arbitrary strings to the parser and to verifiers for
@@ -44,7 +46,7 @@ func FuzzParse(f *testing.F) {
 		newVerifier(f, Config{Keys: StaticKey(Key{Secret: k.secret}), Algorithms: []string{"HS256"}, CacheSize: 16}),
 	}
 	f.Fuzz(func(t *testing.T, token string) {
-		if p, err := parse(token); err == nil {
+		if p, err := parse(token, allAlgorithms); err == nil {
 			if p.header.Algorithm == "" || !strings.HasPrefix(token, p.signingInput+".") {
 				t.Fatalf("parse(%q) accepted a header without alg or split wrongly", token)
 			}
@@ -63,6 +65,14 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// allAlgorithms admits every supported algorithm.
+var allAlgorithms = func() (l []jose.SignatureAlgorithm) {
+	for _, name := range Algorithms() {
+		l = append(l, jose.SignatureAlgorithm(name))
+	}
+	return l
+}()
 
 func BenchmarkVerify(b *testing.B) {
 	k := keys(b)

@@ -1,27 +1,20 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-package jwt
+package jwtpolicy
 
 import (
-	"bytes"
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/hmac"
-	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	josejwt "github.com/go-jose/go-jose/v4/jwt"
+	"github.com/mcpauth/mcpauth/internal/jsonscan"
 )
 
 // MaxTokenSize is the largest token accepted, in bytes.
@@ -84,34 +77,53 @@ type Token struct {
 	Expiry, NotBefore, IssuedAt time.Time
 }
 
-// parsed is a token split and decoded but not yet verified.
+// parsed is a token go-jose has parsed, after the checks go-jose does not
+// make: its size, its shape and the canonical encoding of every segment.
 type parsed struct {
 	header       Header
 	signingInput string // base64url(header) "." base64url(payload)
-	payload      string // base64url(payload), decoded only after verification
-	signature    []byte
+	jws          *jose.JSONWebSignature
 }
 
-var b64 = base64.RawURLEncoding.Strict()
+// b64Alphabet marks the base64url characters.
+var b64Alphabet = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = true
+	}
+	return t
+}()
 
-// decodeSegment decodes one base64url segment. Go's decoder skips CR and LF;
-// they are rejected here so that only one spelling of a token verifies.
-func decodeSegment(s string) ([]byte, error) {
+// canonicalSegment reports whether s is non-empty unpadded base64url with
+// zero trailing bits: the only spelling base64.RawURLEncoding.Strict()
+// decodes. go-jose decodes leniently (CR and LF skipped, trailing bits
+// ignored), so without this check several strings would verify as one
+// token.
+func canonicalSegment(s string) bool {
+	if s == "" || len(s)%4 == 1 {
+		return false
+	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return nil, ErrMalformed
+		if !b64Alphabet[s[i]] {
+			return false
 		}
 	}
-	out, err := b64.DecodeString(s)
-	if err != nil {
-		return nil, ErrMalformed
+	// The last character of a 2- or 3-character group carries 4 or 2
+	// bits that are not part of the data; they must be zero.
+	last := strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", s[len(s)-1])
+	switch len(s) % 4 {
+	case 2:
+		return last&0x0f == 0
+	case 3:
+		return last&0x03 == 0
 	}
-	return out, nil
+	return true
 }
 
-// parse splits a compact JWS and decodes its header and signature.
-func parse(token string) (*parsed, error) {
+// parse checks the size and shape of a compact JWS and the encoding of its
+// segments, then lets go-jose parse it, admitting only the algorithms in
+// allow. go-jose refuses duplicate header members; the header members that
+// would change how go-jose verifies are refused here.
+func parse(token string, allow []jose.SignatureAlgorithm) (*parsed, error) {
 	if len(token) > MaxTokenSize {
 		return nil, ErrTooLarge
 	}
@@ -120,115 +132,69 @@ func parse(token string) (*parsed, error) {
 		return nil, ErrMalformed
 	}
 	p, s, ok := strings.Cut(rest, ".")
-	if !ok || strings.IndexByte(s, '.') >= 0 || h == "" || p == "" || s == "" {
+	if !ok || strings.IndexByte(s, '.') >= 0 {
 		return nil, ErrMalformed
 	}
-	hb, err := decodeSegment(h)
+	if !canonicalSegment(h) || !canonicalSegment(p) || !canonicalSegment(s) {
+		return nil, ErrMalformed
+	}
+	jws, err := jose.ParseSignedCompact(token, allow)
 	if err != nil {
-		return nil, err
-	}
-	header, err := decodeHeader(hb)
-	if err != nil {
-		return nil, err
-	}
-	sig, err := decodeSegment(s)
-	if err != nil {
-		return nil, err
-	}
-	return &parsed{
-		header:       header,
-		signingInput: token[:len(h)+1+len(p)],
-		payload:      p,
-		signature:    sig,
-	}, nil
-}
-
-func decodeHeader(data []byte) (Header, error) {
-	m, err := decodeObject(data)
-	if err != nil {
-		return Header{}, err
-	}
-	var h Header
-	alg, ok := m["alg"].(string)
-	if !ok || alg == "" {
-		return Header{}, ErrMalformed
-	}
-	h.Algorithm = alg
-	if v, present := m["kid"]; present {
-		kid, ok := v.(string)
-		if !ok {
-			return Header{}, ErrMalformed
+		var unexpected *jose.ErrUnexpectedSignatureAlgorithm
+		if errors.As(err, &unexpected) && unexpected.Got != "" {
+			return nil, ErrAlgorithm
 		}
-		h.KeyID = kid
+		// No (string) alg, no JSON object, a duplicate member, a kid
+		// that is not a string, ...
+		return nil, ErrMalformed
 	}
-	if v, present := m["typ"]; present {
+	jh := jws.Signatures[0].Header
+	// "crit" names extensions the verifier would have to understand. "b64"
+	// (RFC 7797) is one go-jose honours even without "crit": it changes
+	// the signing input, so it would give a second spelling of a payload.
+	for _, name := range []jose.HeaderKey{"crit", "b64"} {
+		if _, present := jh.ExtraHeaders[name]; present {
+			return nil, ErrCritical
+		}
+	}
+	header := Header{Algorithm: jh.Algorithm, KeyID: jh.KeyID}
+	if v, present := jh.ExtraHeaders[jose.HeaderType]; present {
 		typ, ok := v.(string)
 		if !ok {
-			return Header{}, ErrMalformed
-		}
-		h.Type = typ
-	}
-	if _, present := m["crit"]; present {
-		return Header{}, ErrCritical
-	}
-	return h, nil
-}
-
-// decodeObject decodes a JSON object with numbers as json.Number, rejecting
-// duplicate member names and trailing data.
-func decodeObject(data []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil || m == nil {
-		return nil, ErrMalformed
-	}
-	for _, c := range data[dec.InputOffset():] {
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
 			return nil, ErrMalformed
 		}
+		header.Type = typ
 	}
-	// Decoding into a map keeps only the last of duplicate names (also
-	// when they are spelled with different escapes). The data is valid
-	// JSON now, so counting the name separators at the top level tells
-	// whether any member was lost.
-	if topLevelMembers(data) != len(m) {
+	return &parsed{header: header, signingInput: token[:len(h)+1+len(p)], jws: jws}, nil
+}
+
+// decodeObject decodes a JSON object with numbers as json.Number, as
+// encoding/json does with UseNumber, and refuses anything else: invalid
+// JSON, trailing data, and duplicate member names (also when spelled with
+// different escapes), which encoding/json would collapse silently.
+func decodeObject(data []byte) (map[string]any, error) {
+	if !jsonscan.Valid(data) {
+		return nil, ErrMalformed
+	}
+	i := jsonscan.SkipSpace(data, 0)
+	if data[i] != '{' {
+		return nil, ErrMalformed
+	}
+	m := make(map[string]any)
+	dup := false
+	jsonscan.Members(data, i, func(name, value int) int {
+		raw, _, esc := jsonscan.StringSpan(data, name)
+		key := jsonscan.String(raw, esc)
+		_, seen := m[key]
+		dup = dup || seen
+		v, end := jsonscan.Value(data, value)
+		m[key] = v
+		return end
+	})
+	if dup {
 		return nil, ErrMalformed
 	}
 	return m, nil
-}
-
-// topLevelMembers counts the members of the valid JSON object in data by
-// counting the colons at nesting depth one outside strings.
-func topLevelMembers(data []byte) int {
-	n, depth := 0, 0
-	inString, escaped := false, false
-	for _, c := range data {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-		case ':':
-			if depth == 1 {
-				n++
-			}
-		}
-	}
-	return n
 }
 
 // Config configures a [Verifier].
@@ -263,6 +229,7 @@ const DefaultCacheTTL = time.Minute
 type Verifier struct {
 	keys          KeySource
 	algs          []*algorithm
+	allow         []jose.SignatureAlgorithm // the names of algs, for go-jose
 	issuer        string
 	audience      string
 	leeway        time.Duration
@@ -295,13 +262,6 @@ func NewVerifier(c Config) (*Verifier, error) {
 	if v.now == nil {
 		v.now = time.Now
 	}
-	if c.CacheSize > 0 {
-		ttl := c.CacheTTL
-		if ttl <= 0 {
-			ttl = DefaultCacheTTL
-		}
-		v.cache = newTokenCache(c.CacheSize, ttl)
-	}
 	for _, name := range c.Algorithms {
 		a, ok := algorithms[name]
 		if !ok {
@@ -318,6 +278,14 @@ func NewVerifier(c Config) (*Verifier, error) {
 			}
 		}
 		v.algs = append(v.algs, a)
+		v.allow = append(v.allow, jose.SignatureAlgorithm(name))
+	}
+	if c.CacheSize > 0 {
+		ttl := c.CacheTTL
+		if ttl <= 0 {
+			ttl = DefaultCacheTTL
+		}
+		v.cache = newTokenCache(c.CacheSize, ttl)
 	}
 	return v, nil
 }
@@ -339,7 +307,13 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Token, error) {
 			return t, nil
 		}
 	}
-	p, err := parse(token)
+	allow := v.allow
+	if allow == nil { // a Verifier not made by NewVerifier
+		for _, a := range v.algs {
+			allow = append(allow, jose.SignatureAlgorithm(a.name))
+		}
+	}
+	p, err := parse(token, allow)
 	if err != nil {
 		return nil, err
 	}
@@ -356,12 +330,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Token, error) {
 	if !k.fits(a) {
 		return nil, ErrKeyMismatch
 	}
-	if err := verifySignature(a, k, p.signingInput, p.signature); err != nil {
-		return nil, err
-	}
-	payload, err := decodeSegment(p.payload)
+	payload, err := p.jws.Verify(k.verificationKey(a))
 	if err != nil {
-		return nil, err
+		return nil, ErrSignature
 	}
 	claims, err := decodeObject(payload)
 	if err != nil {
@@ -382,6 +353,11 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Token, error) {
 	return t, nil
 }
 
+// validate reads the registered claims strictly (a NumericDate must be a
+// non-negative number below year 10000, exp is required unless allowed
+// missing, and the token is expired from the instant exp+leeway on, as
+// RFC 7519 §4.1.4 says) and then lets go-jose check the issuer, the
+// audience and the three times with the leeway.
 func (v *Verifier) validate(t *Token, now time.Time) error {
 	var err error
 	if t.Expiry, err = numericDate(t.Claims, "exp"); err != nil {
@@ -398,23 +374,57 @@ func (v *Verifier) validate(t *Token, now time.Time) error {
 			return ErrMissingExpiry
 		}
 	} else if !now.Before(t.Expiry.Add(v.leeway)) {
+		// go-jose still accepts a token at exactly exp+leeway.
 		return ErrExpired
 	}
-	if !t.NotBefore.IsZero() && now.Add(v.leeway).Before(t.NotBefore) {
-		return ErrNotYetValid
+	c := josejwt.Claims{
+		Expiry:    wholeSeconds(t.Expiry, math.Floor),
+		NotBefore: wholeSeconds(t.NotBefore, math.Ceil),
+		IssuedAt:  wholeSeconds(t.IssuedAt, math.Ceil),
 	}
-	if !t.IssuedAt.IsZero() && now.Add(v.leeway).Before(t.IssuedAt) {
-		return ErrIssuedInFuture
-	}
-	if v.issuer != "" {
-		if iss, _ := t.Claims["iss"].(string); iss != v.issuer {
-			return ErrIssuer
+	// A non-string "iss" stays empty and fails a configured Issuer.
+	c.Issuer, _ = t.Claims["iss"].(string)
+	switch aud := t.Claims["aud"].(type) {
+	case string:
+		c.Audience = josejwt.Audience{aud}
+	case []any:
+		for _, a := range aud {
+			if s, ok := a.(string); ok {
+				c.Audience = append(c.Audience, s)
+			}
 		}
 	}
-	if v.audience != "" && !hasAudience(t.Claims["aud"], v.audience) {
-		return ErrAudience
+	want := josejwt.Expected{Issuer: v.issuer, Time: now}
+	if v.audience != "" {
+		want.AnyAudience = josejwt.Audience{v.audience}
 	}
-	return nil
+	switch err := c.ValidateWithLeeway(want, v.leeway); {
+	case err == nil:
+		return nil
+	case errors.Is(err, josejwt.ErrExpired):
+		return ErrExpired
+	case errors.Is(err, josejwt.ErrNotValidYet):
+		return ErrNotYetValid
+	case errors.Is(err, josejwt.ErrIssuedInTheFuture):
+		return ErrIssuedInFuture
+	case errors.Is(err, josejwt.ErrInvalidIssuer):
+		return ErrIssuer
+	case errors.Is(err, josejwt.ErrInvalidAudience):
+		return ErrAudience
+	default:
+		return fmt.Errorf("%w: claims", ErrMalformed)
+	}
+}
+
+// wholeSeconds converts t to go-jose's whole-second NumericDate, rounding
+// with round (down for exp, up for nbf and iat, so that go-jose's check is
+// never more lenient than the exact value); nil for the zero time.
+func wholeSeconds(t time.Time, round func(float64) float64) *josejwt.NumericDate {
+	if t.IsZero() {
+		return nil
+	}
+	d := josejwt.NumericDate(round(float64(t.Unix()) + float64(t.Nanosecond())/1e9))
+	return &d
 }
 
 // maxNumericDate is 9999-12-31T23:59:59Z.
@@ -436,73 +446,4 @@ func numericDate(claims map[string]any, name string) (time.Time, error) {
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
-}
-
-func hasAudience(aud any, want string) bool {
-	switch aud := aud.(type) {
-	case string:
-		return aud == want
-	case []any:
-		for _, a := range aud {
-			if s, ok := a.(string); ok && s == want {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// digest hashes data with h without allocating for the common hashes.
-func digest(h crypto.Hash, data string) []byte {
-	switch h {
-	case crypto.SHA256:
-		d := sha256.Sum256([]byte(data))
-		return d[:]
-	case crypto.SHA384:
-		d := sha512.Sum384([]byte(data))
-		return d[:]
-	default:
-		d := sha512.Sum512([]byte(data))
-		return d[:]
-	}
-}
-
-func verifySignature(a *algorithm, k *Key, signingInput string, sig []byte) error {
-	switch a.family {
-	case familyHMAC:
-		mac := hmac.New(a.hash.New, k.Secret)
-		io.WriteString(mac, signingInput)
-		if !hmac.Equal(mac.Sum(nil), sig) {
-			return ErrSignature
-		}
-		return nil
-	case familyRSA:
-		if rsa.VerifyPKCS1v15(k.Public.(*rsa.PublicKey), a.hash, digest(a.hash, signingInput), sig) != nil {
-			return ErrSignature
-		}
-		return nil
-	case familyPSS:
-		opts := &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: a.hash}
-		if rsa.VerifyPSS(k.Public.(*rsa.PublicKey), a.hash, digest(a.hash, signingInput), sig, opts) != nil {
-			return ErrSignature
-		}
-		return nil
-	case familyECDSA:
-		size := (a.curve.Params().BitSize + 7) / 8
-		if len(sig) != 2*size {
-			return ErrSignature
-		}
-		r := new(big.Int).SetBytes(sig[:size])
-		s := new(big.Int).SetBytes(sig[size:])
-		if !ecdsa.Verify(k.Public.(*ecdsa.PublicKey), digest(a.hash, signingInput), r, s) {
-			return ErrSignature
-		}
-		return nil
-	case familyEdDSA:
-		if len(sig) != ed25519.SignatureSize || !ed25519.Verify(k.Public.(ed25519.PublicKey), []byte(signingInput), sig) {
-			return ErrSignature
-		}
-		return nil
-	}
-	return ErrAlgorithm
 }

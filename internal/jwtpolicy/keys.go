@@ -1,6 +1,6 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-package jwt
+package jwtpolicy
 
 import (
 	"context"
@@ -34,24 +34,28 @@ const (
 type algorithm struct {
 	name   string
 	family family
-	hash   crypto.Hash
+	hash   crypto.Hash    // HMAC only: the hash whose size the secret needs
 	curve  elliptic.Curve // ECDSA only
 }
 
+func alg(name string, f family, hash crypto.Hash, curve elliptic.Curve) *algorithm {
+	return &algorithm{name: name, family: f, hash: hash, curve: curve}
+}
+
 var algorithms = map[string]*algorithm{
-	"HS256": {name: "HS256", family: familyHMAC, hash: crypto.SHA256},
-	"HS384": {name: "HS384", family: familyHMAC, hash: crypto.SHA384},
-	"HS512": {name: "HS512", family: familyHMAC, hash: crypto.SHA512},
-	"RS256": {name: "RS256", family: familyRSA, hash: crypto.SHA256},
-	"RS384": {name: "RS384", family: familyRSA, hash: crypto.SHA384},
-	"RS512": {name: "RS512", family: familyRSA, hash: crypto.SHA512},
-	"PS256": {name: "PS256", family: familyPSS, hash: crypto.SHA256},
-	"PS384": {name: "PS384", family: familyPSS, hash: crypto.SHA384},
-	"PS512": {name: "PS512", family: familyPSS, hash: crypto.SHA512},
-	"ES256": {name: "ES256", family: familyECDSA, hash: crypto.SHA256, curve: elliptic.P256()},
-	"ES384": {name: "ES384", family: familyECDSA, hash: crypto.SHA384, curve: elliptic.P384()},
-	"ES512": {name: "ES512", family: familyECDSA, hash: crypto.SHA512, curve: elliptic.P521()},
-	"EdDSA": {name: "EdDSA", family: familyEdDSA},
+	"HS256": alg("HS256", familyHMAC, crypto.SHA256, nil),
+	"HS384": alg("HS384", familyHMAC, crypto.SHA384, nil),
+	"HS512": alg("HS512", familyHMAC, crypto.SHA512, nil),
+	"RS256": alg("RS256", familyRSA, 0, nil),
+	"RS384": alg("RS384", familyRSA, 0, nil),
+	"RS512": alg("RS512", familyRSA, 0, nil),
+	"PS256": alg("PS256", familyPSS, 0, nil),
+	"PS384": alg("PS384", familyPSS, 0, nil),
+	"PS512": alg("PS512", familyPSS, 0, nil),
+	"ES256": alg("ES256", familyECDSA, 0, elliptic.P256()),
+	"ES384": alg("ES384", familyECDSA, 0, elliptic.P384()),
+	"ES512": alg("ES512", familyECDSA, 0, elliptic.P521()),
+	"EdDSA": alg("EdDSA", familyEdDSA, 0, nil),
 }
 
 // Algorithms lists every supported "alg" value.
@@ -90,7 +94,8 @@ type Key struct {
 	// Algorithm, when set, is the only algorithm the key may verify (the
 	// JWK "alg" member).
 	Algorithm string
-	// Secret is the HMAC secret for HS256/384/512.
+	// Secret is the HMAC secret for HS256/384/512. A secret shorter than
+	// the hash size is accepted (see verificationKey) but weak.
 	Secret []byte
 	// Public is an *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey.
 	Public crypto.PublicKey
@@ -122,6 +127,39 @@ func (k *Key) fits(a *algorithm) bool {
 		return ok && len(k.Secret) == 0 && len(pub) == ed25519.PublicKeySize
 	}
 	return false
+}
+
+// verificationKey is the key handed to go-jose for a, which k fits.
+//
+// go-jose refuses HMAC secrets shorter than the hash output (RFC 7518
+// §3.2). mcpauth accepts them with a warning at setup, for compatibility
+// with issuers using short secrets (permit-fastmcp's examples do). Such a
+// secret is passed zero-padded to the hash's block size: HMAC pads every
+// key shorter than the block with zeros (RFC 2104 §2), so the MAC is the
+// same and the secret is no weaker than it already was.
+func (k *Key) verificationKey(a *algorithm) any {
+	if a.family != familyHMAC {
+		return k.Public
+	}
+	if len(k.Secret) >= a.hash.Size() {
+		return k.Secret
+	}
+	padded := make([]byte, a.hash.New().BlockSize())
+	copy(padded, k.Secret)
+	return padded
+}
+
+// MinSecretSize returns the secret size RFC 7518 §3.2 requires for the
+// HMAC algorithms among algs: the largest of their hash sizes, 0 if there
+// are none.
+func MinSecretSize(algs []string) int {
+	n := 0
+	for _, name := range algs {
+		if a, ok := algorithms[name]; ok && a.family == familyHMAC {
+			n = max(n, a.hash.Size())
+		}
+	}
+	return n
 }
 
 // KeyAlgorithms returns the algorithms that fit a public key: RS* and PS*

@@ -1,6 +1,6 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-package jwt
+package jwtpolicy
 
 import (
 	"context"
@@ -71,7 +71,7 @@ func TestVerifiedTokenCacheBounds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := len(v.cache.entries); n > 8 {
+	if n := v.cache.lru.Len(); n > 8 {
 		t.Fatalf("cache entries: got %d, want at most 8", n)
 	}
 	// Tokens above maxCachedTokenSize are verified every time.

@@ -1,6 +1,6 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-package jwt
+package jwtpolicy
 
 import (
 	"context"
@@ -387,20 +387,29 @@ func TestKeyFitsRSAPrivateKeyIsNot(t *testing.T) {
 	}
 }
 
-func TestTopLevelMembers(t *testing.T) {
+// TestDecodeObjectDuplicates replaces TestTopLevelMembers (the member
+// counter it tested is gone): the same documents, checked for what the
+// counter was for, refusing duplicate names at the top level only.
+func TestDecodeObjectDuplicates(t *testing.T) {
 	tests := []struct {
-		json string
-		want int
+		json    string
+		members int // -1: refused
 	}{
 		{`{}`, 0},
 		{`{"a":1}`, 1},
 		{`{"a":{"b":1,"c":[{"d":2}]},"e":"x:y"}`, 2},
 		{`{"a\":b":"}:{","c":"\\","d":[":"]}`, 3},
-		{` { "a" : 1 , "a" : 2 } `, 2},
+		{` { "a" : 1 , "a" : 2 } `, -1},
+		{`{"a":1,"\u0061":2}`, -1},
+		{`{"a":{"b":1,"b":2}}`, 1}, // nested duplicates are the claim's business
 	}
 	for _, tt := range tests {
-		if got := topLevelMembers([]byte(tt.json)); got != tt.want {
-			t.Errorf("topLevelMembers(%s): got %d, want %d", tt.json, got, tt.want)
+		m, err := decodeObject([]byte(tt.json))
+		switch {
+		case tt.members < 0 && !errors.Is(err, ErrMalformed):
+			t.Errorf("decodeObject(%s): got %v, want %v", tt.json, err, ErrMalformed)
+		case tt.members >= 0 && (err != nil || len(m) != tt.members):
+			t.Errorf("decodeObject(%s): got %d members, error %v; want %d", tt.json, len(m), err, tt.members)
 		}
 	}
 }

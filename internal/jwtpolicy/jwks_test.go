@@ -1,6 +1,6 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-package jwt
+package jwtpolicy
 
 import (
 	"bytes"
@@ -390,8 +390,8 @@ func TestParseJWKS(t *testing.T) {
 		{"encryption key", func() map[string]any { m := jwkOf(t, "enc", "", &k.rsa.PublicKey); m["use"] = "enc"; return m }(), false, `key 0 (kid "enc"): use "enc" is not sig`},
 		{"weak RSA", jwkOf(t, "weak", "", &k.rsa1k.PublicKey), false, `key 0 (kid "weak"): jwt: RSA public key has 1024 bits, fewer than 2048`},
 		{"even exponent", func() map[string]any { m := jwkOf(t, "e", "", &k.rsa.PublicKey); m["e"] = "Ag"; return m }(), false, `key 0 (kid "e"): bad e`},
-		{"point not on curve", notOnCurve, false, `key 0 (kid "bad-point"): point not on curve`},
-		{"short coordinate", func() map[string]any { m := jwkOf(t, "c", "", &k.p256.PublicKey); m["x"] = "AAAA"; return m }(), false, `key 0 (kid "c"): bad x or y`},
+		{"point not on curve", notOnCurve, false, `key 0 (kid "bad-point"): invalid EC key, X/Y are not on declared curve`},
+		{"short coordinate", func() map[string]any { m := jwkOf(t, "c", "", &k.p256.PublicKey); m["x"] = "AAAA"; return m }(), false, `key 0 (kid "c"): invalid EC public key, wrong length for x`},
 		{"unknown curve", func() map[string]any { m := jwkOf(t, "c", "", &k.p256.PublicKey); m["crv"] = "secp256k1"; return m }(), false, `key 0 (kid "c"): unsupported crv "secp256k1"`},
 		{"X25519", map[string]any{"kty": "OKP", "crv": "X25519", "kid": "x", "x": "AAAA"}, false, `key 0 (kid "x"): unsupported crv "X25519"`},
 		{"alg does not fit", jwkOf(t, "m", "ES384", &k.p256.PublicKey), false, `key 0 (kid "m"): alg "ES384" does not fit the key ([ES256])`},

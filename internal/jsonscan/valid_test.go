@@ -1,6 +1,6 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-package jsonrpc
+package jsonscan
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// validCases are inputs on which valid must agree with json.Valid; they
+// validCases are inputs on which Valid must agree with json.Valid; they
 // double as seeds for FuzzValid.
 var validCases = []string{
 	``, ` `, `{}`, `[]`, ` { } `, `[ ]`, `null`, `true`, `false`, `nul`, `truex`, `"a"`, `"`, `"\"`,
@@ -28,24 +28,24 @@ func TestValidMatchesStdlib(t *testing.T) {
 			strings.Repeat("[", n)+"1"+strings.Repeat("]", n))
 	}
 	for _, c := range cases {
-		if got, want := valid([]byte(c)), json.Valid([]byte(c)); got != want {
+		if got, want := Valid([]byte(c)), json.Valid([]byte(c)); got != want {
 			name := c
 			if len(name) > 40 {
 				name = name[:40] + "..."
 			}
-			t.Errorf("valid(%q) = %v, json.Valid = %v", name, got, want)
+			t.Errorf("Valid(%q) = %v, json.Valid = %v", name, got, want)
 		}
 	}
 }
 
-// FuzzValid checks that valid accepts exactly what json.Valid accepts.
+// FuzzValid checks that Valid accepts exactly what json.Valid accepts.
 func FuzzValid(f *testing.F) {
 	for _, c := range validCases {
 		f.Add([]byte(c))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if got, want := valid(b), json.Valid(b); got != want {
-			t.Fatalf("valid(%q) = %v, json.Valid = %v", b, got, want)
+		if got, want := Valid(b), json.Valid(b); got != want {
+			t.Fatalf("Valid(%q) = %v, json.Valid = %v", b, got, want)
 		}
 	})
 }

@@ -1,11 +1,12 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-package jwt
+package jwtpolicy
 
 import (
 	"maps"
-	"sync"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
 )
 
 // maxCachedTokenSize is the largest token the verified-token cache holds.
@@ -17,12 +18,13 @@ const maxCachedTokenSize = 4 << 10
 // someone without a valid token. An entry lives until the token expires (the
 // leeway included) or for the cache TTL, whichever comes first; the TTL
 // bounds how long a key removed from a JWKS keeps its tokens accepted.
+//
+// The LRU bounds the entries and drops them after the TTL of wall-clock
+// time; each entry also carries its own deadline, checked against the
+// verifier's clock, which is what caps it at the token's expiry.
 type tokenCache struct {
-	max int
 	ttl time.Duration
-
-	mu      sync.Mutex // guards entries
-	entries map[string]cachedToken
+	lru *expirable.LRU[string, cachedToken]
 }
 
 type cachedToken struct {
@@ -30,20 +32,21 @@ type cachedToken struct {
 	until time.Time
 }
 
+// newTokenCache returns a cache of up to max tokens. Its LRU runs one
+// goroutine for the life of the process (golang-lru v2.0.7 cannot stop it),
+// so a cache is made once per verifier.
 func newTokenCache(max int, ttl time.Duration) *tokenCache {
-	return &tokenCache{max: max, ttl: ttl, entries: make(map[string]cachedToken)}
+	return &tokenCache{ttl: ttl, lru: expirable.NewLRU[string, cachedToken](max, nil, ttl)}
 }
 
 // get returns a copy of the cached token, or nil.
 func (c *tokenCache) get(token string, now time.Time) *Token {
-	c.mu.Lock()
-	e, ok := c.entries[token]
-	if ok && !now.Before(e.until) {
-		delete(c.entries, token)
-		ok = false
-	}
-	c.mu.Unlock()
+	e, ok := c.lru.Get(token)
 	if !ok {
+		return nil
+	}
+	if !now.Before(e.until) {
+		c.lru.Remove(token)
 		return nil
 	}
 	// Callers own the returned token; the cached one stays untouched.
@@ -64,21 +67,5 @@ func (c *tokenCache) put(token string, t *Token, now, exp time.Time) {
 	}
 	cp := *t
 	cp.Claims = maps.Clone(t.Claims)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.entries) >= c.max {
-		for k, e := range c.entries {
-			if !now.Before(e.until) {
-				delete(c.entries, k)
-			}
-		}
-		// Still full: drop arbitrary entries (map order is random).
-		for k := range c.entries {
-			if len(c.entries) < c.max {
-				break
-			}
-			delete(c.entries, k)
-		}
-	}
-	c.entries[token] = cachedToken{tok: &cp, until: until}
+	c.lru.Add(token, cachedToken{tok: &cp, until: until})
 }
