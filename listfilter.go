@@ -28,7 +28,8 @@ import (
 // ScanList) finds each item's byte range and identifying member, the
 // decisions come from the cache (or one bulk call for the items it cannot
 // answer), and the output is the server's bytes without the ranges of the
-// hidden items. Nothing is decoded into Go values or encoded again.
+// hidden items, with the result's cacheScope set to "private". Nothing is
+// decoded into Go values or encoded again.
 type listFilter struct {
 	w  http.ResponseWriter
 	r  *http.Request
@@ -91,6 +92,7 @@ func (f *listFilter) WriteHeader(status int) {
 	switch mt {
 	case "text/event-stream":
 		f.mode = modeSSE
+		f.m.privateHeaders(h)
 		f.w.WriteHeader(status)
 	default:
 		// application/json, and anything else that might carry a result:
@@ -140,6 +142,7 @@ func (f *listFilter) finish() {
 		body := f.buf
 		edits := f.filterData(body, true)
 		h := f.w.Header()
+		f.m.privateHeaders(h)
 		if n := editedLen(body, edits); f.status != http.StatusNoContent {
 			h.Set("Content-Length", strconv.Itoa(n))
 		}
@@ -556,7 +559,18 @@ func (f *listFilter) filterMessage(b []byte, s jsonrpc.Span, edits []edit) []edi
 			slog.String("method", method), slog.String("error", err.Error()))
 		return append(edits, edit{s.Start, s.End, f.filterFailure(id, "authorization system error")})
 	}
+	first := len(edits)
+	// The result differs per caller: say so (MCP 2026-07-28 cacheScope,
+	// "public" when absent). Found means the result has a member, so the
+	// inserted one is followed by a comma.
+	if len(l.Scopes) == 0 {
+		edits = append(edits, edit{l.Open, l.Open, privateScopeMember})
+	}
+	for _, sp := range l.Scopes {
+		edits = append(edits, edit{sp.Start, sp.End, privateScope})
+	}
 	edits = appendDeletions(edits, l.Items, keep)
+	slices.SortFunc(edits[first:], func(a, b edit) int { return a.start - b.start })
 
 	if !f.m.opts.DisableAudit && f.m.logger.Enabled(f.r.Context(), slog.LevelInfo) {
 		kept := 0
@@ -575,6 +589,11 @@ func (f *listFilter) filterMessage(b []byte, s jsonrpc.Span, edits []edit) []edi
 	}
 	return edits
 }
+
+var (
+	privateScope       = []byte(`"private"`)
+	privateScopeMember = []byte(`"cacheScope":"private",`)
+)
 
 // appendDeletions appends the edits that remove the items not kept from
 // their array, with the separators that go with them.

@@ -441,8 +441,8 @@ func TestListFilterJSON(t *testing.T) {
 	}
 	h := &listHandler{contentType: "application/json", chunks: []string{toolsResult[:40], toolsResult[40:]}}
 	w := serve(t, m, h, postJSON(`{"jsonrpc":"2.0","id":4,"method":"tools/list"}`))
-	// The server's bytes without delete_all.
-	want := `{"jsonrpc":"2.0","id":4,"result":{"tools":[{"name":"greet","inputSchema":{"type":"object"}},{"name":"login"}],"nextCursor":"c2"}}`
+	// The server's bytes without delete_all, marked private.
+	want := `{"jsonrpc":"2.0","id":4,"result":{"cacheScope":"private","tools":[{"name":"greet","inputSchema":{"type":"object"}},{"name":"login"}],"nextCursor":"c2"}}`
 	if got := w.Body.String(); got != want {
 		t.Errorf("body:\n got %s\nwant %s", got, want)
 	}
@@ -458,7 +458,7 @@ func TestListFilterEmptyPageKeepsCursor(t *testing.T) {
 	}
 	h := &listHandler{contentType: "application/json", chunks: []string{toolsResult}}
 	w := serve(t, m, h, postJSON(`{"jsonrpc":"2.0","id":4,"method":"tools/list"}`))
-	want := `{"jsonrpc":"2.0","id":4,"result":{"tools":[],"nextCursor":"c2"}}`
+	want := `{"jsonrpc":"2.0","id":4,"result":{"cacheScope":"private","tools":[],"nextCursor":"c2"}}`
 	if got := w.Body.String(); got != want {
 		t.Errorf("body:\n got %s\nwant %s", got, want)
 	}
@@ -477,7 +477,7 @@ func TestListFilterSSE(t *testing.T) {
 	h := &listHandler{contentType: "text/event-stream", chunks: []string{prime, comment, progress[:30], progress[30:], request, result}}
 	w := serve(t, m, h, postJSON(`{"jsonrpc":"2.0","id":4,"method":"tools/list"}`))
 	filtered := "event: message\r\nid: 2\r\ndata: " +
-		`{"jsonrpc":"2.0","id":4,"result":{"tools":[{"name":"greet","inputSchema":{"type":"object"}}],"nextCursor":"c2"}}` + "\r\n\r\n"
+		`{"jsonrpc":"2.0","id":4,"result":{"cacheScope":"private","tools":[{"name":"greet","inputSchema":{"type":"object"}}],"nextCursor":"c2"}}` + "\r\n\r\n"
 	want := prime + comment + progress + request + filtered
 	if got := w.Body.String(); got != want {
 		t.Errorf("stream:\n got %q\nwant %q", got, want)
@@ -554,8 +554,8 @@ func TestListFilterItemChecks(t *testing.T) {
 			if diff := cmp.Diff(tc.want, rec.checks); diff != "" {
 				t.Errorf("item checks (-want +got):\n%s", diff)
 			}
-			// Allowed everything: nothing changes.
-			want := tc.result
+			// Allowed everything: the only change is the cache scope.
+			want := strings.Replace(tc.result, `"result":{`, `"result":{"cacheScope":"private",`, 1)
 			if got := w.Body.String(); got != want {
 				t.Errorf("body:\n got %s\nwant %s", got, want)
 			}

@@ -60,11 +60,9 @@ type List struct {
 	// Scopes cover the values of the result's cacheScope member and of its
 	// case variants.
 	Scopes []Span
-	// Open is the index just past the result object's opening brace, and
-	// Empty reports that the object has no members: where a cacheScope
-	// member can be inserted.
-	Open  int
-	Empty bool
+	// Open is the index just past the result object's opening brace:
+	// where a cacheScope member can be inserted.
+	Open int
 	// Ambiguous is set when a result member name repeats or when a member
 	// differs from the list member only in case.
 	Ambiguous bool
@@ -198,7 +196,6 @@ func scanList(b []byte, i int, member, key string, items []ListItem) (List, int)
 			return l, skipTrusted(b, i)
 		}
 		if !more {
-			l.Empty = ks.n == 0
 			return l, o.i
 		}
 		if !ks.add(k) {

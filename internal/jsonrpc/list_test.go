@@ -106,21 +106,20 @@ func TestScanListShape(t *testing.T) {
 		found     bool
 		ambiguous bool
 		scopes    []string
-		empty     bool
 	}{
-		{"go-sdk", `{"ttlMs":0,"cacheScope":"public","tools":[]}`, true, false, []string{`"public"`}, false},
-		{"no scope", `{"tools":[]}`, true, false, nil, false},
-		{"scope variants", `{"CacheScope":"public","tools":[],"cachescope":1}`, true, false, []string{`"public"`, `1`}, false},
-		{"null list", `{"tools":null}`, true, false, nil, false},
-		{"no list", `{"nextCursor":"x"}`, false, false, nil, false},
-		{"empty result", `{}`, false, false, nil, true},
-		{"list not an array", `{"tools":{"name":"a"}}`, true, true, nil, false},
-		{"list case variant", `{"tools":[],"Tools":[{"name":"a"}]}`, true, true, nil, false},
-		{"only a case variant", `{"TOOLS":[{"name":"a"}]}`, false, true, nil, false},
-		{"repeated list", `{"tools":[],"tools":[{"name":"a"}]}`, true, true, nil, false},
-		{"long s variant of the list", `{"tools":[],"toolſ":[{"name":"a"}]}`, true, true, nil, false},
-		{"long s variant of the scope", `{"tools":[],"cacheſcope":"public"}`, true, false, []string{`"public"`}, false},
-		{"repeated other member", `{"tools":[],"x":1,"x":2}`, true, true, nil, false},
+		{"go-sdk", `{"ttlMs":0,"cacheScope":"public","tools":[]}`, true, false, []string{`"public"`}},
+		{"no scope", `{"tools":[]}`, true, false, nil},
+		{"scope variants", `{"CacheScope":"public","tools":[],"cachescope":1}`, true, false, []string{`"public"`, `1`}},
+		{"null list", `{"tools":null}`, true, false, nil},
+		{"no list", `{"nextCursor":"x"}`, false, false, nil},
+		{"empty result", `{}`, false, false, nil},
+		{"list not an array", `{"tools":{"name":"a"}}`, true, true, nil},
+		{"list case variant", `{"tools":[],"Tools":[{"name":"a"}]}`, true, true, nil},
+		{"only a case variant", `{"TOOLS":[{"name":"a"}]}`, false, true, nil},
+		{"repeated list", `{"tools":[],"tools":[{"name":"a"}]}`, true, true, nil},
+		{"long s variant of the list", `{"tools":[],"toolſ":[{"name":"a"}]}`, true, true, nil},
+		{"long s variant of the scope", `{"tools":[],"cacheſcope":"public"}`, true, false, []string{`"public"`}},
+		{"repeated other member", `{"tools":[],"x":1,"x":2}`, true, true, nil},
 	}
 	for _, tc := range tt {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,8 +133,8 @@ func TestScanListShape(t *testing.T) {
 			for _, s := range l.Scopes {
 				scopes = append(scopes, msg[s.Start:s.End])
 			}
-			if l.Found != tc.found || l.Ambiguous != tc.ambiguous || l.Empty != tc.empty {
-				t.Errorf("found %v ambiguous %v empty %v, want %v %v %v", l.Found, l.Ambiguous, l.Empty, tc.found, tc.ambiguous, tc.empty)
+			if l.Found != tc.found || l.Ambiguous != tc.ambiguous {
+				t.Errorf("found %v ambiguous %v, want %v %v", l.Found, l.Ambiguous, tc.found, tc.ambiguous)
 			}
 			if diff := cmp.Diff(tc.scopes, scopes); diff != "" {
 				t.Errorf("scopes (-want +got):\n%s", diff)
