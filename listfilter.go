@@ -140,7 +140,7 @@ func (f *listFilter) finish() {
 	switch f.mode {
 	case modeJSON:
 		body := f.buf
-		edits := f.filterData(body, true)
+		edits := f.filterData(body)
 		h := f.w.Header()
 		f.m.privateHeaders(h)
 		if n := editedLen(body, edits); f.status != http.StatusNoContent {
@@ -398,7 +398,7 @@ func (f *listFilter) eventEdits(fields []byte) eventEdit {
 		i = next
 	}
 	if len(ev.data) > 0 {
-		ev.edits = f.filterData(ev.data, false)
+		ev.edits = f.filterData(ev.data)
 	}
 	return ev
 }
@@ -470,12 +470,12 @@ func fieldValue(line []byte, name string) ([]byte, bool) {
 var bom = []byte("\xef\xbb\xbf")
 
 // filterData returns the edits that filter the list responses of the
-// request in data: a JSON-RPC message, or an array of them. The edits are
-// nil when data holds none. whole is set when data is the response body:
-// a body that is not JSON then cannot be vouched for and is refused; an
-// SSE event that is not JSON passes (it holds no message a client could
-// read).
-func (f *listFilter) filterData(data []byte, whole bool) []edit {
+// request in data (a JSON body or an event's data): a JSON-RPC message,
+// or an array of them. The edits are nil when data holds none. Data that
+// is not JSON cannot be vouched for: a lenient reader might still find a
+// list in it (a streaming decoder reads the first value and ignores what
+// follows), so it is replaced by an error answering the list requests.
+func (f *listFilter) filterData(data []byte) []edit {
 	off := 0
 	if bytes.HasPrefix(data, bom) {
 		off = len(bom)
@@ -488,9 +488,6 @@ func (f *listFilter) filterData(data []byte, whole bool) []edit {
 	spans, _, ok := jsonrpc.Messages(sub, sc.spans[:0])
 	sc.spans = spans[:0]
 	if !ok {
-		if !whole {
-			return nil
-		}
 		return []edit{{0, len(data), f.unreadableBody()}}
 	}
 	edits := sc.edits[:0]
