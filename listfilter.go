@@ -173,6 +173,7 @@ type listScratch struct {
 	keys    []cacheKey
 	edits   []edit
 	ik      itemKeys
+	names   toolSet
 }
 
 var listScratches = sync.Pool{New: func() any { return new(listScratch) }}
@@ -650,6 +651,9 @@ func (f *listFilter) decide(method, itemMethod string, items []jsonrpc.ListItem)
 	clear(keep)
 	sc.keep = keep
 	if f.m.builtin {
+		if method == MethodToolsList {
+			f.m.observeTools(f.r.Context(), &sc.names, items)
+		}
 		return keep, f.decideBuiltin(method, itemMethod, items, keep)
 	}
 	// A custom mapping: map every item, then decide the checks.

@@ -138,6 +138,17 @@ type Options struct {
 	// checks each list request as a whole against "{server}_{kind}"/"list",
 	// as permit-fastmcp does.
 	CoarseListCheck bool
+
+	// AllowAmbiguousTools lets calls through to tools that share their
+	// action with another tool. The built-in mapping turns '.', '/' and '_'
+	// in a tool name into '-', so "greet_jwt" and "greet-jwt" are one
+	// action and a permission for one grants the other. When a tools/list
+	// response shows such tools, the middleware logs an error once and, by
+	// default, refuses calls to all of them (with a denial wrapping
+	// [ErrAmbiguousTool]) until the server's tool names differ in more than
+	// those characters. Custom mappings choose their own actions and are
+	// not watched.
+	AllowAmbiguousTools bool
 }
 
 // ArgumentCollision is the policy for argument names that would overwrite a
