@@ -367,19 +367,25 @@ func (p *printer) printCheck(c mcpauth.Check) {
 // listItems returns the names (or URIs, or URI templates) of the items of
 // a list response.
 func listItems(resp []byte) []string {
+	// The result's other members (cacheScope, nextCursor, ...) are not
+	// lists: decode the list members alone.
 	var r struct {
-		Result map[string][]struct {
-			Name        string `json:"name"`
-			URI         string `json:"uri"`
-			URITemplate string `json:"uriTemplate"`
-		} `json:"result"`
+		Result map[string]json.RawMessage `json:"result"`
 	}
 	if json.Unmarshal(resp, &r) != nil {
 		return nil
 	}
 	var out []string
 	for _, member := range []string{"tools", "prompts", "resources", "resourceTemplates"} {
-		for _, it := range r.Result[member] {
+		var items []struct {
+			Name        string `json:"name"`
+			URI         string `json:"uri"`
+			URITemplate string `json:"uriTemplate"`
+		}
+		if raw, ok := r.Result[member]; !ok || json.Unmarshal(raw, &items) != nil {
+			continue
+		}
+		for _, it := range items {
 			switch {
 			case it.Name != "" && member != "resources" && member != "resourceTemplates":
 				out = append(out, it.Name)
