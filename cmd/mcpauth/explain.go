@@ -108,6 +108,13 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 
+	// Names a tools/call cannot tell apart, wherever they show.
+	warnPolicyCollisions(stderr, p, []string{*server})
+	warnCallAction(stderr, body)
+	if respBody != nil {
+		warnListCollisions(stderr, responseTools(respBody))
+	}
+
 	opts := &mcpauth.Options{
 		ServerName:       *server,
 		ArgumentPrefix:   p.ArgumentPrefix(),
