@@ -5,6 +5,7 @@ package mcpauth
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"mime"
@@ -50,6 +51,7 @@ const (
 	modePass
 	modeJSON
 	modeSSE
+	modeDone // a JSON body has been written
 )
 
 var (
@@ -109,8 +111,16 @@ func (f *listFilter) Write(p []byte) (int, error) {
 	case modePass:
 		return f.w.Write(p)
 	case modeJSON:
-		f.buf = append(f.buf, p...)
+		if len(f.buf) == 0 && f.writeWhole(p) {
+			return len(p), nil
+		}
+		f.buf = appendDoubling(f.buf, p)
 		return len(p), nil
+	case modeDone:
+		if len(bytes.TrimSpace(p)) == 0 {
+			return len(p), nil
+		}
+		return 0, errAfterBody
 	default:
 		if err := f.writeSSE(p); err != nil {
 			return 0, err
@@ -134,20 +144,53 @@ func (f *listFilter) Flush() {
 	http.NewResponseController(f.w).Flush()
 }
 
+// errAfterBody is returned for bytes a handler writes after a complete
+// JSON body: they would make the body invalid, and the filtered body has
+// been sent.
+var errAfterBody = errors.New("mcpauth: response body continues after its JSON value")
+
+// writeWhole filters and writes p when it is a whole JSON body, as
+// servers write one (the go-sdk in a single Write): the body is filtered
+// straight from the handler's bytes, without a copy, and sent at once.
+// It reports false, with nothing written, when p is not a whole body yet.
+func (f *listFilter) writeWhole(p []byte) bool {
+	end := len(p)
+	for end > 0 && isSpaceByte(p[end-1]) {
+		end--
+	}
+	if end == 0 || (p[end-1] != '}' && p[end-1] != ']') {
+		return false
+	}
+	sc := f.scratch()
+	spans, _, ok := jsonrpc.Messages(p, sc.spans[:0])
+	sc.spans = spans[:0]
+	if !ok {
+		return false
+	}
+	f.writeJSON(p, f.filterSpans(p, spans))
+	f.mode = modeDone
+	return true
+}
+
+// writeJSON writes a JSON body with edits applied, with its headers.
+func (f *listFilter) writeJSON(body []byte, edits []edit) {
+	h := f.w.Header()
+	f.m.privateHeaders(h)
+	if n := editedLen(body, edits); f.status != http.StatusNoContent {
+		h.Set("Content-Length", strconv.Itoa(n))
+	}
+	f.w.WriteHeader(f.status)
+	_ = writeEdited(f.w, body, edits)
+}
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
 // finish writes what is still buffered once the handler has returned.
 func (f *listFilter) finish() {
 	defer f.release()
 	switch f.mode {
 	case modeJSON:
-		body := f.buf
-		edits := f.filterData(body)
-		h := f.w.Header()
-		f.m.privateHeaders(h)
-		if n := editedLen(body, edits); f.status != http.StatusNoContent {
-			h.Set("Content-Length", strconv.Itoa(n))
-		}
-		f.w.WriteHeader(f.status)
-		_ = writeEdited(f.w, body, edits)
+		f.writeJSON(f.buf, f.filterData(f.buf))
 	case modeSSE:
 		if len(f.buf) > 0 {
 			// An event the stream ended in, without its blank line: clients
@@ -252,6 +295,19 @@ func appendEdited(dst, b []byte, edits []edit) []byte {
 	return append(dst, b[pos:]...)
 }
 
+// appendDoubling appends p to buf, at least doubling the capacity when it
+// grows: a body written in many pieces costs at most about twice its size
+// in allocations (append's own growth, 1.25x for large slices, would
+// reallocate many more times).
+func appendDoubling(buf, p []byte) []byte {
+	if need := len(buf) + len(p); need > cap(buf) && len(buf) > 0 {
+		nb := make([]byte, len(buf), max(need, 2*cap(buf)))
+		copy(nb, buf)
+		buf = nb
+	}
+	return append(buf, p...)
+}
+
 // writeSSE takes p's bytes of an event stream: every complete event is
 // written (rewritten when it carries a list response), an incomplete one
 // is kept until the rest arrives.
@@ -264,11 +320,11 @@ func (f *listFilter) writeSSE(p []byte) error {
 			return err
 		}
 		if n < len(p) {
-			f.buf = append(f.buf, p[n:]...)
+			f.buf = appendDoubling(f.buf, p[n:])
 		}
 		return nil
 	}
-	f.buf = append(f.buf, p...)
+	f.buf = appendDoubling(f.buf, p)
 	n, err := f.drain(f.buf, f.scan)
 	if err != nil {
 		return err
@@ -491,19 +547,25 @@ func (f *listFilter) filterData(data []byte) []edit {
 	if !ok {
 		return []edit{{0, len(data), f.unreadableBody()}}
 	}
+	edits := f.filterSpans(sub, spans)
+	for i := range edits {
+		edits[i].start += off
+		edits[i].end += off
+	}
+	return edits
+}
+
+// filterSpans returns the edits that filter the messages at spans of
+// data, which Messages has validated; nil when there are none.
+func (f *listFilter) filterSpans(data []byte, spans []jsonrpc.Span) []edit {
+	sc := f.scratch()
 	edits := sc.edits[:0]
 	for _, s := range spans {
-		edits = f.filterMessage(sub, s, edits)
+		edits = f.filterMessage(data, s, edits)
 	}
 	sc.edits = edits[:0]
 	if len(edits) == 0 {
 		return nil
-	}
-	if off > 0 {
-		for i := range edits {
-			edits[i].start += off
-			edits[i].end += off
-		}
 	}
 	return edits
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -181,4 +182,100 @@ func BenchmarkGoSDK(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkGoSDKPaired measures the same requests as BenchmarkGoSDK, but
+// serves them bare and wrapped in alternation within each iteration (the
+// order swapping every iteration), so that both see the same machine load.
+// It reports the mean time of each (bare-ns/op, wrapped-ns/op) and their
+// ratio, wrapped/bare throughput (bare time / wrapped time: 1 means no
+// overhead). ns/op is the time of the pair.
+func BenchmarkGoSDKPaired(b *testing.B) {
+	sdk := newSDKHandler(b, sdkTools, false)
+	m, err := New(allowAllAuthz(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	wrapped := m.Handler(sdk)
+	reqs := []struct {
+		name string
+		body []byte
+		want string
+	}{
+		{"call", sdkCallBody, "Hello, Ada!"},
+		{fmt.Sprintf("list%d", sdkTools), sdkListBody, fmt.Sprintf(`"tool_%d"`, sdkTools-1)},
+	}
+	for _, rq := range reqs {
+		b.Run(rq.name+"/in-process", func(b *testing.B) {
+			w := &sdkWriter{h: make(http.Header), keep: true}
+			serve := func(h http.Handler) func() {
+				return func() { serveInProcess(h, w, rq.body) }
+			}
+			for _, h := range []http.Handler{sdk, wrapped, sdk, wrapped} {
+				serveInProcess(h, w, rq.body)
+				checkSDKResponse(b, w.status, w.body.Bytes(), rq.want)
+			}
+			w.keep = false
+			runPaired(b, serve(sdk), serve(wrapped))
+		})
+		b.Run(rq.name+"/loopback", func(b *testing.B) {
+			bare, wrap := httptest.NewServer(sdk), httptest.NewServer(wrapped)
+			defer bare.Close()
+			defer wrap.Close()
+			client := bare.Client()
+			post := func(url string) (int, []byte) {
+				r, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(rq.body))
+				r.Header.Set("Content-Type", "application/json")
+				r.Header.Set("Accept", "application/json, text/event-stream")
+				resp, err := client.Do(r)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer resp.Body.Close()
+				body, err := io.ReadAll(resp.Body)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return resp.StatusCode, body
+			}
+			for _, url := range []string{bare.URL, wrap.URL, bare.URL, wrap.URL} {
+				status, body := post(url)
+				checkSDKResponse(b, status, body, rq.want)
+			}
+			serve := func(url string) func() {
+				return func() {
+					if status, _ := post(url); status != http.StatusOK {
+						b.Fatalf("status %d", status)
+					}
+				}
+			}
+			runPaired(b, serve(bare.URL), serve(wrap.URL))
+		})
+	}
+}
+
+// runPaired runs bare and wrapped once per iteration, alternating which
+// goes first, and reports their mean times and throughput ratio.
+func runPaired(b *testing.B, bare, wrapped func()) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	var tBare, tWrapped time.Duration
+	for i := 0; i < b.N; i++ {
+		first, second := bare, wrapped
+		tFirst, tSecond := &tBare, &tWrapped
+		if i%2 == 1 {
+			first, second = wrapped, bare
+			tFirst, tSecond = &tWrapped, &tBare
+		}
+		t0 := time.Now()
+		first()
+		t1 := time.Now()
+		second()
+		t2 := time.Now()
+		*tFirst += t1.Sub(t0)
+		*tSecond += t2.Sub(t1)
+	}
+	b.ReportMetric(float64(tBare.Nanoseconds())/float64(b.N), "bare-ns/op")
+	b.ReportMetric(float64(tWrapped.Nanoseconds())/float64(b.N), "wrapped-ns/op")
+	b.ReportMetric(float64(tBare)/float64(tWrapped), "wrapped/bare")
 }
