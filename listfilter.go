@@ -19,9 +19,11 @@ import (
 )
 
 // listFilter rewrites the responses to list requests so that a caller sees
-// only the items it could use. It buffers application/json bodies and
-// parses text/event-stream bodies event by event: only an event carrying a
-// list response of the request is rewritten; every other event passes
+// only the items it could use. An application/json body is filtered when
+// it is whole: straight from the handler's bytes when it writes the body at
+// once (as servers do), from a buffer when it writes it in pieces. A
+// text/event-stream body is parsed event by event: only an event carrying
+// a list response of the request is rewritten; every other event passes
 // unchanged, in order, and Flush keeps working. Non-2xx responses pass
 // through untouched.
 //
@@ -40,6 +42,7 @@ type listFilter struct {
 	status int // 0 until the handler writes the header
 	mode   filterMode
 	buf    []byte // JSON body, or SSE bytes not yet forming a whole event
+	hint   int    // the handler's Content-Length, to size buf
 	scan   int    // SSE: where the search for the end of the event in buf resumes
 	sc     *listScratch
 }
@@ -87,7 +90,7 @@ func (f *listFilter) WriteHeader(status int) {
 		return
 	}
 	if n, err := strconv.Atoi(h.Get("Content-Length")); err == nil && n > 0 && n <= maxBodyHint {
-		f.buf = make([]byte, 0, n)
+		f.hint = n
 	}
 	h.Del("Content-Length")
 	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
@@ -111,8 +114,13 @@ func (f *listFilter) Write(p []byte) (int, error) {
 	case modePass:
 		return f.w.Write(p)
 	case modeJSON:
-		if len(f.buf) == 0 && f.writeWhole(p) {
-			return len(p), nil
+		if len(f.buf) == 0 {
+			if f.writeWhole(p) {
+				return len(p), nil
+			}
+			if f.hint > len(p) {
+				f.buf = make([]byte, 0, f.hint)
+			}
 		}
 		f.buf = appendDoubling(f.buf, p)
 		return len(p), nil
