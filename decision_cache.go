@@ -121,8 +121,17 @@ func (c *decisionCache) lookup(key *cacheKey) (allow, ok bool) {
 	if c.lru == nil {
 		return false, false
 	}
+	return c.lookupAt(key, c.now().UnixNano())
+}
+
+// lookupAt is lookup at the time now (unix nanoseconds), for callers that
+// look up many keys at one instant.
+func (c *decisionCache) lookupAt(key *cacheKey, now int64) (allow, ok bool) {
+	if c.lru == nil {
+		return false, false
+	}
 	e, ok := c.lru.Get(*key)
-	if !ok || c.now().UnixNano() >= e.expires {
+	if !ok || now >= e.expires {
 		return false, false
 	}
 	return e.allow, true
@@ -225,25 +234,40 @@ func (c *decisionCache) decideBulk(ctx context.Context, authz Authorizer, checks
 		return out, nil
 	}
 	miss := make([]Check, len(missIdx))
+	missKeys := make([]cacheKey, len(missIdx))
 	for j, i := range missIdx {
 		miss[j] = checks[i]
+		missKeys[j] = keys[i]
 	}
+	res, err := c.bulkMiss(ctx, authz, miss, missKeys, id)
+	if err != nil {
+		return nil, err
+	}
+	for j, i := range missIdx {
+		out[i] = res[j]
+	}
+	return out, nil
+}
+
+// bulkMiss decides checks the cache could not answer in one bulk
+// authorizer call and caches each decision under its key (keys[i] is the
+// key of checks[i]).
+func (c *decisionCache) bulkMiss(ctx context.Context, authz Authorizer, checks []Check, keys []cacheKey, id *Identity) ([]bool, error) {
 	cctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	c.calls.Add(1)
-	res, err := authz.AllowedBulk(cctx, miss)
-	if err == nil && len(res) != len(miss) {
-		err = fmt.Errorf("%w: bulk check returned %d results for %d checks", ErrDecisionFailed, len(res), len(miss))
+	res, err := authz.AllowedBulk(cctx, checks)
+	if err == nil && len(res) != len(checks) {
+		err = fmt.Errorf("%w: bulk check returned %d results for %d checks", ErrDecisionFailed, len(res), len(checks))
 	}
 	if err != nil {
 		c.errors.Add(1)
 		return nil, err
 	}
-	for j, i := range missIdx {
-		out[i] = res[j]
-		c.store(&keys[i], res[j], &checks[i], id)
+	for i := range checks {
+		c.store(&keys[i], res[i], &checks[i], id)
 	}
-	return out, nil
+	return res, nil
 }
 
 // keyWriter streams the canonical encoding of a decision's inputs into a

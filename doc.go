@@ -77,7 +77,9 @@
 // misses share one decision point call. tools/list, prompts/list,
 // resources/list and resources/templates/list results are filtered so that
 // each caller sees only the items it may use, with one bulk check per
-// response.
+// response. A filtered result is declared private to its caller: its
+// cacheScope becomes "private" and the response carries Cache-Control:
+// private.
 //
 // # Concurrency
 //

@@ -453,6 +453,10 @@ var envTable = []envVar{
 		Name: "PERMIT_MCP_COARSE_LIST_CHECK", Field: "Options.CoarseListCheck", Default: "false",
 		Doc: "Boolean; true also checks each list request as a whole ({server}_{kind} / list), as permit-fastmcp does.",
 	}, apply: envBoolVar(func(s *envState, b bool) { s.o.CoarseListCheck = b })},
+	{EnvVar: EnvVar{
+		Name: "PERMIT_MCP_ALLOW_AMBIGUOUS_TOOLS", Field: "Options.AllowAmbiguousTools", Default: "false",
+		Doc: "Boolean; true lets calls through to tools whose action another listed tool shares (names differing only in '.', '/', '_' and '-').",
+	}, apply: envBoolVar(func(s *envState, b bool) { s.o.AllowAmbiguousTools = b })},
 }
 
 // EnvVars returns every environment variable [OptionsFromEnv] reads, in

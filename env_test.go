@@ -236,6 +236,8 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
 				o.DisableListFiltering, o.CoarseListCheck = true, true
 			}, false},
+		{"ambiguous tools", map[string]string{"PERMIT_MCP_ALLOW_AMBIGUOUS_TOOLS": "true"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.AllowAmbiguousTools = true }, false},
 	}
 	used := map[string]bool{}
 	for _, tt := range tests {

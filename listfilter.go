@@ -5,20 +5,34 @@ package mcpauth
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/jsonrpc"
 )
 
 // listFilter rewrites the responses to list requests so that a caller sees
-// only the items it could use. It buffers application/json bodies and
-// parses text/event-stream bodies event by event: only the event carrying
-// the list response with a matching id is rewritten; every other event
-// passes unchanged, in order, and Flush keeps working. Non-2xx responses
-// pass through untouched.
+// only the items it could use. An application/json body is filtered when
+// it is whole: straight from the handler's bytes when it writes the body at
+// once (as servers do), from a buffer when it writes it in pieces. A
+// text/event-stream body is parsed event by event: only an event carrying
+// a list response of the request is rewritten; every other event passes
+// unchanged, in order, and Flush keeps working. Non-2xx responses pass
+// through untouched.
+//
+// A list response is rewritten in place: the scanner (internal/jsonrpc
+// ScanList) finds each item's byte range and identifying member, the
+// decisions come from the cache (or one bulk call for the items it cannot
+// answer), and the output is the server's bytes without the ranges of the
+// hidden items, with the result's cacheScope set to "private". Nothing is
+// decoded into Go values or encoded again.
 type listFilter struct {
 	w  http.ResponseWriter
 	r  *http.Request
@@ -28,7 +42,9 @@ type listFilter struct {
 	status int // 0 until the handler writes the header
 	mode   filterMode
 	buf    []byte // JSON body, or SSE bytes not yet forming a whole event
-	done   map[string]bool
+	hint   int    // the handler's Content-Length, to size buf
+	scan   int    // SSE: where the search for the end of the event in buf resumes
+	sc     *listScratch
 }
 
 type filterMode int
@@ -38,12 +54,16 @@ const (
 	modePass
 	modeJSON
 	modeSSE
+	modeDone // a JSON body has been written
 )
 
 var (
 	_ http.ResponseWriter = (*listFilter)(nil)
 	_ http.Flusher        = (*listFilter)(nil)
 )
+
+// maxBodyHint caps the buffer preallocated from a handler's Content-Length.
+const maxBodyHint = 64 << 20
 
 func (m *Middleware) newListFilter(w http.ResponseWriter, r *http.Request, ev *evaluation) *listFilter {
 	return &listFilter{w: w, r: r, m: m, ev: ev}
@@ -69,11 +89,15 @@ func (f *listFilter) WriteHeader(status int) {
 		f.w.WriteHeader(status)
 		return
 	}
+	if n, err := strconv.Atoi(h.Get("Content-Length")); err == nil && n > 0 && n <= maxBodyHint {
+		f.hint = n
+	}
 	h.Del("Content-Length")
 	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
 	switch mt {
 	case "text/event-stream":
 		f.mode = modeSSE
+		f.m.privateHeaders(h)
 		f.w.WriteHeader(status)
 	default:
 		// application/json, and anything else that might carry a result:
@@ -90,23 +114,33 @@ func (f *listFilter) Write(p []byte) (int, error) {
 	case modePass:
 		return f.w.Write(p)
 	case modeJSON:
-		f.buf = append(f.buf, p...)
+		if len(f.buf) == 0 {
+			if f.writeWhole(p) {
+				return len(p), nil
+			}
+			if f.hint > len(p) {
+				f.buf = make([]byte, 0, f.hint)
+			}
+		}
+		f.buf = appendDoubling(f.buf, p)
 		return len(p), nil
+	case modeDone:
+		if len(bytes.TrimSpace(p)) == 0 {
+			return len(p), nil
+		}
+		return 0, errAfterBody
 	default:
-		f.buf = append(f.buf, p...)
-		if err := f.drainEvents(); err != nil {
+		if err := f.writeSSE(p); err != nil {
 			return 0, err
 		}
 		return len(p), nil
 	}
 }
 
-// Flush writes every complete SSE event and flushes the wrapped writer. A
-// buffered JSON body is written only when the handler returns.
+// Flush flushes the wrapped writer; every complete SSE event has been
+// written by then. A buffered JSON body is written only when the handler
+// returns.
 func (f *listFilter) Flush() {
-	if f.mode == modeSSE {
-		_ = f.drainEvents()
-	}
 	if f.mode == modeJSON {
 		return
 	}
@@ -118,101 +152,355 @@ func (f *listFilter) Flush() {
 	http.NewResponseController(f.w).Flush()
 }
 
+// errAfterBody is returned for bytes a handler writes after a complete
+// JSON body: they would make the body invalid, and the filtered body has
+// been sent.
+var errAfterBody = errors.New("mcpauth: response body continues after its JSON value")
+
+// writeWhole filters and writes p when it is a whole JSON body, as
+// servers write one (the go-sdk in a single Write): the body is filtered
+// straight from the handler's bytes, without a copy, and sent at once.
+// It reports false, with nothing written, when p is not a whole body yet.
+func (f *listFilter) writeWhole(p []byte) bool {
+	end := len(p)
+	for end > 0 && isSpaceByte(p[end-1]) {
+		end--
+	}
+	if end == 0 || (p[end-1] != '}' && p[end-1] != ']') {
+		return false
+	}
+	sc := f.scratch()
+	spans, _, ok := jsonrpc.Messages(p, sc.spans[:0])
+	sc.spans = spans[:0]
+	if !ok {
+		return false
+	}
+	f.writeJSON(p, f.filterSpans(p, spans))
+	f.mode = modeDone
+	return true
+}
+
+// writeJSON writes a JSON body with edits applied, with its headers.
+func (f *listFilter) writeJSON(body []byte, edits []edit) {
+	h := f.w.Header()
+	f.m.privateHeaders(h)
+	if n := editedLen(body, edits); f.status != http.StatusNoContent {
+		h.Set("Content-Length", strconv.Itoa(n))
+	}
+	f.w.WriteHeader(f.status)
+	_ = writeEdited(f.w, body, edits)
+}
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
 // finish writes what is still buffered once the handler has returned.
 func (f *listFilter) finish() {
+	defer f.release()
 	switch f.mode {
 	case modeJSON:
-		body := f.buf
-		if out, ok := f.filterMessage(body); ok {
-			body = out
-		}
-		f.w.WriteHeader(f.status)
-		_, _ = f.w.Write(body)
+		f.writeJSON(f.buf, f.filterData(f.buf))
 	case modeSSE:
-		_ = f.drainEvents()
 		if len(f.buf) > 0 {
-			_, _ = f.w.Write(f.buf)
+			// An event the stream ended in, without its blank line: clients
+			// should drop it, but it is filtered like any other in case one
+			// does not.
+			fields := f.buf
+			if end, _, _ := eventEnd(fields, 0); end >= 0 {
+				fields = fields[:end]
+			}
+			_ = f.writeEvent(f.buf, fields, f.eventEdits(fields))
 			f.buf = nil
 		}
 	}
 }
 
-// drainEvents writes every complete event in f.buf, rewriting the list
-// response events.
-func (f *listFilter) drainEvents() error {
-	for {
-		end, next := eventEnd(f.buf)
-		if end < 0 {
-			return nil
+// listScratch holds the per-response working memory of a filter, reused
+// across responses.
+type listScratch struct {
+	spans   []jsonrpc.Span
+	items   []jsonrpc.ListItem
+	keep    []bool
+	missIdx []int
+	keys    []cacheKey
+	edits   []edit
+	ik      itemKeys
+	names   toolSet
+}
+
+var listScratches = sync.Pool{New: func() any { return new(listScratch) }}
+
+// maxPooledItems bounds the lists whose scratch memory is kept for reuse.
+const maxPooledItems = 1 << 14
+
+func (f *listFilter) scratch() *listScratch {
+	if f.sc == nil {
+		f.sc = listScratches.Get().(*listScratch)
+	}
+	return f.sc
+}
+
+func (f *listFilter) release() {
+	sc := f.sc
+	if sc == nil {
+		return
+	}
+	f.sc = nil
+	if cap(sc.items) > maxPooledItems || cap(sc.edits) > maxPooledItems || cap(sc.ik.kw.buf) > 64<<10 {
+		return
+	}
+	clear(sc.items[:cap(sc.items)]) // drop the references into the body
+	sc.items, sc.edits = sc.items[:0], sc.edits[:0]
+	listScratches.Put(sc)
+}
+
+// edit replaces data[start:end] with repl (nothing, to delete).
+type edit struct {
+	start, end int
+	repl       []byte
+}
+
+// editedLen is the length of b after edits.
+func editedLen(b []byte, edits []edit) int {
+	n := len(b)
+	for _, e := range edits {
+		n += len(e.repl) - (e.end - e.start)
+	}
+	return n
+}
+
+// writeEdited writes b with edits (sorted, not overlapping) applied.
+func writeEdited(w io.Writer, b []byte, edits []edit) error {
+	pos := 0
+	for _, e := range edits {
+		if e.start > pos {
+			if _, err := w.Write(b[pos:e.start]); err != nil {
+				return err
+			}
 		}
-		event := f.buf[:next]
-		out := f.rewriteEvent(event, f.buf[:end])
-		if _, err := f.w.Write(out); err != nil {
+		if len(e.repl) > 0 {
+			if _, err := w.Write(e.repl); err != nil {
+				return err
+			}
+		}
+		pos = e.end
+	}
+	if pos < len(b) {
+		if _, err := w.Write(b[pos:]); err != nil {
 			return err
 		}
-		f.buf = f.buf[next:]
+	}
+	return nil
+}
+
+// appendEdited appends b with edits applied to dst.
+func appendEdited(dst, b []byte, edits []edit) []byte {
+	pos := 0
+	for _, e := range edits {
+		dst = append(dst, b[pos:e.start]...)
+		dst = append(dst, e.repl...)
+		pos = e.end
+	}
+	return append(dst, b[pos:]...)
+}
+
+// appendDoubling appends p to buf, at least doubling the capacity when it
+// grows: a body written in many pieces costs at most about twice its size
+// in allocations (append's own growth, 1.25x for large slices, would
+// reallocate many more times).
+func appendDoubling(buf, p []byte) []byte {
+	if need := len(buf) + len(p); need > cap(buf) && len(buf) > 0 {
+		nb := make([]byte, len(buf), max(need, 2*cap(buf)))
+		copy(nb, buf)
+		buf = nb
+	}
+	return append(buf, p...)
+}
+
+// writeSSE takes p's bytes of an event stream: every complete event is
+// written (rewritten when it carries a list response), an incomplete one
+// is kept until the rest arrives.
+func (f *listFilter) writeSSE(p []byte) error {
+	if len(f.buf) == 0 {
+		// Whole events are written straight from p; only a trailing
+		// incomplete event is copied.
+		n, err := f.drain(p, 0)
+		if err != nil {
+			return err
+		}
+		if n < len(p) {
+			f.buf = appendDoubling(f.buf, p[n:])
+		}
+		return nil
+	}
+	f.buf = appendDoubling(f.buf, p)
+	n, err := f.drain(f.buf, f.scan)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		f.buf = f.buf[:copy(f.buf, f.buf[n:])]
+	}
+	return nil
+}
+
+// drain writes the complete events at the start of b and returns how many
+// bytes they took; the search for the first event's end starts at from (a
+// line start). f.scan is left where the search resumes in the rest.
+func (f *listFilter) drain(b []byte, from int) (int, error) {
+	pos := 0     // start of the current event
+	pending := 0 // start of the events not yet written
+	for {
+		end, next, resume := eventEnd(b, from)
+		if end < 0 {
+			f.scan = resume - pos
+			if pending < pos {
+				if _, err := f.w.Write(b[pending:pos]); err != nil {
+					return 0, err
+				}
+			}
+			return pos, nil
+		}
+		if ev := f.eventEdits(b[pos:end]); ev.edits != nil {
+			if pending < pos {
+				if _, err := f.w.Write(b[pending:pos]); err != nil {
+					return 0, err
+				}
+			}
+			if err := f.writeEvent(b[pos:next], b[pos:end], ev); err != nil {
+				return 0, err
+			}
+			pending = next
+		}
+		pos, from = next, next
 	}
 }
 
-// eventEnd finds the first blank line ending an SSE event in b. It returns
-// the end of the event's last field line and the index after the blank
-// line, or -1.
-func eventEnd(b []byte) (end, next int) {
-	lineStart := 0
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c != '\n' && c != '\r' {
-			continue
+// eventEnd finds the first blank line ending an SSE event in b, searching
+// from the line starting at from. It returns the end of the event's last
+// field line and the index after the blank line, or -1 and the start of
+// the incomplete line where the search can resume once more bytes arrive.
+func eventEnd(b []byte, from int) (end, next, resume int) {
+	lineStart := from
+	i := from
+	for i < len(b) {
+		rest := b[i:]
+		j := bytes.IndexByte(rest, '\n')
+		limit := rest
+		if j >= 0 {
+			limit = rest[:j]
 		}
-		eol := i
-		if c == '\r' && i+1 < len(b) && b[i+1] == '\n' {
-			i++
-		} else if c == '\r' && i+1 == len(b) {
-			// A trailing CR may be the first half of CRLF: wait.
-			return -1, -1
+		if k := bytes.IndexByte(limit, '\r'); k >= 0 {
+			j = k
+		}
+		if j < 0 {
+			return -1, -1, lineStart
+		}
+		eol := i + j
+		after := eol + 1
+		if b[eol] == '\r' {
+			if after == len(b) {
+				// A trailing CR may be the first half of CRLF: wait.
+				return -1, -1, lineStart
+			}
+			if b[after] == '\n' {
+				after++
+			}
 		}
 		if eol == lineStart {
-			return lineStart, i + 1
+			return lineStart, after, after
 		}
-		lineStart = i + 1
+		lineStart, i = after, after
 	}
-	return -1, -1
+	return -1, -1, lineStart
 }
 
-// rewriteEvent returns the bytes to send for one event: the event itself,
-// or, when its data is the response to a filtered list request, the event
-// with that data replaced.
-func (f *listFilter) rewriteEvent(event, fields []byte) []byte {
-	var data []byte
-	nData := 0
-	for _, line := range splitLines(fields) {
-		if bytes.HasPrefix(line, []byte("data")) {
-			v, ok := fieldValue(line, "data")
-			if !ok {
-				continue
+// nextLine returns the line starting at b[i] (without its terminator) and
+// the index of the next line.
+func nextLine(b []byte, i int) (line []byte, next int) {
+	for j := i; j < len(b); j++ {
+		switch b[j] {
+		case '\n':
+			return b[i:j], j + 1
+		case '\r':
+			if j+1 < len(b) && b[j+1] == '\n' {
+				return b[i:j], j + 2
 			}
-			if nData > 0 {
-				data = append(data, '\n')
-			}
-			data = append(data, v...)
-			nData++
+			return b[i:j], j + 1
 		}
 	}
-	if nData == 0 {
-		return event
+	return b[i:], len(b)
+}
+
+// eventEdit is the rewrite of one event's data.
+type eventEdit struct {
+	data       []byte // the event's data
+	start, end int    // data's span in the event when it is one data line; -1 otherwise
+	edits      []edit // nil when the event stays as it is
+}
+
+// eventEdits returns the rewrite of the event whose field lines are
+// fields. data aliases fields when the event has a single data line; the
+// values of several data lines are joined by newlines in a new slice.
+func (f *listFilter) eventEdits(fields []byte) eventEdit {
+	ev := eventEdit{start: -1, end: -1}
+	n := 0
+	for i := 0; i < len(fields); {
+		line, next := nextLine(fields, i)
+		if v, ok := fieldValue(line, "data"); ok {
+			n++
+			switch n {
+			case 1:
+				ev.data = v
+				ev.start = i + (len(line) - len(v))
+				ev.end = ev.start + len(v)
+			case 2:
+				ev.data = append(append(append([]byte(nil), ev.data...), '\n'), v...)
+				ev.start, ev.end = -1, -1
+			default:
+				ev.data = append(append(ev.data, '\n'), v...)
+			}
+		}
+		i = next
 	}
-	out, ok := f.filterMessage(data)
-	if !ok {
-		return event
+	if len(ev.data) > 0 {
+		ev.edits = f.filterData(ev.data)
 	}
+	return ev
+}
+
+// writeEvent writes one event (its field lines are fields) with the
+// rewrite ev of its data.
+func (f *listFilter) writeEvent(event, fields []byte, ev eventEdit) error {
+	if ev.edits == nil {
+		_, err := f.w.Write(event)
+		return err
+	}
+	if ev.start >= 0 {
+		// One data line: the event's own bytes with the value edited.
+		if _, err := f.w.Write(event[:ev.start]); err != nil {
+			return err
+		}
+		if err := writeEdited(f.w, ev.data, ev.edits); err != nil {
+			return err
+		}
+		_, err := f.w.Write(event[ev.end:])
+		return err
+	}
+	// Several data lines: the other fields in order, the edited data as
+	// data lines where the first one was.
+	out := appendEdited(nil, ev.data, ev.edits)
 	var b bytes.Buffer
 	wrote := false
-	for _, line := range splitLines(fields) {
+	for i := 0; i < len(fields); {
+		line, next := nextLine(fields, i)
+		i = next
 		if _, ok := fieldValue(line, "data"); ok {
 			if !wrote {
-				b.WriteString("data: ")
-				b.Write(out)
-				b.WriteByte('\n')
+				for _, l := range bytes.Split(out, []byte("\n")) {
+					b.WriteString("data: ")
+					b.Write(l)
+					b.WriteByte('\n')
+				}
 				wrote = true
 			}
 			continue
@@ -221,25 +509,8 @@ func (f *listFilter) rewriteEvent(event, fields []byte) []byte {
 		b.WriteByte('\n')
 	}
 	b.WriteByte('\n')
-	return b.Bytes()
-}
-
-func splitLines(b []byte) [][]byte {
-	var lines [][]byte
-	start := 0
-	for i := 0; i < len(b); i++ {
-		if b[i] == '\n' || b[i] == '\r' {
-			lines = append(lines, b[start:i])
-			if b[i] == '\r' && i+1 < len(b) && b[i+1] == '\n' {
-				i++
-			}
-			start = i + 1
-		}
-	}
-	if start < len(b) {
-		lines = append(lines, b[start:])
-	}
-	return lines
+	_, err := f.w.Write(b.Bytes())
+	return err
 }
 
 // fieldValue returns the value of an SSE field line named name.
@@ -261,231 +532,360 @@ func fieldValue(line []byte, name string) ([]byte, bool) {
 	return rest, true
 }
 
-// listResponse is the part of a JSON-RPC response the filter reads.
-type listResponse struct {
-	JSONRPC string                     `json:"jsonrpc"`
-	ID      json.RawMessage            `json:"id"`
-	Result  map[string]json.RawMessage `json:"result"`
-}
+var bom = []byte("\xef\xbb\xbf")
 
-// listItem holds the identifying members of a listed item.
-type listItem struct {
-	Name        string `json:"name"`
-	URI         string `json:"uri"`
-	URITemplate string `json:"uriTemplate"`
-}
-
-// filterMessage filters msg when it is the successful response to one of
-// the request's list calls. It returns the rewritten message and true, or
-// false to send msg unchanged.
-func (f *listFilter) filterMessage(msg []byte) ([]byte, bool) {
-	msg = bytes.TrimPrefix(msg, []byte("\xef\xbb\xbf"))
-	var resp listResponse
-	if err := json.Unmarshal(msg, &resp); err != nil || resp.ID == nil || resp.Result == nil {
-		return nil, false
+// filterData returns the edits that filter the list responses of the
+// request in data (a JSON body or an event's data): a JSON-RPC message,
+// or an array of them. The edits are nil when data holds none. Data that
+// is not JSON cannot be vouched for: a lenient reader might still find a
+// list in it (a streaming decoder reads the first value and ignores what
+// follows), so it is replaced by an error answering the list requests.
+func (f *listFilter) filterData(data []byte) []edit {
+	off := 0
+	if bytes.HasPrefix(data, bom) {
+		off = len(bom)
 	}
-	id := canonicalID(resp.ID)
-	method, ok := f.ev.lists[id]
-	if !ok && !f.ev.batch && len(f.ev.lists) == 1 {
-		// A single request's stream carries responses to that request
-		// only, so the one response is the list response whatever its id
-		// looks like.
-		for k, v := range f.ev.lists {
-			id, method, ok = k, v, true
-		}
+	sub := data[off:]
+	if len(bytes.TrimSpace(sub)) == 0 {
+		return nil
 	}
-	if !ok || f.done[id] {
-		return nil, false
-	}
-	if f.done == nil {
-		f.done = make(map[string]bool, 1)
-	}
-	f.done[id] = true
-
-	member, itemMethod := listMember(method)
-	raw, ok := resp.Result[member]
+	sc := f.scratch()
+	spans, _, ok := jsonrpc.Messages(sub, sc.spans[:0])
+	sc.spans = spans[:0]
 	if !ok {
-		return nil, false
+		if !f.m.filtering {
+			return nil
+		}
+		return []edit{{0, len(data), f.unreadableBody()}}
+	}
+	edits := f.filterSpans(sub, spans)
+	for i := range edits {
+		edits[i].start += off
+		edits[i].end += off
+	}
+	return edits
+}
+
+// filterSpans returns the edits that filter the messages at spans of
+// data, which Messages has validated; nil when there are none.
+func (f *listFilter) filterSpans(data []byte, spans []jsonrpc.Span) []edit {
+	sc := f.scratch()
+	edits := sc.edits[:0]
+	for _, s := range spans {
+		edits = f.filterMessage(data, s, edits)
+	}
+	sc.edits = edits[:0]
+	if len(edits) == 0 {
+		return nil
+	}
+	return edits
+}
+
+// filterMessage appends the edits that filter the message at b[s.Start:
+// s.End] when it is the successful response to one of the request's list
+// calls.
+func (f *listFilter) filterMessage(b []byte, s jsonrpc.Span, edits []edit) []edit {
+	var (
+		method string
+		id     json.RawMessage
+	)
+	listFunc := func(rid []byte) (member, key string, ok bool) {
+		if method, id, ok = f.listOf(rid); !ok {
+			return "", "", false
+		}
+		member, _ = listMember(method)
+		return member, itemKeyMember(method), true
+	}
+	sc := f.scratch()
+	r := jsonrpc.ScanResponse(b, s, listFunc, sc.items)
+	if r.Listed {
+		sc.items = r.List.Items[:0]
+	}
+	if !f.m.filtering {
+		// Only watched for Options.OnToolsList: what it cannot read as a
+		// list passes unchanged and unreported.
+		if l := &r.List; r.Listed && !r.Ambiguous && !l.Ambiguous && l.Found && method == MethodToolsList {
+			f.m.reportToolsList(f.r, b, l.Items)
+		}
+		return edits
+	}
+	if r.Ambiguous {
+		// Readers could disagree on which member is the result or the id:
+		// refuse it if it could be a list response of the request.
+		if method == "" {
+			var ok bool
+			if method, id, ok = f.listOf(r.ID); !ok {
+				return edits
+			}
+		}
+		return append(edits, edit{s.Start, s.End, f.filterFailure(id, "list response is ambiguous")})
+	}
+	if !r.Listed {
+		return edits
+	}
+	l := &r.List
+	if l.Ambiguous {
+		return append(edits, edit{s.Start, s.End, f.filterFailure(id, "list result could not be read")})
+	}
+	if !l.Found {
+		return edits
 	}
 	// Options.OnToolsList sees the result as the server sent it.
-	f.m.observeTools(f.r, method, raw)
-	if !f.m.filtering {
-		return nil, false
+	if method == MethodToolsList && f.m.opts.OnToolsList != nil {
+		f.m.reportToolsList(f.r, b, l.Items)
 	}
-	var items []listedItem
-	if err := json.Unmarshal(raw, &items); err != nil {
-		// A list we cannot read is not shown.
-		return f.filterFailure(resp.ID, "list result could not be read")
-	}
-	checks := make([]Check, 0, len(items))
-	idx := make([]int, 0, len(items))
-	req := new(Request)
-	for i := range items {
-		li := &items[i].item
-		*req = Request{
-			HTTP:       f.r,
-			Method:     itemMethod,
-			Identity:   f.ev.identity,
-			Tenant:     f.ev.tenant,
-			ListMethod: method,
-		}
-		switch method {
-		case MethodToolsList, MethodPromptsList:
-			req.Name = li.Name
-		case MethodResourcesList:
-			req.URI = li.URI
-		case MethodResourcesTemplatesList:
-			req.URI = li.URITemplate
-		}
-		if req.Name == "" && req.URI == "" {
-			continue
-		}
-		if method == MethodToolsList && f.m.public[li.Name] {
-			checks = append(checks, Check{})
-			idx = append(idx, -1-i)
-			continue
-		}
-		var (
-			c   *Check
-			ok  bool
-			err error
-		)
-		if f.m.builtin {
-			checks = append(checks, Check{})
-			c, ok, err = f.m.mapper.mapInto(f.r.Context(), &checks[len(checks)-1], req)
-			if err != nil || !ok || c == nil {
-				checks = checks[:len(checks)-1]
-				continue
-			}
-		} else {
-			c, ok, err = f.m.mapping(f.r.Context(), req)
-			if err != nil || !ok || c == nil {
-				continue
-			}
-			checks = append(checks, *c)
-		}
-		idx = append(idx, i)
-	}
-	// Public tools need no check; decide the others in one bulk call.
-	var real []Check
-	var realPos []int
-	for j := range checks {
-		if idx[j] >= 0 {
-			real = append(real, checks[j])
-			realPos = append(realPos, j)
-		}
-	}
-	keep := make([]bool, len(items))
-	for j := range idx {
-		if idx[j] < 0 {
-			keep[-1-idx[j]] = true
-		}
-	}
+	_, itemMethod := listMember(method)
 	start := time.Now()
-	if len(real) > 0 {
-		allowed, err := f.m.cache.decideBulk(f.r.Context(), f.m.authz, real, f.ev.identity)
-		if err != nil {
-			f.m.logger.LogAttrs(f.r.Context(), slog.LevelError, "mcpauth: list filtering failed",
-				slog.String("method", method), slog.String("error", err.Error()))
-			return f.filterFailure(resp.ID, "authorization system error")
-		}
-		for k, ok := range allowed {
-			if ok {
-				keep[idx[realPos[k]]] = true
+	keep, err := f.decide(method, itemMethod, l.Items)
+	if err != nil {
+		f.m.logger.LogAttrs(f.r.Context(), slog.LevelError, "mcpauth: list filtering failed",
+			slog.String("method", method), slog.String("error", err.Error()))
+		return append(edits, edit{s.Start, s.End, f.filterFailure(id, "authorization system error")})
+	}
+	first := len(edits)
+	// The result differs per caller: say so (MCP 2026-07-28 cacheScope,
+	// "public" when absent). Found means the result has a member, so the
+	// inserted one is followed by a comma.
+	if len(l.Scopes) == 0 {
+		edits = append(edits, edit{l.Open, l.Open, privateScopeMember})
+	}
+	for _, sp := range l.Scopes {
+		edits = append(edits, edit{sp.Start, sp.End, privateScope})
+	}
+	edits = appendDeletions(edits, l.Items, keep)
+	slices.SortFunc(edits[first:], func(a, b edit) int { return a.start - b.start })
+
+	if !f.m.opts.DisableAudit && f.m.logger.Enabled(f.r.Context(), slog.LevelInfo) {
+		kept := 0
+		for _, k := range keep {
+			if k {
+				kept++
 			}
 		}
-	}
-	nkept := 0
-	for _, k := range keep {
-		if k {
-			nkept++
-		}
-	}
-	kept := nkept
-	if !f.m.opts.DisableAudit && f.m.logger.Enabled(f.r.Context(), slog.LevelInfo) {
 		user := ""
 		if f.ev.identity != nil {
 			user = f.ev.identity.User.Key
 		}
 		f.m.logger.LogAttrs(f.r.Context(), slog.LevelInfo, "mcpauth list filtered",
 			slog.String("user", user), slog.String("tenant", f.ev.tenant), slog.String("method", method),
-			slog.Int("items", len(items)), slog.Int("kept", kept), slog.Duration("latency", time.Since(start)))
+			slog.Int("items", len(l.Items)), slog.Int("kept", kept), slog.Duration("latency", time.Since(start)))
 	}
-	return encodeListResponse(&resp, member, items, keep), true
+	return edits
 }
 
-// listedItem is one element of a list result: its bytes and the members
-// that identify it. An element that is not an object keeps a zero item and
-// is never listed.
-type listedItem struct {
-	raw  []byte
-	item listItem
+var (
+	privateScope       = []byte(`"private"`)
+	privateScopeMember = []byte(`"cacheScope":"private",`)
+)
+
+// appendDeletions appends the edits that remove the items not kept from
+// their array, with the separators that go with them.
+func appendDeletions(edits []edit, items []jsonrpc.ListItem, keep []bool) []edit {
+	first := slices.Index(keep, true)
+	switch {
+	case len(items) == 0:
+		return edits
+	case first < 0:
+		return append(edits, edit{items[0].Start, items[len(items)-1].End, nil})
+	case first > 0:
+		// The items before the first kept one, with the separators after
+		// them.
+		edits = append(edits, edit{items[0].Start, items[first].Start, nil})
+	}
+	for i := first + 1; i < len(items); i++ {
+		if keep[i] {
+			continue
+		}
+		// The separator before the item, and the item.
+		start, end := items[i-1].End, items[i].End
+		if n := len(edits); n > 0 && edits[n-1].end == start && edits[n-1].repl == nil {
+			edits[n-1].end = end
+			continue
+		}
+		edits = append(edits, edit{start, end, nil})
+	}
+	return edits
 }
 
-func (it *listedItem) UnmarshalJSON(b []byte) error {
-	it.raw = append([]byte(nil), b...)
-	_ = json.Unmarshal(b, &it.item)
+// listOf returns the list method a response with the raw id answers, and
+// the id to answer with.
+func (f *listFilter) listOf(id []byte) (method string, reqID json.RawMessage, ok bool) {
+	if id != nil && string(id) != "null" {
+		if method, ok := f.ev.lists[canonicalID(id)]; ok {
+			return method, id, true
+		}
+	}
+	if !f.ev.batch && len(f.ev.lists) == 1 {
+		// A single request's stream carries responses to that request
+		// only, so the one response is the list response whatever its id
+		// looks like.
+		for k, v := range f.ev.lists {
+			if id == nil || string(id) == "null" {
+				id = rawID(k)
+			}
+			return v, id, true
+		}
+	}
+	return "", nil, false
+}
+
+// decide returns which items the caller may see.
+func (f *listFilter) decide(method, itemMethod string, items []jsonrpc.ListItem) ([]bool, error) {
+	sc := f.scratch()
+	keep := slices.Grow(sc.keep[:0], len(items))[:len(items)]
+	clear(keep)
+	sc.keep = keep
+	if f.m.builtin {
+		if method == MethodToolsList {
+			f.m.observeTools(f.r.Context(), &sc.names, items)
+		}
+		return keep, f.decideBuiltin(method, itemMethod, items, keep)
+	}
+	// A custom mapping: map every item, then decide the checks.
+	checks := make([]Check, 0, len(items))
+	idx := make([]int, 0, len(items))
+	for i := range items {
+		it := &items[i]
+		if !it.OK || len(it.Key) == 0 {
+			continue
+		}
+		if method == MethodToolsList && f.m.public[string(it.Key)] {
+			keep[i] = true
+			continue
+		}
+		req := f.itemRequest(method, itemMethod, it.Key)
+		c, ok, err := f.m.mapping(f.r.Context(), &req)
+		if err != nil || !ok || c == nil {
+			continue
+		}
+		checks = append(checks, *c)
+		idx = append(idx, i)
+	}
+	if len(checks) == 0 {
+		return keep, nil
+	}
+	allowed, err := f.m.cache.decideBulk(f.r.Context(), f.m.authz, checks, f.ev.identity)
+	if err != nil {
+		return nil, err
+	}
+	for j, ok := range allowed {
+		keep[idx[j]] = ok
+	}
+	return keep, nil
+}
+
+// decideBuiltin decides the items under the built-in mapping: each item's
+// cache key is computed without building its check, and only the items
+// the cache cannot answer are mapped, in one bulk call.
+func (f *listFilter) decideBuiltin(method, itemMethod string, items []jsonrpc.ListItem, keep []bool) error {
+	sc := f.scratch()
+	c := f.m.cache
+	ik := &sc.ik
+	ik.reset(f.m.mapper, method, f.ev.identity, f.ev.tenant)
+	missIdx, keys := sc.missIdx[:0], sc.keys[:0]
+	now := c.now().UnixNano()
+	var hits uint64
+	for i := range items {
+		it := &items[i]
+		if !it.OK || len(it.Key) == 0 {
+			continue
+		}
+		if method == MethodToolsList && f.m.public[string(it.Key)] {
+			keep[i] = true
+			continue
+		}
+		var k cacheKey
+		ik.key(&k, it.Key)
+		if allow, ok := c.lookupAt(&k, now); ok {
+			hits++
+			keep[i] = allow
+			continue
+		}
+		missIdx = append(missIdx, i)
+		keys = append(keys, k)
+	}
+	sc.missIdx, sc.keys = missIdx[:0], keys[:0]
+	c.hits.Add(hits)
+	if len(missIdx) == 0 {
+		return nil
+	}
+	c.misses.Add(uint64(len(missIdx)))
+	checks := make([]Check, len(missIdx))
+	for j, i := range missIdx {
+		req := f.itemRequest(method, itemMethod, items[i].Key)
+		// The built-in mapping of a list item cannot fail: a tool, prompt
+		// or resource with a name or URI always maps.
+		if _, _, err := f.m.mapper.mapInto(f.r.Context(), &checks[j], &req); err != nil {
+			return err
+		}
+	}
+	allowed, err := c.bulkMiss(f.r.Context(), f.m.authz, checks, keys, f.ev.identity)
+	if err != nil {
+		return err
+	}
+	for j, i := range missIdx {
+		keep[i] = allowed[j]
+	}
 	return nil
 }
 
-// encodeListResponse writes resp with result[member] replaced by the kept
-// items. Every value written comes from a decoded (so valid) message, which
-// spares re-validating them as json.Marshal of RawMessage values would.
-func encodeListResponse(resp *listResponse, member string, items []listedItem, keep []bool) []byte {
-	size := len(resp.ID) + 64
-	for _, v := range resp.Result {
-		size += len(v) + 16
+// itemRequest is the synthetic request of a list-time item check.
+func (f *listFilter) itemRequest(method, itemMethod string, key []byte) Request {
+	req := Request{
+		HTTP:       f.r,
+		Method:     itemMethod,
+		Identity:   f.ev.identity,
+		Tenant:     f.ev.tenant,
+		ListMethod: method,
 	}
-	b := bytes.NewBuffer(make([]byte, 0, size))
-	b.WriteString(`{"jsonrpc":"2.0","id":`)
-	b.Write(resp.ID)
-	b.WriteString(`,"result":{`)
-	keys := make([]string, 0, len(resp.Result))
-	for k := range resp.Result {
-		keys = append(keys, k)
+	switch method {
+	case MethodToolsList, MethodPromptsList:
+		req.Name = string(key)
+	default:
+		req.URI = string(key)
 	}
-	slices.Sort(keys)
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		name, _ := json.Marshal(k)
-		b.Write(name)
-		b.WriteByte(':')
-		if k != member {
-			b.Write(resp.Result[k])
-			continue
-		}
-		b.WriteByte('[')
-		first := true
-		for j := range items {
-			if !keep[j] {
-				continue
-			}
-			if !first {
-				b.WriteByte(',')
-			}
-			first = false
-			b.Write(items[j].raw)
-		}
-		b.WriteByte(']')
-	}
-	b.WriteString("}}")
-	return b.Bytes()
+	return req
 }
 
-// filterFailure replaces a list response that could not be filtered with a
-// JSON-RPC error: failing closed means showing nothing.
-func (f *listFilter) filterFailure(id json.RawMessage, reason string) ([]byte, bool) {
+// filterFailure returns the JSON-RPC error that replaces a list response
+// that could not be filtered: failing closed means showing nothing.
+func (f *listFilter) filterFailure(id json.RawMessage, reason string) []byte {
 	e := &rpcError{Code: CodeInternalError, Message: "Internal error"}
 	if f.m.opts.Deny.ExposeReason {
 		e.Data = reason
 	}
+	if id == nil {
+		id = nullID
+	}
 	out, err := json.Marshal(rpcResponse{JSONRPC: "2.0", ID: id, Error: e})
 	if err != nil {
-		return nil, false
+		return []byte(`{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Internal error"}}`)
 	}
-	return out, true
+	return out
+}
+
+// unreadableBody returns the body that replaces a JSON body that is not
+// JSON: an error for each list request.
+func (f *listFilter) unreadableBody() []byte {
+	const reason = "list response could not be read"
+	if !f.ev.batch {
+		for k := range f.ev.lists {
+			return f.filterFailure(rawID(k), reason)
+		}
+	}
+	ids := make([]string, 0, len(f.ev.lists))
+	for k := range f.ev.lists {
+		ids = append(ids, k)
+	}
+	slices.Sort(ids)
+	b := []byte{'['}
+	for i, k := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, f.filterFailure(rawID(k), reason)...)
+	}
+	return append(b, ']')
 }
 
 // listMember returns the result member holding a list method's items and
@@ -500,6 +900,18 @@ func listMember(method string) (member, itemMethod string) {
 		return "resources", MethodResourcesRead
 	default:
 		return "resourceTemplates", MethodResourcesRead
+	}
+}
+
+// itemKeyMember returns the member that identifies an item of a list.
+func itemKeyMember(method string) string {
+	switch method {
+	case MethodToolsList, MethodPromptsList:
+		return "name"
+	case MethodResourcesList:
+		return "uri"
+	default:
+		return "uriTemplate"
 	}
 }
 
@@ -525,4 +937,20 @@ func canonicalID(id json.RawMessage) string {
 		return "null"
 	}
 	return "raw:" + string(id)
+}
+
+// rawID turns a canonicalID back into a JSON id.
+func rawID(canonical string) json.RawMessage {
+	switch {
+	case len(canonical) >= 2 && canonical[:2] == "s:":
+		b, _ := json.Marshal(canonical[2:])
+		return b
+	case len(canonical) >= 2 && canonical[:2] == "n:":
+		return json.RawMessage(canonical[2:])
+	case len(canonical) >= 4 && canonical[:4] == "raw:":
+		if raw := json.RawMessage(canonical[4:]); json.Valid(raw) {
+			return raw
+		}
+	}
+	return nullID
 }

@@ -39,6 +39,8 @@ type Middleware struct {
 	maxAnon   int64 // body cap for requests without a credential
 	filtering bool  // per-item list filtering
 	coarse    bool  // coarse list check
+
+	tools toolRecord // actions shared by listed tools (ambiguous.go)
 }
 
 // Decision is the outcome of authorizing one HTTP request, as returned by
@@ -798,6 +800,15 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 	}
 	if !ok || c == nil {
 		return nil, false, false
+	}
+	// One tool, one action: refuse a tool whose action a listed tool with
+	// another name shares (ambiguous.go).
+	if msg.Method == MethodToolsCall {
+		if reason, ambiguous := m.ambiguousTool(msg.Name); ambiguous {
+			d := m.forbidden(msg, c, reason, ErrAmbiguousTool)
+			m.audit(r.Context(), req, c, d, 0, sourceMapping)
+			return d, false, true
+		}
 	}
 	// Latency is measured only for the audit record.
 	timed := !m.opts.DisableAudit && m.logger.Enabled(r.Context(), slog.LevelWarn)

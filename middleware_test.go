@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -451,12 +452,13 @@ func TestListFilterJSON(t *testing.T) {
 	}
 	h := &listHandler{contentType: "application/json", chunks: []string{toolsResult[:40], toolsResult[40:]}}
 	w := serve(t, m, h, postJSON(`{"jsonrpc":"2.0","id":4,"method":"tools/list"}`))
-	want := `{"jsonrpc":"2.0","id":4,"result":{"nextCursor":"c2","tools":[{"name":"greet","inputSchema":{"type":"object"}},{"name":"login"}]}}`
+	// The server's bytes without delete_all, marked private.
+	want := `{"jsonrpc":"2.0","id":4,"result":{"cacheScope":"private","tools":[{"name":"greet","inputSchema":{"type":"object"}},{"name":"login"}],"nextCursor":"c2"}}`
 	if got := w.Body.String(); got != want {
 		t.Errorf("body:\n got %s\nwant %s", got, want)
 	}
-	if w.Header().Get("Content-Length") != "" {
-		t.Error("Content-Length was not dropped")
+	if got, want := w.Header().Get("Content-Length"), strconv.Itoa(len(want)); got != want {
+		t.Errorf("Content-Length = %q, want %q (the handler's own 999 replaced)", got, want)
 	}
 }
 
@@ -467,7 +469,7 @@ func TestListFilterEmptyPageKeepsCursor(t *testing.T) {
 	}
 	h := &listHandler{contentType: "application/json", chunks: []string{toolsResult}}
 	w := serve(t, m, h, postJSON(`{"jsonrpc":"2.0","id":4,"method":"tools/list"}`))
-	want := `{"jsonrpc":"2.0","id":4,"result":{"nextCursor":"c2","tools":[]}}`
+	want := `{"jsonrpc":"2.0","id":4,"result":{"cacheScope":"private","tools":[],"nextCursor":"c2"}}`
 	if got := w.Body.String(); got != want {
 		t.Errorf("body:\n got %s\nwant %s", got, want)
 	}
@@ -485,8 +487,8 @@ func TestListFilterSSE(t *testing.T) {
 	result := "event: message\r\nid: 2\r\ndata: " + toolsResult + "\r\n\r\n"
 	h := &listHandler{contentType: "text/event-stream", chunks: []string{prime, comment, progress[:30], progress[30:], request, result}}
 	w := serve(t, m, h, postJSON(`{"jsonrpc":"2.0","id":4,"method":"tools/list"}`))
-	filtered := "event: message\nid: 2\ndata: " +
-		`{"jsonrpc":"2.0","id":4,"result":{"nextCursor":"c2","tools":[{"name":"greet","inputSchema":{"type":"object"}}]}}` + "\n\n"
+	filtered := "event: message\r\nid: 2\r\ndata: " +
+		`{"jsonrpc":"2.0","id":4,"result":{"cacheScope":"private","tools":[{"name":"greet","inputSchema":{"type":"object"}}],"nextCursor":"c2"}}` + "\r\n\r\n"
 	want := prime + comment + progress + request + filtered
 	if got := w.Body.String(); got != want {
 		t.Errorf("stream:\n got %q\nwant %q", got, want)
@@ -563,14 +565,10 @@ func TestListFilterItemChecks(t *testing.T) {
 			if diff := cmp.Diff(tc.want, rec.checks); diff != "" {
 				t.Errorf("item checks (-want +got):\n%s", diff)
 			}
-			if w.Body.String() != tc.result {
-				// Allowed everything: the only change is member order.
-				var a, b any
-				json.Unmarshal(w.Body.Bytes(), &a)
-				json.Unmarshal([]byte(tc.result), &b)
-				if diff := cmp.Diff(b, a); diff != "" {
-					t.Errorf("result changed (-want +got):\n%s", diff)
-				}
+			// Allowed everything: the only change is the cache scope.
+			want := strings.Replace(tc.result, `"result":{`, `"result":{"cacheScope":"private",`, 1)
+			if got := w.Body.String(); got != want {
+				t.Errorf("body:\n got %s\nwant %s", got, want)
 			}
 		})
 	}

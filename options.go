@@ -179,6 +179,17 @@ type Options struct {
 	// tool's inputSchema["x-authzen-mapping"]). A result the middleware
 	// cannot read as a list is not reported.
 	OnToolsList func(r *http.Request, tools []json.RawMessage)
+
+	// AllowAmbiguousTools lets calls through to tools that share their
+	// action with another tool. The built-in mapping turns '.', '/' and '_'
+	// in a tool name into '-', so "greet_jwt" and "greet-jwt" are one
+	// action and a permission for one grants the other. When a tools/list
+	// response shows such tools, the middleware logs an error once and, by
+	// default, refuses calls to all of them (with a denial wrapping
+	// [ErrAmbiguousTool]) until the server's tool names differ in more than
+	// those characters. Custom mappings choose their own actions and are
+	// not watched.
+	AllowAmbiguousTools bool
 }
 
 // Limits bound the work a request can cause. Zero fields take their

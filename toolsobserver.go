@@ -3,9 +3,11 @@
 package mcpauth
 
 import (
+	"bytes"
 	"encoding/json"
-	"log/slog"
 	"net/http"
+
+	"github.com/mcpauth/mcpauth/internal/jsonrpc"
 )
 
 // observesTools reports whether responses to method must be read for
@@ -14,16 +16,16 @@ func (m *Middleware) observesTools(method string) bool {
 	return method == MethodToolsList && m.opts.OnToolsList != nil
 }
 
-// observeTools passes the tools of a tools/list result (raw, the value of
-// result.tools) to Options.OnToolsList.
-func (m *Middleware) observeTools(r *http.Request, method string, raw json.RawMessage) {
-	if !m.observesTools(method) {
+// reportToolsList passes the tools of a tools/list result, the elements
+// at items of b, to Options.OnToolsList. The callee may keep them: they are
+// copies, since b is the handler's buffer.
+func (m *Middleware) reportToolsList(r *http.Request, b []byte, items []jsonrpc.ListItem) {
+	if m.opts.OnToolsList == nil {
 		return
 	}
-	var tools []json.RawMessage
-	if err := json.Unmarshal(raw, &tools); err != nil {
-		m.logger.LogAttrs(r.Context(), slog.LevelWarn, "mcpauth: tools/list result is not a list; not reported to OnToolsList")
-		return
+	tools := make([]json.RawMessage, len(items))
+	for i, it := range items {
+		tools[i] = bytes.Clone(b[it.Start:it.End])
 	}
 	m.opts.OnToolsList(r, tools)
 }

@@ -23,7 +23,7 @@ func TestOnToolsList(t *testing.T) {
 		wantBody    string
 	}{
 		{"filtering, JSON", true, "application/json", toolsResult, "tools/list", 3,
-			`{"jsonrpc":"2.0","id":4,"result":{"nextCursor":"c2","tools":[{"name":"greet","inputSchema":{"type":"object"}}]}}`},
+			`{"jsonrpc":"2.0","id":4,"result":{"cacheScope":"private","tools":[{"name":"greet","inputSchema":{"type":"object"}}],"nextCursor":"c2"}}`},
 		{"no filtering, JSON", false, "application/json", toolsResult, "tools/list", 3, toolsResult},
 		{"no filtering, SSE", false, "text/event-stream", sse, "tools/list", 3, sse},
 		{"no filtering, not a list", false, "application/json", `{"jsonrpc":"2.0","id":4,"result":{"tools":7}}`, "tools/list", -1,

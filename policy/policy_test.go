@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -341,5 +342,18 @@ func TestArgumentPrefix(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestResourcesAndActions(t *testing.T) {
+	p := policy.Demo()
+	if got, want := p.Resources(), []string{"mcp_server", "mcp_server_tools"}; !slices.Equal(got, want) {
+		t.Errorf("Resources() = %q, want %q", got, want)
+	}
+	if got, want := p.Actions("mcp_server"), []string{"conditional-greet", "greet", "greet-jwt", "login"}; !slices.Equal(got, want) {
+		t.Errorf("Actions(mcp_server) = %q, want %q", got, want)
+	}
+	if got := p.Actions("nope"); got != nil {
+		t.Errorf("Actions(nope) = %q, want nil", got)
 	}
 }

@@ -43,6 +43,15 @@
 //
 //	decision: denied (user "client" may not "conditional-greet" on mcp_server)
 //
+// Both commands warn on standard error about tool names a tools/call
+// cannot tell apart: the middleware checks a tool as the action named
+// after it with '.', '/' and '_' turned into '-', so "greet_jwt" and
+// "greet-jwt" share one permission. "policy check" warns about such
+// actions of one resource type; "explain" about those of the -server
+// resource type, the tools of a -response list, and a called tool whose
+// action is spelled differently from its name. Warnings do not change the
+// exit code.
+//
 // Exit codes: 0 success (explain: allowed); 1 invalid policy (explain:
 // denied); 2 usage error or unreadable input.
 package main

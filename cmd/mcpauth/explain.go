@@ -108,6 +108,13 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 
+	// Names a tools/call cannot tell apart, wherever they show.
+	warnPolicyCollisions(stderr, p, []string{*server})
+	warnCallAction(stderr, body)
+	if respBody != nil {
+		warnListCollisions(stderr, responseTools(respBody))
+	}
+
 	opts := &mcpauth.Options{
 		ServerName:       *server,
 		ArgumentPrefix:   p.ArgumentPrefix(),
@@ -367,19 +374,25 @@ func (p *printer) printCheck(c mcpauth.Check) {
 // listItems returns the names (or URIs, or URI templates) of the items of
 // a list response.
 func listItems(resp []byte) []string {
+	// The result's other members (cacheScope, nextCursor, ...) are not
+	// lists: decode the list members alone.
 	var r struct {
-		Result map[string][]struct {
-			Name        string `json:"name"`
-			URI         string `json:"uri"`
-			URITemplate string `json:"uriTemplate"`
-		} `json:"result"`
+		Result map[string]json.RawMessage `json:"result"`
 	}
 	if json.Unmarshal(resp, &r) != nil {
 		return nil
 	}
 	var out []string
 	for _, member := range []string{"tools", "prompts", "resources", "resourceTemplates"} {
-		for _, it := range r.Result[member] {
+		var items []struct {
+			Name        string `json:"name"`
+			URI         string `json:"uri"`
+			URITemplate string `json:"uriTemplate"`
+		}
+		if raw, ok := r.Result[member]; !ok || json.Unmarshal(raw, &items) != nil {
+			continue
+		}
+		for _, it := range items {
 			switch {
 			case it.Name != "" && member != "resources" && member != "resourceTemplates":
 				out = append(out, it.Name)

@@ -96,6 +96,7 @@ func checkPolicy(path string, stdout, stderr io.Writer) int {
 	s := p.Stats()
 	fmt.Fprintf(stdout, "%s: ok (%d resources, %d permissions, %d roles, %d users, %d condition sets, %d set rules)\n",
 		path, s.Resources, s.Permissions, s.Roles, s.Users, s.ConditionSets, s.SetRules)
+	warnPolicyCollisions(stderr, p, p.Resources())
 	return exitOK
 }
 
