@@ -11,7 +11,8 @@
 //
 //   - repository/memory: in-process, per instance, with an optional sweeper;
 //   - repository/hcvault: HashiCorp Vault KV v2 (own module);
-//   - repository/pangeavault: Pangea Vault REST v2 (own module).
+//   - repository/pangeavault: Pangea Vault REST v2 (own module);
+//   - repository/redis: Redis, Valkey, Sentinel or Cluster (own module).
 //
 // Every backend runs the same conformance suite, repository/repositorytest.
 //
