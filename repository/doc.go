@@ -46,6 +46,10 @@
 //     succeeds.
 //   - [Creator]: store only if absent, failing with [ErrConflict] otherwise.
 //   - [Lister]: list live keys by prefix.
+//   - [Notifier]: publish short messages to every process that shares the
+//     store, so that replicas drop cache entries another replica
+//     invalidated (revoked tokens, purged decisions) at once. Without it,
+//     a replica notices within its cache TTL.
 //
 // For example:
 //
