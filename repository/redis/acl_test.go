@@ -71,10 +71,22 @@ func TestACL(t *testing.T) {
 		Advance: func(d time.Duration) { shiftTTLs(t, admin, d) },
 	})
 
+	// Notifications work under the rule too.
+	s := newStore(t, redis.Options{Client: user()})
+	ch, _ := collect(t, s, "t")
+	wantGap(t, ch, "subscription in place")
+	if err := s.Publish(ctx, "t", []byte("m")); err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	wantMsg(t, ch, "m")
+
 	other := newStore(t, redis.Options{Client: user(), Prefix: "other"})
 	err := other.Set(ctx, "k", []byte("v"), 0)
 	if !errors.Is(err, redis.ErrPermissionDenied) || strings.Contains(err.Error(), "other") {
 		t.Errorf("Set outside the allowed keys: got %v, want ErrPermissionDenied without the key", err)
+	}
+	if err := other.Publish(ctx, "t", nil); !errors.Is(err, redis.ErrPermissionDenied) {
+		t.Errorf("Publish outside the allowed channels: got %v, want ErrPermissionDenied", err)
 	}
 	wrong := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), Username: "mcpauth", Password: "wrong", MaxRetries: -1})
 	t.Cleanup(func() { wrong.Close() })

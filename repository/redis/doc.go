@@ -92,6 +92,28 @@
 // failover can lose the last acknowledged writes. Let clients read from
 // the master only.
 //
+// # Notifications
+//
+// The Store is also a [repository.Notifier]: [Store.Publish] is PUBLISH on
+// the channel Prefix + ":" + escaped topic ([Store.Channel]), and
+// [Store.Subscribe] holds a connection of its own in SUBSCRIBE, with a
+// goroutine that delivers the messages. The provider finds the ability on
+// its store and the middleware takes the store as its Notifier, so that a
+// token revoked, or a decision cache purged, on one replica is dropped by
+// every replica within a round trip to Redis instead of after a cache TTL.
+//
+// Redis pub/sub keeps no messages: a subscriber whose connection breaks
+// misses what is published meanwhile. So a subscriber gets a gap
+// notification when its subscription is set up, when it breaks (the
+// connection fails, or stays silent through a ping for two
+// [Options.HealthCheckInterval]s), and when it is set up again, and drops
+// its whole cache on each. A subscription retries by itself, 50 ms after a
+// failure and then up to a second apart. While it is broken, the bound on
+// agreement falls back to the cache TTL.
+//
+// In a Cluster, PUBLISH reaches every node (classic pub/sub); the messages
+// are few and short (a revocation, a purge).
+//
 // # Errors
 //
 // Absence wraps [repository.ErrNotFound] and a failed Create
@@ -105,10 +127,12 @@
 //
 // # Permissions
 //
-// An ACL user for the default prefix needs these keys and commands (the
-// tests check this exact rule against a real server):
+// An ACL user for the default prefix needs these keys, channels and
+// commands (the tests check this exact rule against a real server):
 //
-//	ACL SETUSER mcpauth on >password resetkeys ~mcpauth:* -@all +get +set +getdel +del +scan +hello
+//	ACL SETUSER mcpauth on >password resetkeys ~mcpauth:* resetchannels &mcpauth:* -@all +get +set +getdel +del +scan +hello +publish +subscribe +ping
+//
+// publish, subscribe and ping serve the notifications only.
 //
 // [redisserver]: https://pkg.go.dev/github.com/mcpauth/mcpauth/repository/redis/redisserver
 package redis

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +20,10 @@ import (
 const (
 	// DefaultPrefix is the key prefix used when [Options.Prefix] is empty.
 	DefaultPrefix = "mcpauth"
+	// DefaultHealthCheckInterval is how long an idle subscription waits
+	// before it pings the server when [Options.HealthCheckInterval] is
+	// zero.
+	DefaultHealthCheckInterval = time.Second
 )
 
 // scanCount is the COUNT hint of each SCAN call of List.
@@ -43,27 +48,40 @@ type Options struct {
 	// prefixes never see each other's records, even when one prefix starts
 	// with the other. Default [DefaultPrefix].
 	Prefix string
+	// HealthCheckInterval is how long a subscription ([Store.Subscribe])
+	// waits for traffic before it pings the server; a subscription that
+	// hears nothing, not even the answer to its ping, for a second interval
+	// is treated as broken and set up again. Default
+	// [DefaultHealthCheckInterval].
+	HealthCheckInterval time.Duration
+	// Logger receives the subscriptions' connection events. Default:
+	// discard. Keys and values are never logged.
+	Logger *slog.Logger
 }
 
 // Store is a [repository.Store] on Redis, or on a server that speaks its
 // protocol (Valkey, for example). It also implements [repository.Taker],
-// [repository.Creator] and [repository.Lister]. It
+// [repository.Creator], [repository.Lister] and [repository.Notifier]. It
 // is safe for concurrent use; any number of Stores, in any number of
 // processes, may share a server and a prefix.
 type Store struct {
-	client goredis.UniversalClient
-	own    bool   // client was built by New, closed by Close
-	prefix string // Prefix + ":"
+	client   goredis.UniversalClient
+	own      bool   // client was built by New, closed by Close
+	prefix   string // Prefix + ":"
+	interval time.Duration
+	log      *slog.Logger
 
-	mu     sync.Mutex // guards closed
+	mu     sync.Mutex // guards closed, subs
 	closed bool
+	subs   map[*subscription]struct{}
 }
 
 var (
-	_ repository.Store   = (*Store)(nil)
-	_ repository.Taker   = (*Store)(nil)
-	_ repository.Creator = (*Store)(nil)
-	_ repository.Lister  = (*Store)(nil)
+	_ repository.Store    = (*Store)(nil)
+	_ repository.Taker    = (*Store)(nil)
+	_ repository.Creator  = (*Store)(nil)
+	_ repository.Lister   = (*Store)(nil)
+	_ repository.Notifier = (*Store)(nil)
 )
 
 // New returns a Store configured by opts. It makes no call to the server:
@@ -74,7 +92,13 @@ func New(opts *Options) (*Store, error) {
 	if opts != nil {
 		o = *opts
 	}
-	s := &Store{client: o.Client, prefix: o.Prefix + ":"}
+	s := &Store{
+		client:   o.Client,
+		prefix:   o.Prefix + ":",
+		interval: o.HealthCheckInterval,
+		log:      o.Logger,
+		subs:     make(map[*subscription]struct{}),
+	}
 	switch {
 	case o.Client != nil && o.URL != "":
 		return nil, errors.New("mcpauth/redis: set Options.Client or Options.URL, not both")
@@ -91,11 +115,21 @@ func New(opts *Options) (*Store, error) {
 	if o.Prefix == "" {
 		s.prefix = DefaultPrefix + ":"
 	}
+	if o.HealthCheckInterval < 0 {
+		return nil, errors.New("mcpauth/redis: Options.HealthCheckInterval is negative")
+	}
+	if s.interval == 0 {
+		s.interval = DefaultHealthCheckInterval
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
 	return s, nil
 }
 
-// Close closes the client if New built it from [Options.URL]. Calls after
-// Close fail with [ErrClosed]. Close is idempotent.
+// Close ends every subscription, waits for their goroutines, and closes
+// the client if New built it from [Options.URL]. Calls after Close fail
+// with [ErrClosed]. Close is idempotent.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -103,7 +137,12 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	subs := s.subs
+	s.subs = nil
 	s.mu.Unlock()
+	for sub := range subs {
+		sub.cancel()
+	}
 	if s.own {
 		if err := s.client.Close(); err != nil && !errors.Is(err, goredis.ErrClosed) {
 			return fmt.Errorf("mcpauth/redis: close client: %w", err)
