@@ -9,55 +9,36 @@ import (
 
 	"github.com/mcpauth/mcpauth/repository"
 	"github.com/mcpauth/mcpauth/repository/memory"
+	"github.com/mcpauth/mcpauth/repository/repositorytest"
 )
 
-func TestNotifier(t *testing.T) {
+func TestNotifierConformance(t *testing.T) {
+	repositorytest.RunNotifier(t, repositorytest.NotifierHarness{
+		New: func(t *testing.T) (repository.Notifier, repository.Notifier) {
+			n := memory.NewNotifier()
+			t.Cleanup(func() { n.Close() })
+			return n, n
+		},
+	})
+}
+
+// TestNotifierEdges: Publish keeps its own copy of the message and honours
+// ctx; Close ends the subscriptions and makes Publish and Subscribe fail.
+func TestNotifierEdges(t *testing.T) {
 	ctx := t.Context()
 	n := memory.NewNotifier()
-	defer n.Close()
-	type got struct {
-		sub string
-		n   repository.Notification
+	rec := repositorytest.NewRecorder(n)
+	if _, err := rec.Subscribe("t", func(repository.Notification) {}); err != nil {
+		t.Fatal(err)
 	}
-	ch := make(chan got, 16)
-	subscribe := func(name, topic string) func() {
-		cancel, err := n.Subscribe(topic, func(m repository.Notification) { ch <- got{name, m} })
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cancel
-	}
-	cancelA := subscribe("a", "t")
-	subscribe("b", "other")
-	gaps := map[string]bool{}
-	for range 2 {
-		g := <-ch
-		if !g.n.Gap {
-			t.Fatalf("first notification of %s: %+v, want a gap", g.sub, g.n)
-		}
-		gaps[g.sub] = true
-	}
-	if !gaps["a"] || !gaps["b"] {
-		t.Fatalf("gaps for %v, want a and b", gaps)
-	}
+	rec.WaitFor(t, "t", "", true)
 	msg := []byte("m1")
 	if err := n.Publish(ctx, "t", msg); err != nil {
 		t.Fatal(err)
 	}
-	msg[0] = 'X' // the notifier keeps its own copy
-	if g := <-ch; g.sub != "a" || string(g.n.Msg) != "m1" || g.n.Gap {
-		t.Errorf("got %s %+v, want a's message m1", g.sub, g.n)
-	}
-	cancelA()
-	cancelA()
-	if err := n.Publish(ctx, "t", []byte("m2")); err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Publish(ctx, "other", []byte("m3")); err != nil {
-		t.Fatal(err)
-	}
-	if g := <-ch; g.sub != "b" || string(g.n.Msg) != "m3" {
-		t.Errorf("got %s %+v, want b's message m3 (a was cancelled)", g.sub, g.n)
+	msg[0] = 'X'
+	if d := rec.Next(t); string(d.Msg) != "m1" {
+		t.Errorf("got %q, want the message as published", d.Msg)
 	}
 	done, cancel := context.WithCancel(ctx)
 	cancel()
@@ -72,5 +53,8 @@ func TestNotifier(t *testing.T) {
 	}
 	if _, err := n.Subscribe("t", func(repository.Notification) {}); !errors.Is(err, memory.ErrNotifierClosed) {
 		t.Errorf("Subscribe after Close: %v", err)
+	}
+	if _, err := n.Subscribe("t", nil); err == nil {
+		t.Errorf("Subscribe with a nil func: no error")
 	}
 }

@@ -73,12 +73,13 @@ func TestACL(t *testing.T) {
 
 	// Notifications work under the rule too.
 	s := newStore(t, redis.Options{Client: user()})
-	ch, _ := collect(t, s, "t")
-	wantGap(t, ch, "subscription in place")
+	rec := repositorytest.NewRecorder(s)
+	subscribeRec(t, rec, "t")
+	wantGap(t, rec, "subscription in place")
 	if err := s.Publish(ctx, "t", []byte("m")); err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
-	wantMsg(t, ch, "m")
+	wantMsg(t, rec, "m")
 
 	other := newStore(t, redis.Options{Client: user(), Prefix: "other"})
 	err := other.Set(ctx, "k", []byte("v"), 0)

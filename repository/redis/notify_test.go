@@ -5,7 +5,6 @@ package redis_test
 import (
 	"errors"
 	"net"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,96 +12,43 @@ import (
 	"github.com/mcpauth/mcpauth/repository"
 	"github.com/mcpauth/mcpauth/repository/redis"
 	"github.com/mcpauth/mcpauth/repository/redis/redisserver"
+	"github.com/mcpauth/mcpauth/repository/repositorytest"
 )
 
-// collect subscribes to topic and returns the channel fn delivers to.
-// Nothing in these tests waits on a timer: each step waits for the
-// notification it expects (the test's own deadline bounds a hang).
-func collect(t *testing.T, s *redis.Store, topic string) (<-chan repository.Notification, func()) {
+// TestNotifierConformance runs the Notifier suite with two stores, each
+// with a client of its own, on one server.
+func TestNotifierConformance(t *testing.T) {
+	srv := redisserver.Start(t, nil)
+	repositorytest.RunNotifier(t, repositorytest.NotifierHarness{
+		New: func(t *testing.T) (repository.Notifier, repository.Notifier) {
+			p := nextPrefix("notify")
+			return newStore(t, redis.Options{URL: srv.URL(), Prefix: p}), newStore(t, redis.Options{URL: srv.URL(), Prefix: p})
+		},
+	})
+	// Stores whose prefixes nest share no channel.
+	outer := repositorytest.NewRecorder(newStore(t, redis.Options{URL: srv.URL(), Prefix: "app"}))
+	inner := newStore(t, redis.Options{URL: srv.URL(), Prefix: "app:x"})
+	subscribeRec(t, outer, "x:t")
+	outer.WaitFor(t, "x:t", "", true)
+	if err := inner.Publish(t.Context(), "t", []byte("inner")); err != nil {
+		t.Fatal(err)
+	}
+	if err := newStore(t, redis.Options{URL: srv.URL(), Prefix: "app"}).Publish(t.Context(), "x:t", []byte("outer")); err != nil {
+		t.Fatal(err)
+	}
+	if d := outer.Next(t); string(d.Msg) != "outer" {
+		t.Errorf("got %q: a store with the prefix app:x reached the prefix app", d.Msg)
+	}
+}
+
+// subscribeRec subscribes a Recorder to topic until the test ends.
+func subscribeRec(t *testing.T, r *repositorytest.Recorder, topic string) {
 	t.Helper()
-	ch := make(chan repository.Notification, 64)
-	cancel, err := s.Subscribe(topic, func(n repository.Notification) { ch <- n })
+	cancel, err := r.Subscribe(topic, func(repository.Notification) {})
 	if err != nil {
 		t.Fatalf("Subscribe: %v", err)
 	}
 	t.Cleanup(cancel)
-	return ch, cancel
-}
-
-// next returns the next notification; the test's deadline bounds the wait.
-func next(t *testing.T, ch <-chan repository.Notification) repository.Notification {
-	t.Helper()
-	select {
-	case n := <-ch:
-		return n
-	case <-t.Context().Done():
-		t.Fatal("no notification before the test's deadline")
-		return repository.Notification{}
-	}
-}
-
-func wantGap(t *testing.T, ch <-chan repository.Notification, when string) {
-	t.Helper()
-	if n := next(t, ch); !n.Gap || n.Msg != nil {
-		t.Fatalf("%s: got %+v, want a gap", when, n)
-	}
-}
-
-func wantMsg(t *testing.T, ch <-chan repository.Notification, want string) {
-	t.Helper()
-	if n := next(t, ch); n.Gap || string(n.Msg) != want {
-		t.Fatalf("got %+v, want the message %q", n, want)
-	}
-}
-
-// TestNotifier: two stores (two processes' clients) on one server: what
-// either publishes reaches both subscribers, in order, and only on its
-// topic and prefix.
-func TestNotifier(t *testing.T) {
-	srv := redisserver.Start(t, nil)
-	ctx := t.Context()
-	a := newStore(t, redis.Options{URL: srv.URL(), Prefix: "notify"})
-	b := newStore(t, redis.Options{URL: srv.URL(), Prefix: "notify"})
-	other := newStore(t, redis.Options{URL: srv.URL(), Prefix: "notify:other"})
-	chA, _ := collect(t, a, "topic")
-	chB, cancelB := collect(t, b, "topic")
-	chOther, _ := collect(t, other, "topic")
-	chTopic2, _ := collect(t, b, "topic2")
-	for _, ch := range []<-chan repository.Notification{chA, chB, chOther, chTopic2} {
-		wantGap(t, ch, "subscription in place")
-	}
-	msgs := []string{"first", "", "bin\x00\xff", strings.Repeat("x", 64<<10)}
-	for _, m := range msgs {
-		if err := a.Publish(ctx, "topic", []byte(m)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Publish(ctx, "topic2", []byte("other topic")); err != nil {
-		t.Fatal(err)
-	}
-	if err := other.Publish(ctx, "topic", []byte("other prefix")); err != nil {
-		t.Fatal(err)
-	}
-	for _, ch := range []<-chan repository.Notification{chA, chB} {
-		for _, m := range msgs {
-			wantMsg(t, ch, m)
-		}
-	}
-	wantMsg(t, chTopic2, "other topic")
-	wantMsg(t, chOther, "other prefix")
-
-	// After cancel, nothing more is delivered, and cancel is idempotent.
-	cancelB()
-	cancelB()
-	if err := a.Publish(ctx, "topic", []byte("after cancel")); err != nil {
-		t.Fatal(err)
-	}
-	wantMsg(t, chA, "after cancel")
-	select {
-	case n := <-chB:
-		t.Errorf("a cancelled subscription got %+v", n)
-	default:
-	}
 }
 
 // TestNotifierReconnect: when the server goes away the subscriber gets a
@@ -113,24 +59,39 @@ func TestNotifierReconnect(t *testing.T) {
 	ctx := t.Context()
 	pub := newStore(t, redis.Options{Client: newClient(t, srv.Addr()), Prefix: "reconnect"})
 	sub := newStore(t, redis.Options{Client: newClient(t, srv.Addr()), Prefix: "reconnect"})
-	ch, _ := collect(t, sub, "t")
-	wantGap(t, ch, "subscription in place")
+	rec := repositorytest.NewRecorder(sub)
+	subscribeRec(t, rec, "t")
+	wantGap(t, rec, "subscription in place")
 	if err := pub.Publish(ctx, "t", []byte("before")); err != nil {
 		t.Fatal(err)
 	}
-	wantMsg(t, ch, "before")
+	wantMsg(t, rec, "before")
 
 	srv.Kill()
-	wantGap(t, ch, "server gone")
+	wantGap(t, rec, "server gone")
 	if err := pub.Publish(ctx, "t", []byte("lost")); !errors.Is(err, redis.ErrUnavailable) {
 		t.Errorf("Publish with the server down: got %v, want ErrUnavailable", err)
 	}
 	srv.Restart()
-	wantGap(t, ch, "subscribed again")
+	wantGap(t, rec, "subscribed again")
 	if err := pub.Publish(ctx, "t", []byte("after")); err != nil {
 		t.Fatal(err)
 	}
-	wantMsg(t, ch, "after")
+	wantMsg(t, rec, "after")
+}
+
+func wantGap(t *testing.T, r *repositorytest.Recorder, when string) {
+	t.Helper()
+	if d := r.Next(t); !d.Gap || d.Msg != nil {
+		t.Fatalf("%s: got %+v, want a gap", when, d.Notification)
+	}
+}
+
+func wantMsg(t *testing.T, r *repositorytest.Recorder, want string) {
+	t.Helper()
+	if d := r.Next(t); d.Gap || string(d.Msg) != want {
+		t.Fatalf("got %+v, want the message %q", d.Notification, want)
+	}
 }
 
 // TestNotifierClose: Close ends every subscription and waits for it;
@@ -141,8 +102,12 @@ func TestNotifierClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, cancel := collect(t, s, "t")
-	wantGap(t, ch, "subscription in place")
+	rec := repositorytest.NewRecorder(s)
+	cancel, err := rec.Subscribe("t", func(repository.Notification) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantGap(t, rec, "subscription in place")
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -251,13 +216,14 @@ func TestNotifierSilentPartition(t *testing.T) {
 	hole := newBlackhole(t, srv.Addr())
 	pub := newStore(t, redis.Options{URL: srv.URL(), Prefix: "partition"})
 	sub := newStore(t, redis.Options{Client: newClient(t, hole.ln.Addr().String()), Prefix: "partition", HealthCheckInterval: 100 * time.Millisecond})
-	ch, _ := collect(t, sub, "t")
-	wantGap(t, ch, "subscription in place")
+	rec := repositorytest.NewRecorder(sub)
+	subscribeRec(t, rec, "t")
+	wantGap(t, rec, "subscription in place")
 
 	hole.setSilent(true)
-	wantGap(t, ch, "connection silent")
+	wantGap(t, rec, "connection silent")
 	hole.setSilent(false)
-	wantGap(t, ch, "subscribed again")
+	wantGap(t, rec, "subscribed again")
 	// With an interval this short, a loaded machine can stall long enough
 	// for a healthy connection to look silent: such a break is a gap
 	// (and a message published meanwhile may be lost), so publish again
@@ -266,12 +232,12 @@ func TestNotifierSilentPartition(t *testing.T) {
 		if err := pub.Publish(ctx, "t", []byte("after")); err != nil {
 			t.Fatal(err)
 		}
-		n := next(t, ch)
-		if n.Gap {
+		d := rec.Next(t)
+		if d.Gap {
 			continue
 		}
-		if string(n.Msg) != "after" {
-			t.Fatalf("got %+v, want the message %q", n, "after")
+		if string(d.Msg) != "after" {
+			t.Fatalf("got %+v, want the message %q", d.Notification, "after")
 		}
 		break
 	}
