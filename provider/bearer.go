@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -274,6 +275,7 @@ func (p *Provider) verify(ctx context.Context, tok string) (*Grant, error) {
 	}
 	h := hashSecret(tok)
 	now := p.now()
+	gen := p.cache.generation() // before the store reads: see put
 	if g, ok := p.cache.get(h); ok {
 		if now.Before(g.Expiry) {
 			return g, nil
@@ -309,7 +311,7 @@ func (p *Provider) verify(ctx context.Context, tok string) (*Grant, error) {
 		family:         rec.Family,
 		provider:       p,
 	}
-	p.cache.put(h, g)
+	p.cache.put(h, g, gen)
 	return g, nil
 }
 
@@ -322,6 +324,9 @@ type tokenCache struct {
 	ttl time.Duration
 	now func() time.Time
 	lru *expirable.LRU[string, cacheEntry] // nil when disabled
+
+	mu  sync.Mutex // guards gen, and orders puts against drops
+	gen uint64     // counts drops, so that put can refuse what a drop overtook
 }
 
 type cacheEntry struct {
@@ -355,7 +360,17 @@ func (c *tokenCache) get(h string) (*Grant, bool) {
 	return e.g, true
 }
 
-func (c *tokenCache) put(h string, g *Grant) {
+// generation returns the drop count, for a later put.
+func (c *tokenCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put caches g unless an entry was dropped since generation returned gen:
+// a grant read from the store before a revocation must not be cached after
+// the revocation's drop, or it would outlive it by the TTL.
+func (c *tokenCache) put(h string, g *Grant, gen uint64) {
 	if c.lru == nil {
 		return
 	}
@@ -363,16 +378,27 @@ func (c *tokenCache) put(h string, g *Grant) {
 	if g.Expiry.Before(exp) {
 		exp = g.Expiry
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
 	c.lru.Add(h, cacheEntry{g: g, exp: exp})
 }
 
 func (c *tokenCache) drop(h string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
 	if c.lru != nil {
 		c.lru.Remove(h)
 	}
 }
 
 func (c *tokenCache) dropFamily(family string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
 	if c.lru == nil {
 		return
 	}
@@ -380,6 +406,15 @@ func (c *tokenCache) dropFamily(family string) {
 		if e, ok := c.lru.Peek(k); ok && e.g.family == family {
 			c.lru.Remove(k)
 		}
+	}
+}
+
+func (c *tokenCache) purge() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	if c.lru != nil {
+		c.lru.Purge()
 	}
 }
 

@@ -344,16 +344,20 @@ func (p *Provider) mintTokens(ctx context.Context, c *clientRecord, scopes []str
 }
 
 // revokeFamily revokes a grant: every access and refresh token issued from
-// it stops working (immediately here, within the token cache TTL elsewhere).
-// It leaves a tombstone first, so a concurrent request that re-writes the
+// it stops working (immediately here; on other replicas when the Notifier's
+// message reaches them, or within the token cache TTL without one). It
+// leaves a tombstone first, so a concurrent request that re-writes the
 // family record (to extend its lifetime) cannot bring the grant back.
 func (p *Provider) revokeFamily(ctx context.Context, family string) error {
-	p.cache.dropFamily(family)
 	// The tombstone outlives any family record or refresh token a racing
 	// request could still write.
 	if err := setJSON(ctx, p.store, keyRevoked+family, struct{}{}, p.refreshTTL+time.Hour); err != nil {
 		return err
 	}
+	// Drop after the tombstone: a verification that read the store before
+	// it cannot cache the grant after this (see tokenCache.put).
+	p.cache.dropFamily(family)
+	p.announce(ctx, revokedGrant, family)
 	return p.store.Delete(ctx, keyFamily+family)
 }
 
@@ -418,8 +422,12 @@ func (p *Provider) revoke(ctx context.Context, clientID, tok, hint string) error
 			}
 			return p.revokeFamily(ctx, rec.Family)
 		}
+		if err := p.store.Delete(ctx, k+h); err != nil {
+			return err
+		}
 		p.cache.drop(h)
-		return p.store.Delete(ctx, k+h)
+		p.announce(ctx, revokedAccess, h)
+		return nil
 	}
 	return nil
 }
