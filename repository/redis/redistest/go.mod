@@ -9,6 +9,7 @@ replace github.com/mcpauth/mcpauth/provider => ../../../provider
 replace github.com/mcpauth/mcpauth/repository/redis => ..
 
 require (
+	github.com/mcpauth/mcpauth v0.0.0-00010101000000-000000000000
 	github.com/mcpauth/mcpauth/provider v0.0.0-00010101000000-000000000000
 	github.com/mcpauth/mcpauth/repository/redis v0.0.0-00010101000000-000000000000
 )
@@ -25,7 +26,6 @@ require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/gorilla/securecookie v1.1.2 // indirect
 	github.com/hashicorp/golang-lru/v2 v2.0.7 // indirect
-	github.com/mcpauth/mcpauth v0.0.0-00010101000000-000000000000 // indirect
 	github.com/modelcontextprotocol/go-sdk v1.8.0 // indirect
 	github.com/muhlemmer/gu v0.3.1 // indirect
 	github.com/muhlemmer/httpforwarded v0.1.0 // indirect
