@@ -130,16 +130,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer p.Close()
 
+	// With a store that is a Notifier (Redis), the replicas share
+	// decision-cache purges; the provider finds it on the store by itself.
+	notifier, _ := store.(repository.Notifier)
 	mw, err := mcpauth.New(authz, &mcpauth.Options{
 		Identity: mcpauth.IdentityOptions{
 			Mode:                mcpauth.IdentityContext,
 			ResourceMetadataURL: p.ResourceMetadataURL(),
 		},
-		Logger: logger,
+		Logger:   logger,
+		Notifier: notifier,
 	})
 	if err != nil {
 		return err
 	}
+	defer mw.Close()
 	server := demo.NewServer(demo.Options{OmitLogin: true, Logger: logger})
 	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
 

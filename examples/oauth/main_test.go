@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -260,5 +261,11 @@ func TestRedisStore(t *testing.T) {
 	n, err := admin.Eval(t.Context(), "return #redis.call('keys', ARGV[1])", nil, "mcpauth-oauth-example:mcpauth/provider/access/*").Int()
 	if err != nil || n == 0 {
 		t.Errorf("Redis holds %d access-token records (err %v), want at least one", n, err)
+	}
+	// The provider and the middleware listen for the other replicas.
+	channels, err := admin.PubSubChannels(t.Context(), "mcpauth-oauth-example:*").Result()
+	slices.Sort(channels)
+	if want := []string{"mcpauth-oauth-example:mcpauth/decisions", "mcpauth-oauth-example:mcpauth/provider/revocations"}; err != nil || !slices.Equal(channels, want) {
+		t.Errorf("subscribed channels %q (err %v), want %q", channels, err, want)
 	}
 }

@@ -1,9 +1,10 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-// Package redistest holds the tests that run the provider (and the
-// middleware) on repository/redis against real redis-server processes:
+// Package redistest holds the tests that run the provider and the
+// middleware on repository/redis against real redis-server processes:
 // replicas that share one Redis and nothing else complete a whole OAuth
-// flow.
+// flow, and agree on revocations and decision-cache purges as soon as the
+// Redis message reaches them, across a restart of Redis too.
 //
 // It is a module of its own, with no code outside its tests, for the same
 // reason as repository/hcvault/vaulttest: the tests import the provider,
