@@ -267,22 +267,65 @@ func (p *Provider) challenge(w http.ResponseWriter, status int, code, desc strin
 
 var errInvalidToken = errors.New("provider: invalid token")
 
+// verifyTimeout bounds a store lookup shared by concurrent verifications,
+// which runs detached from any one request.
+const verifyTimeout = 10 * time.Second
+
 // verify checks an access token: known hash, not expired, issued for this
-// MCP URL, grant not revoked. Results are cached for TokenCacheTTL.
+// MCP URL, grant not revoked. Results are cached for TokenCacheTTL, and
+// concurrent verifications of one token share one store lookup, so a token
+// costs at most one store read per TTL.
 func (p *Provider) verify(ctx context.Context, tok string) (*Grant, error) {
 	if !strings.HasPrefix(tok, prefixAccess) || len(tok) != len(prefixAccess)+64 {
 		return nil, errInvalidToken
 	}
 	h := hashSecret(tok)
-	now := p.now()
-	gen := p.cache.generation() // before the store reads: see put
-	if g, ok := p.cache.get(h); ok {
-		if now.Before(g.Expiry) {
-			return g, nil
-		}
-		p.cache.drop(h)
-		return nil, errInvalidToken
+	if g, ok, err := p.cached(h); ok {
+		return g, err
 	}
+	ch := p.lookups.DoChan(h, func() (any, error) {
+		// A lookup that ended between the miss above and now cached it.
+		if g, ok, err := p.cached(h); ok {
+			return g, err
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), verifyTimeout)
+		defer cancel()
+		gen := p.cache.generation() // before the store read: see put
+		g, err := p.lookup(ctx, h)
+		if err == nil {
+			p.cache.put(h, g, gen)
+		}
+		return g, err
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*Grant), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// cached answers from the verified-token cache; ok reports a hit (an
+// expired token is a hit that is invalid).
+func (p *Provider) cached(h string) (g *Grant, ok bool, err error) {
+	g, ok = p.cache.get(h)
+	if !ok {
+		return nil, false, nil
+	}
+	if p.now().Before(g.Expiry) {
+		return g, true, nil
+	}
+	p.cache.drop(h)
+	return nil, true, errInvalidToken
+}
+
+// lookup reads the record of the access token whose hash is h: one store
+// read, or three for a record written before access records carried their
+// grant's identity.
+func (p *Provider) lookup(ctx context.Context, h string) (*Grant, error) {
 	rec, err := getJSON[tokenRecord](ctx, p.store, keyAccess+h)
 	if isNotFound(err) {
 		return nil, errInvalidToken
@@ -290,29 +333,33 @@ func (p *Provider) verify(ctx context.Context, tok string) (*Grant, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !now.Before(rec.ExpiresAt) || rec.Resource != p.resource {
+	if !p.now().Before(rec.ExpiresAt) || rec.Resource != p.resource {
 		return nil, errInvalidToken
 	}
-	fam, err := p.loadFamily(ctx, rec.Family)
-	if isNotFound(err) {
-		return nil, errInvalidToken
+	id := rec.Grant
+	if id == nil {
+		// An older record, whose grant's revocation may have left it in
+		// place: ask the grant.
+		fam, err := p.loadFamily(ctx, rec.Family)
+		if isNotFound(err) {
+			return nil, errInvalidToken
+		}
+		if err != nil {
+			return nil, err
+		}
+		id = &grantIdentity{Subject: fam.Subject, Email: fam.Email, IdentitySource: fam.IdentitySource}
 	}
-	if err != nil {
-		return nil, err
-	}
-	g := &Grant{
+	return &Grant{
 		ClientID:       rec.ClientID,
-		Subject:        fam.Subject,
-		Email:          fam.Email,
-		IdentitySource: fam.IdentitySource,
+		Subject:        id.Subject,
+		Email:          id.Email,
+		IdentitySource: id.IdentitySource,
 		Scopes:         rec.Scopes,
 		Resource:       rec.Resource,
 		Expiry:         rec.ExpiresAt,
 		family:         rec.Family,
 		provider:       p,
-	}
-	p.cache.put(h, g, gen)
-	return g, nil
+	}, nil
 }
 
 // tokenCache is a bounded cache of verified access tokens, keyed by the

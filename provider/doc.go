@@ -202,7 +202,10 @@
 // as repository/redis) the replica that revokes publishes the revocation on
 // [NotifyTopic] and the others drop the token when the message arrives, a
 // round trip later; when their subscription breaks they drop their whole
-// cache. Without one, the others notice within the TTL.
+// cache. Without one, the others notice within the TTL. A token costs at
+// most one store read per TTL: concurrent verifications share it, and an
+// access token's record carries its grant's user (revoking the grant
+// deletes the records).
 //
 // [repository.Store]: https://pkg.go.dev/github.com/mcpauth/mcpauth/repository#Store
 package provider

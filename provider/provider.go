@@ -17,6 +17,7 @@ import (
 
 	"github.com/mcpauth/mcpauth/repository"
 	"github.com/mcpauth/mcpauth/repository/memory"
+	"golang.org/x/sync/singleflight"
 )
 
 // Endpoint paths below [Options.BaseURL].
@@ -63,6 +64,7 @@ type Provider struct {
 	cimd         *cimdFetcher
 
 	cache       *tokenCache
+	lookups     singleflight.Group  // coalesces concurrent verifications of one token
 	notifier    repository.Notifier // nil without one
 	unsubscribe func()              // ends the notifier subscription; nil without one
 

@@ -161,3 +161,85 @@ func TestTokenCachePutAfterDrop(t *testing.T) {
 		t.Errorf("a put no drop overtook was not cached")
 	}
 }
+
+// TestRevokingAGrantDeletesItsAccessTokens: verification reads an access
+// token's record alone, so revoking the grant deletes the records of every
+// access token issued in it, and the list of them.
+func TestRevokingAGrantDeletesItsAccessTokens(t *testing.T) {
+	p := newReplica(t, memory.New(nil), nil)
+	ctx := context.Background()
+	at1, family := grantToken(t, p)
+	fam, err := p.loadFamily(ctx, family)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := p.mintTokens(ctx, &clientRecord{ClientID: "client"}, []string{"mcp"}, p.resource, family, fam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := grantToken(t, p)
+	if err := p.revokeFamily(ctx, family); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []string{at1, resp.AccessToken} {
+		if _, err := p.store.Get(ctx, keyAccess+hashSecret(at)); !isNotFound(err) {
+			t.Errorf("an access token of the revoked grant is still stored: %v", err)
+		}
+		wantRefused(t, p, at, "p")
+	}
+	if _, err := p.store.Get(ctx, keyGrantAT+family); !isNotFound(err) {
+		t.Errorf("the revoked grant's token list is still stored: %v", err)
+	}
+	wantValid(t, p, other, "another grant's token")
+}
+
+// TestMintRacingRevocation: a revocation that read the grant's token list
+// before a new token was on it has written its tombstone by then; the mint
+// finds the tombstone, deletes the token it stored and reports the grant
+// revoked.
+func TestMintRacingRevocation(t *testing.T) {
+	p := newReplica(t, memory.New(nil), nil)
+	ctx := context.Background()
+	_, family := grantToken(t, p)
+	fam, err := p.loadFamily(ctx, family)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The revocation's first step, as it lands between the mint's check
+	// of the grant and its write of the token.
+	if err := setJSON(ctx, p.store, keyRevoked+family, struct{}{}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := p.store.(repository.Lister).List(ctx, keyAccess)
+	resp, err := p.mintTokens(ctx, &clientRecord{ClientID: "client"}, []string{"mcp"}, p.resource, family, fam)
+	if !errors.Is(err, errGrantRevoked) || resp != nil {
+		t.Fatalf("mint in a grant being revoked: got %v, %v; want errGrantRevoked", resp, err)
+	}
+	if after, _ := p.store.(repository.Lister).List(ctx, keyAccess); len(after) != len(keys) {
+		t.Errorf("the mint left an access token behind: %d records, had %d", len(after), len(keys))
+	}
+}
+
+// TestOlderAccessRecords: a record written before access records carried
+// their grant's identity is verified through the grant, as before: valid
+// while the grant lives, refused once it is revoked (whose deletions do
+// not know the record).
+func TestOlderAccessRecords(t *testing.T) {
+	p := newReplica(t, memory.New(nil), nil)
+	p.cache = newTokenCache(0, 1, p.now) // every verification reads the store
+	ctx := context.Background()
+	_, family := grantToken(t, p)
+	at := randomToken(prefixAccess)
+	old := &tokenRecord{ClientID: "client", Scopes: []string{"mcp"}, Resource: p.resource, Family: family, ExpiresAt: p.now().Add(time.Hour)}
+	if err := setJSON(ctx, p.store, keyAccess+hashSecret(at), old, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	g, err := p.verify(ctx, at)
+	if err != nil || g.Subject != "user" || g.IdentitySource != IdentitySourceCustom {
+		t.Fatalf("verify an older record: %+v, %v; want the grant's user", g, err)
+	}
+	if err := p.revokeFamily(ctx, family); err != nil {
+		t.Fatal(err)
+	}
+	wantRefused(t, p, at, "p")
+}

@@ -44,9 +44,16 @@ func TestProviderReplicasShareRedis(t *testing.T) {
 		kind, _, _ := strings.Cut(strings.TrimPrefix(k, "mcpauth/provider/"), "/")
 		kinds[kind] = true
 	}
-	for _, want := range []string{"client", "access", "refresh", "rtused", "codeused", "revoked"} {
+	for _, want := range []string{"client", "refresh", "rtused", "codeused", "revoked"} {
 		if !kinds[want] {
 			t.Errorf("Redis holds no %q record under the replicas' prefix (kinds: %v)", want, kinds)
+		}
+	}
+	// The flow ends with a refresh-token reuse, which revoked the grant and
+	// so deleted its access tokens and their list.
+	for _, gone := range []string{"access", "grantat", "family"} {
+		if kinds[gone] {
+			t.Errorf("Redis still holds a %q record of the revoked grant", gone)
 		}
 	}
 }
