@@ -137,6 +137,7 @@ func (s *Server) start() error {
 		return err
 	}
 	cmd.Stdout, cmd.Stderr = w, w
+	dieWithParent(cmd)
 	err = cmd.Start()
 	w.Close()
 	if err != nil {
