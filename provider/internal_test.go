@@ -40,15 +40,21 @@ func grantToken(t testing.TB, p *Provider) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fam, err := p.loadFamily(ctx, rec.Family)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := p.mintTokens(ctx, c, rec.Scopes, rec.Resource, rec.Family, fam)
+	resp, err := p.mintTokens(ctx, c, rec.Scopes, rec.Resource, rec.Family, familyOf(t, p, rec.Family))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return resp.AccessToken, rec.Family
+}
+
+// familyOf returns the live grant family's record.
+func familyOf(t testing.TB, p *Provider, family string) *familyRecord {
+	t.Helper()
+	fam, err := p.loadFamily(context.Background(), family)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fam
 }
 
 // TestRevokedFamilyCannotBeResurrected: a request racing with revocation

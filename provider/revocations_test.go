@@ -169,10 +169,7 @@ func TestRevokingAGrantDeletesItsAccessTokens(t *testing.T) {
 	p := newReplica(t, memory.New(nil), nil)
 	ctx := context.Background()
 	at1, family := grantToken(t, p)
-	fam, err := p.loadFamily(ctx, family)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fam := familyOf(t, p, family)
 	resp, err := p.mintTokens(ctx, &clientRecord{ClientID: "client"}, []string{"mcp"}, p.resource, family, fam)
 	if err != nil {
 		t.Fatal(err)
@@ -201,10 +198,7 @@ func TestMintRacingRevocation(t *testing.T) {
 	p := newReplica(t, memory.New(nil), nil)
 	ctx := context.Background()
 	_, family := grantToken(t, p)
-	fam, err := p.loadFamily(ctx, family)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fam := familyOf(t, p, family)
 	// The revocation's first step, as it lands between the mint's check
 	// of the grant and its write of the token.
 	if err := setJSON(ctx, p.store, keyRevoked+family, struct{}{}, time.Hour); err != nil {
