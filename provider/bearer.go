@@ -268,7 +268,7 @@ func (p *Provider) challenge(w http.ResponseWriter, status int, code, desc strin
 var errInvalidToken = errors.New("provider: invalid token")
 
 // verifyTimeout bounds a store lookup shared by concurrent verifications,
-// which runs detached from any one request.
+// which runs detached from the requests that wait for it.
 const verifyTimeout = 10 * time.Second
 
 // verify checks an access token: known hash, not expired, issued for this
@@ -283,7 +283,11 @@ func (p *Provider) verify(ctx context.Context, tok string) (*Grant, error) {
 	if g, ok, err := p.cached(h); ok {
 		return g, err
 	}
-	ch := p.lookups.DoChan(h, func() (any, error) {
+	// The first caller runs the lookup on its own goroutine (a handoff to
+	// another would cost more than a memory store's read); it is detached
+	// from that caller's context, so the callers who share it never get
+	// another's cancellation, and verifyTimeout bounds everyone's wait.
+	v, err, _ := p.lookups.Do(h, func() (any, error) {
 		// A lookup that ended between the miss above and now cached it.
 		if g, ok, err := p.cached(h); ok {
 			return g, err
@@ -297,15 +301,10 @@ func (p *Provider) verify(ctx context.Context, tok string) (*Grant, error) {
 		}
 		return g, err
 	})
-	select {
-	case res := <-ch:
-		if res.Err != nil {
-			return nil, res.Err
-		}
-		return res.Val.(*Grant), nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err != nil {
+		return nil, err
 	}
+	return v.(*Grant), nil
 }
 
 // cached answers from the verified-token cache; ok reports a hit (an
