@@ -74,13 +74,7 @@ type process struct {
 // Start starts a server and stops it when the test ends (t.Cleanup).
 func Start(t testing.TB, opts *Options) *Server {
 	t.Helper()
-	bin, err := exec.LookPath(Binary)
-	if err != nil {
-		if ci := os.Getenv("CI"); ci != "" && ci != "false" {
-			t.Fatalf("redisserver: %s not found on PATH, and CI=%s: CI must install it (Debian package redis-server)", Binary, ci)
-		}
-		t.Skipf("redisserver: %s not found on PATH; install it (Debian: apt-get install redis-server) to run this test", Binary)
-	}
+	bin := lookPath(t, Binary)
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -103,6 +97,21 @@ func Start(t testing.TB, opts *Options) *Server {
 	}
 	t.Fatalf("redisserver: %v", lastErr)
 	return nil
+}
+
+// lookPath finds a program of the Debian package redis-server (or of
+// redis-tools, which it depends on), or skips the test, or fails it under
+// CI.
+func lookPath(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if ci := os.Getenv("CI"); ci != "" && ci != "false" {
+			t.Fatalf("redisserver: %s not found on PATH, and CI=%s: CI must install it (Debian package redis-server)", name, ci)
+		}
+		t.Skipf("redisserver: %s not found on PATH; install it (Debian: apt-get install redis-server) to run this test", name)
+	}
+	return path
 }
 
 // freePort returns a loopback TCP port that was free a moment ago.
@@ -279,10 +288,7 @@ func StartCluster(t testing.TB, masters int) *Cluster {
 			"--cluster-node-timeout", "5000",
 		}}))
 	}
-	cli, err := exec.LookPath("redis-cli")
-	if err != nil {
-		t.Fatalf("redisserver: redis-cli not found on PATH (Debian package redis-tools, a dependency of redis-server): %v", err)
-	}
+	cli := lookPath(t, "redis-cli")
 	args := append([]string{"--cluster", "create"}, c.Addrs()...)
 	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
 	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
