@@ -74,7 +74,9 @@
 // Decisions are cached by every input of the check (user, attributes,
 // tenant, action, resource and token scopes) with separate allow and deny
 // TTLs; a cached allow never outlives the credential. Identical concurrent
-// misses share one decision point call. tools/list, prompts/list,
+// misses share one decision point call. With [Options.Notifier], the
+// replicas of a deployment share [Middleware.Purge] and
+// [Middleware.InvalidateUser]. tools/list, prompts/list,
 // resources/list and resources/templates/list results are filtered so that
 // each caller sees only the items it may use, with one bulk check per
 // response. A filtered result is declared private to its caller: its

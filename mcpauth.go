@@ -16,6 +16,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/jsonrpc"
@@ -41,6 +42,9 @@ type Middleware struct {
 	coarse    bool  // coarse list check
 
 	tools toolRecord // actions shared by listed tools (ambiguous.go)
+
+	unsubscribe func() // ends the Notifier subscription; nil without one
+	closeOnce   sync.Once
 }
 
 // Decision is the outcome of authorizing one HTTP request, as returned by
@@ -120,6 +124,9 @@ func New(authz Authorizer, opts *Options) (*Middleware, error) {
 	m.cache = newDecisionCache(o.Cache)
 	m.sessions = newSessions(o.Sessions, m.logger)
 	m.maxAnon = min(o.Limits.MaxAnonymousBodyBytes, o.MaxBodyBytes)
+	if err := m.listen(); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -281,10 +288,21 @@ func (m *Middleware) Check(r *http.Request) (*Decision, error) {
 }
 
 // Purge empties the decision cache, for example after a policy change.
-func (m *Middleware) Purge() { m.cache.purge() }
+// With [Options.Notifier] it also publishes the purge to the other
+// instances (a failure is logged; they then keep their decisions until
+// their TTL).
+func (m *Middleware) Purge() {
+	m.cache.purge()
+	m.announce(purgeMessage)
+}
 
-// InvalidateUser removes the cached decisions of one user key.
-func (m *Middleware) InvalidateUser(userKey string) { m.cache.invalidateUser(userKey) }
+// InvalidateUser removes the cached decisions of one user key. With
+// [Options.Notifier] it also publishes the invalidation, user key included,
+// to the other instances.
+func (m *Middleware) InvalidateUser(userKey string) {
+	m.cache.invalidateUser(userKey)
+	m.announce(userMessagePrefix + userKey)
+}
 
 // Stats returns the decision cache counters.
 func (m *Middleware) Stats() CacheStats { return m.cache.stats() }

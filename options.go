@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/mcpauth/mcpauth/repository"
 )
 
 // Defaults used when the corresponding [Options] field is zero.
@@ -159,6 +161,17 @@ type Options struct {
 
 	// Cache configures the decision cache.
 	Cache CacheOptions
+
+	// Notifier shares [Middleware.Purge] and [Middleware.InvalidateUser]
+	// between the middleware instances of a replica set: each call is
+	// published on [NotifyTopic], and every instance subscribed (the caller
+	// included) applies it to its decision cache; when the Notifier reports
+	// a gap, the instance purges its whole cache. Give every replica the
+	// store they share when it is a repository.Notifier (repository/redis
+	// is), and call [Middleware.Close] when done. Default: none; each
+	// instance's cache is its own, and other replicas keep a purged decision
+	// until its TTL.
+	Notifier repository.Notifier
 
 	// DisableListFiltering turns off per-item filtering of tools/list,
 	// prompts/list, resources/list and resources/templates/list results.

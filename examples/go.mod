@@ -1,6 +1,6 @@
 module github.com/mcpauth/mcpauth/examples
 
-go 1.25.5
+go 1.26.0
 
 replace github.com/mcpauth/mcpauth => ..
 
@@ -16,7 +16,9 @@ require (
 	github.com/mcpauth/mcpauth/provider v0.0.0-00010101000000-000000000000
 	github.com/mcpauth/mcpauth/repository/hcvault v0.0.0-00010101000000-000000000000
 	github.com/mcpauth/mcpauth/repository/pangeavault v0.0.0-00010101000000-000000000000
+	github.com/mcpauth/mcpauth/repository/redis v0.0.0-00010101000000-000000000000
 	github.com/modelcontextprotocol/go-sdk v1.8.0
+	github.com/redis/go-redis/v9 v9.23.0
 	github.com/zitadel/oidc/v3 v3.49.2
 )
 
@@ -52,7 +54,7 @@ require (
 	github.com/hashicorp/golang-lru/v2 v2.0.7 // indirect
 	github.com/hashicorp/hcl v1.0.1-vault-7 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
-	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
+	github.com/klauspost/cpuid/v2 v2.4.0 // indirect
 	github.com/leodido/go-urn v1.4.0 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
 	github.com/mitchellh/go-homedir v1.1.0 // indirect
@@ -80,6 +82,7 @@ require (
 	go.opentelemetry.io/otel v1.44.0 // indirect
 	go.opentelemetry.io/otel/metric v1.44.0 // indirect
 	go.opentelemetry.io/otel/trace v1.44.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.26.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
@@ -87,7 +90,7 @@ require (
 	golang.org/x/net v0.55.0 // indirect
 	golang.org/x/oauth2 v0.36.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
-	golang.org/x/sys v0.46.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.40.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
 	google.golang.org/protobuf v1.36.10 // indirect
@@ -102,3 +105,5 @@ replace github.com/mcpauth/mcpauth/adapters/mcpauthgin => ../adapters/mcpauthgin
 replace github.com/mcpauth/mcpauth/repository/hcvault => ../repository/hcvault
 
 replace github.com/mcpauth/mcpauth/repository/pangeavault => ../repository/pangeavault
+
+replace github.com/mcpauth/mcpauth/repository/redis => ../repository/redis

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -266,21 +267,64 @@ func (p *Provider) challenge(w http.ResponseWriter, status int, code, desc strin
 
 var errInvalidToken = errors.New("provider: invalid token")
 
+// verifyTimeout bounds a store lookup shared by concurrent verifications,
+// which runs detached from the requests that wait for it.
+const verifyTimeout = 10 * time.Second
+
 // verify checks an access token: known hash, not expired, issued for this
-// MCP URL, grant not revoked. Results are cached for TokenCacheTTL.
+// MCP URL, grant not revoked. Results are cached for TokenCacheTTL, and
+// concurrent verifications of one token share one store lookup, so a token
+// costs at most one store read per TTL.
 func (p *Provider) verify(ctx context.Context, tok string) (*Grant, error) {
 	if !strings.HasPrefix(tok, prefixAccess) || len(tok) != len(prefixAccess)+64 {
 		return nil, errInvalidToken
 	}
 	h := hashSecret(tok)
-	now := p.now()
-	if g, ok := p.cache.get(h); ok {
-		if now.Before(g.Expiry) {
-			return g, nil
-		}
-		p.cache.drop(h)
-		return nil, errInvalidToken
+	if g, ok, err := p.cached(h); ok {
+		return g, err
 	}
+	// The first caller runs the lookup on its own goroutine (a handoff to
+	// another would cost more than a memory store's read); it is detached
+	// from that caller's context, so the callers who share it never get
+	// another's cancellation, and verifyTimeout bounds everyone's wait.
+	v, err, _ := p.lookups.Do(h, func() (any, error) {
+		// A lookup that ended between the miss above and now cached it.
+		if g, ok, err := p.cached(h); ok {
+			return g, err
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), verifyTimeout)
+		defer cancel()
+		gen := p.cache.generation() // before the store read: see put
+		g, err := p.lookup(ctx, h)
+		if err == nil {
+			p.cache.put(h, g, gen)
+		}
+		return g, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Grant), nil
+}
+
+// cached answers from the verified-token cache; ok reports a hit (an
+// expired token is a hit that is invalid).
+func (p *Provider) cached(h string) (g *Grant, ok bool, err error) {
+	g, ok = p.cache.get(h)
+	if !ok {
+		return nil, false, nil
+	}
+	if p.now().Before(g.Expiry) {
+		return g, true, nil
+	}
+	p.cache.drop(h)
+	return nil, true, errInvalidToken
+}
+
+// lookup reads the record of the access token whose hash is h: one store
+// read, or three for a record written before access records carried their
+// grant's identity.
+func (p *Provider) lookup(ctx context.Context, h string) (*Grant, error) {
 	rec, err := getJSON[tokenRecord](ctx, p.store, keyAccess+h)
 	if isNotFound(err) {
 		return nil, errInvalidToken
@@ -288,29 +332,33 @@ func (p *Provider) verify(ctx context.Context, tok string) (*Grant, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !now.Before(rec.ExpiresAt) || rec.Resource != p.resource {
+	if !p.now().Before(rec.ExpiresAt) || rec.Resource != p.resource {
 		return nil, errInvalidToken
 	}
-	fam, err := p.loadFamily(ctx, rec.Family)
-	if isNotFound(err) {
-		return nil, errInvalidToken
+	id := rec.Grant
+	if id == nil {
+		// An older record, whose grant's revocation may have left it in
+		// place: ask the grant.
+		fam, err := p.loadFamily(ctx, rec.Family)
+		if isNotFound(err) {
+			return nil, errInvalidToken
+		}
+		if err != nil {
+			return nil, err
+		}
+		id = &grantIdentity{Subject: fam.Subject, Email: fam.Email, IdentitySource: fam.IdentitySource}
 	}
-	if err != nil {
-		return nil, err
-	}
-	g := &Grant{
+	return &Grant{
 		ClientID:       rec.ClientID,
-		Subject:        fam.Subject,
-		Email:          fam.Email,
-		IdentitySource: fam.IdentitySource,
+		Subject:        id.Subject,
+		Email:          id.Email,
+		IdentitySource: id.IdentitySource,
 		Scopes:         rec.Scopes,
 		Resource:       rec.Resource,
 		Expiry:         rec.ExpiresAt,
 		family:         rec.Family,
 		provider:       p,
-	}
-	p.cache.put(h, g)
-	return g, nil
+	}, nil
 }
 
 // tokenCache is a bounded cache of verified access tokens, keyed by the
@@ -322,6 +370,9 @@ type tokenCache struct {
 	ttl time.Duration
 	now func() time.Time
 	lru *expirable.LRU[string, cacheEntry] // nil when disabled
+
+	mu  sync.Mutex // guards gen, and orders puts against drops
+	gen uint64     // counts drops, so that put can refuse what a drop overtook
 }
 
 type cacheEntry struct {
@@ -355,7 +406,17 @@ func (c *tokenCache) get(h string) (*Grant, bool) {
 	return e.g, true
 }
 
-func (c *tokenCache) put(h string, g *Grant) {
+// generation returns the drop count, for a later put.
+func (c *tokenCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put caches g unless an entry was dropped since generation returned gen:
+// a grant read from the store before a revocation must not be cached after
+// the revocation's drop, or it would outlive it by the TTL.
+func (c *tokenCache) put(h string, g *Grant, gen uint64) {
 	if c.lru == nil {
 		return
 	}
@@ -363,16 +424,27 @@ func (c *tokenCache) put(h string, g *Grant) {
 	if g.Expiry.Before(exp) {
 		exp = g.Expiry
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
 	c.lru.Add(h, cacheEntry{g: g, exp: exp})
 }
 
 func (c *tokenCache) drop(h string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
 	if c.lru != nil {
 		c.lru.Remove(h)
 	}
 }
 
 func (c *tokenCache) dropFamily(family string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
 	if c.lru == nil {
 		return
 	}
@@ -380,6 +452,15 @@ func (c *tokenCache) dropFamily(family string) {
 		if e, ok := c.lru.Peek(k); ok && e.g.family == family {
 			c.lru.Remove(k)
 		}
+	}
+}
+
+func (c *tokenCache) purge() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	if c.lru != nil {
+		c.lru.Purge()
 	}
 }
 

@@ -197,8 +197,15 @@
 // Take); nothing but caches lives in memory, so any step of a login may land
 // on any replica. Replicas must share the Store and the EncryptionKey.
 // Verified access tokens are cached for [Options.TokenCacheTTL] (default
-// 30 s): revocation takes effect at once on the replica that revoked and
-// within that TTL on the others.
+// 30 s): revocation takes effect at once on the replica that revoked. With
+// a [repository.Notifier] ([Options.Notifier], or a Store that is one, such
+// as repository/redis) the replica that revokes publishes the revocation on
+// [NotifyTopic] and the others drop the token when the message arrives, a
+// round trip later; when their subscription breaks they drop their whole
+// cache. Without one, the others notice within the TTL. A token costs at
+// most one store read per TTL: concurrent verifications share it, and an
+// access token's record carries its grant's user (revoking the grant
+// deletes the records).
 //
 // [repository.Store]: https://pkg.go.dev/github.com/mcpauth/mcpauth/repository#Store
 package provider

@@ -40,11 +40,21 @@ func grantToken(t testing.TB, p *Provider) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := p.mintTokens(ctx, c, rec.Scopes, rec.Resource, rec.Family)
+	resp, err := p.mintTokens(ctx, c, rec.Scopes, rec.Resource, rec.Family, familyOf(t, p, rec.Family))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return resp.AccessToken, rec.Family
+}
+
+// familyOf returns the live grant family's record.
+func familyOf(t testing.TB, p *Provider, family string) *familyRecord {
+	t.Helper()
+	fam, err := p.loadFamily(context.Background(), family)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fam
 }
 
 // TestRevokedFamilyCannotBeResurrected: a request racing with revocation
@@ -73,7 +83,7 @@ func TestTokenCacheBounded(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	c := newTokenCache(time.Minute, 3, func() time.Time { return now })
 	for i := range 10 {
-		c.put(strings.Repeat("k", i+1), &Grant{Expiry: now.Add(time.Hour), family: "f"})
+		c.put(strings.Repeat("k", i+1), &Grant{Expiry: now.Add(time.Hour), family: "f"}, c.generation())
 		if n := c.len(); n > 3 {
 			t.Fatalf("got %d entries, want at most 3", n)
 		}
@@ -82,7 +92,7 @@ func TestTokenCacheBounded(t *testing.T) {
 		t.Error("the newest entry was evicted")
 	}
 	// An entry never outlives its token.
-	c.put("short", &Grant{Expiry: now.Add(time.Second), family: "g"})
+	c.put("short", &Grant{Expiry: now.Add(time.Second), family: "g"}, c.generation())
 	now = now.Add(2 * time.Second)
 	if _, ok := c.get("short"); ok {
 		t.Error("got an entry past its token's expiry")
@@ -92,7 +102,7 @@ func TestTokenCacheBounded(t *testing.T) {
 		t.Errorf("got %d entries after dropping the family, want 0", n)
 	}
 	off := newTokenCache(0, 3, time.Now)
-	off.put("k", &Grant{Expiry: time.Now().Add(time.Hour)})
+	off.put("k", &Grant{Expiry: time.Now().Add(time.Hour)}, off.generation())
 	if _, ok := off.get("k"); ok {
 		t.Error("a disabled cache returned an entry")
 	}
@@ -165,7 +175,7 @@ func BenchmarkRequireBearerCached(b *testing.B) {
 }
 
 // BenchmarkRequireBearerUncached measures verification with the cache off:
-// three in-memory store reads per request.
+// one in-memory store read per request.
 func BenchmarkRequireBearerUncached(b *testing.B) {
 	p := newTestProvider(b)
 	p.cache = newTokenCache(0, 1, p.now)

@@ -113,11 +113,20 @@ type Options struct {
 
 	// TokenCacheTTL is how long a verified access token is trusted without
 	// a store lookup. Revocation is immediate on the instance that revoked;
-	// other replicas notice within TokenCacheTTL. Negative disables the
-	// cache. Default 30 s.
+	// other replicas notice as soon as a Notifier's message reaches them,
+	// or without one within TokenCacheTTL. Negative disables the cache.
+	// Default 30 s.
 	TokenCacheTTL time.Duration
 	// TokenCacheSize bounds the verified-token cache. Default 10000.
 	TokenCacheSize int
+
+	// Notifier carries revocations between replicas: the replica that
+	// revokes a token or a grant publishes it on [NotifyTopic], and every
+	// replica drops it from its verified-token cache when the message
+	// arrives (and its whole cache when the Notifier reports a gap).
+	// Default: Store, when it implements [repository.Notifier]
+	// (repository/redis does); otherwise none.
+	Notifier repository.Notifier
 
 	// Registration configures RFC 7591 dynamic client registration.
 	Registration RegistrationOptions

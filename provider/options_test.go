@@ -162,11 +162,12 @@ func TestTokenCache(t *testing.T) {
 	if got := cs.gets.Load() - before; got != 0 {
 		t.Errorf("got %d store reads for 5 cached verifications, want 0", got)
 	}
-	// Another replica revokes by deleting the grant from the shared store:
-	// this instance trusts its cache until the TTL passes.
-	keys, err := cs.List(context.Background(), "mcpauth/provider/family/")
+	// Another replica, without a Notifier, revokes the token by deleting
+	// its record from the shared store: this instance trusts its cache
+	// until the TTL passes.
+	keys, err := cs.List(context.Background(), "mcpauth/provider/access/")
 	if err != nil || len(keys) != 1 {
-		t.Fatalf("got family keys %v, %v; want one", keys, err)
+		t.Fatalf("got access-token keys %v, %v; want one", keys, err)
 	}
 	if err := cs.Delete(context.Background(), keys[0]); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mcpauth/mcpauth/repository"
 	"github.com/mcpauth/mcpauth/repository/memory"
+	"golang.org/x/sync/singleflight"
 )
 
 // Endpoint paths below [Options.BaseURL].
@@ -62,7 +63,10 @@ type Provider struct {
 	static       map[string]*clientRecord
 	cimd         *cimdFetcher
 
-	cache *tokenCache
+	cache       *tokenCache
+	lookups     singleflight.Group  // coalesces concurrent verifications of one token
+	notifier    repository.Notifier // nil without one
+	unsubscribe func()              // ends the notifier subscription; nil without one
 
 	refreshMu sync.Mutex // serialises upstream token refreshes
 
@@ -191,15 +195,22 @@ func New(opts *Options) (_ *Provider, err error) {
 		cacheTTL = 0
 	}
 	p.cache = newTokenCache(cacheTTL, orInt(o.TokenCacheSize, DefaultTokenCacheSize), p.now)
+	if err := p.listen(o.Notifier); err != nil {
+		return nil, err
+	}
 	if o.Upstream.Identify == nil && o.Upstream.AuthURL != "" && o.Upstream.UserinfoURL == "" && o.Upstream.pangea == nil {
 		logger.Warn("provider: the upstream is OAuth-only and no identity source is configured; tokens will carry no user subject")
 	}
 	return p, nil
 }
 
-// Close releases the default in-memory store's sweeper. It does nothing
-// when [Options.Store] was given. The Provider must not be used afterwards.
+// Close ends the Notifier subscription and releases the default in-memory
+// store's sweeper; it closes neither a given Store nor a given Notifier.
+// The Provider must not be used afterwards.
 func (p *Provider) Close() error {
+	if p.unsubscribe != nil {
+		p.unsubscribe()
+	}
 	if p.ownStore != nil {
 		return p.ownStore.Close()
 	}

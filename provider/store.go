@@ -33,6 +33,7 @@ const (
 	keyRTUsed   = "mcpauth/provider/rtused/"   // + hash(refresh token)
 	keyFamily   = "mcpauth/provider/family/"   // + family id
 	keyRevoked  = "mcpauth/provider/revoked/"  // + family id (tombstone)
+	keyGrantAT  = "mcpauth/provider/grantat/"  // + family id: its access tokens
 )
 
 // Token prefixes.
@@ -123,6 +124,31 @@ type tokenRecord struct {
 	Scopes    []string  `json:"scopes"`
 	Resource  string    `json:"resource"`
 	Family    string    `json:"family"`
+	ExpiresAt time.Time `json:"expires_at"`
+	// Grant copies the grant's identity into an access token's record, so
+	// that verifying the token reads this record only; revoking the grant
+	// deletes the record (see grantTokens). Nil in records written before.
+	Grant *grantIdentity `json:"grant,omitempty"`
+}
+
+// grantIdentity is the user a grant was issued for.
+type grantIdentity struct {
+	Subject        string `json:"subject,omitempty"`
+	Email          string `json:"email,omitempty"`
+	IdentitySource string `json:"identity_source"`
+}
+
+// grantTokens lists the access tokens issued in a grant, so that revoking
+// the grant can delete their records. Only minting writes it, and a grant
+// mints one token at a time (a code is redeemed once; refresh tokens are
+// single-use and rotate).
+type grantTokens struct {
+	Access []issuedToken `json:"access"`
+}
+
+// issuedToken is one entry of grantTokens.
+type issuedToken struct {
+	Hash      string    `json:"sha256"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 

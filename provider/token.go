@@ -5,6 +5,7 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -304,7 +305,10 @@ func (p *Provider) issueInGrant(ctx context.Context, c *clientRecord, scopes []s
 	if err := setJSON(ctx, p.store, keyFamily+family, fam, p.refreshTTL); err != nil {
 		return nil, "", "", err
 	}
-	resp, err := p.mintTokens(ctx, c, scopes, resource, family)
+	resp, err := p.mintTokens(ctx, c, scopes, resource, family, fam)
+	if errors.Is(err, errGrantRevoked) {
+		return nil, "invalid_grant", "the grant has been revoked", nil
+	}
 	return resp, "", "", err
 }
 
@@ -317,14 +321,35 @@ func (p *Provider) restoreRefresh(ctx context.Context, h string, rec *tokenRecor
 	return setJSON(ctx, p.store, keyRefresh+h, rec, rec.ExpiresAt.Sub(p.now()))
 }
 
+// errGrantRevoked reports a grant revoked while a token was being minted
+// in it.
+var errGrantRevoked = errors.New("provider: grant revoked")
+
 // mintTokens issues an access token and, if the client may refresh, a
-// refresh token, both stored only as hashes.
-func (p *Provider) mintTokens(ctx context.Context, c *clientRecord, scopes []string, resource, family string) (*tokenResponse, error) {
+// refresh token, both stored only as hashes, in the grant family of fam.
+//
+// The access token is listed in the grant's grantTokens before its record
+// is written, and the grant's tombstone is read after: a revocation that
+// read the list before the token was on it wrote its tombstone before
+// that, so the token is found and deleted here (errGrantRevoked).
+func (p *Provider) mintTokens(ctx context.Context, c *clientRecord, scopes []string, resource, family string, fam *familyRecord) (*tokenResponse, error) {
 	now := p.now()
 	at := randomToken(prefixAccess)
-	arec := &tokenRecord{ClientID: c.ClientID, Scopes: scopes, Resource: resource, Family: family, ExpiresAt: now.Add(p.accessTTL)}
-	if err := setJSON(ctx, p.store, keyAccess+hashSecret(at), arec, p.accessTTL); err != nil {
+	h := hashSecret(at)
+	arec := &tokenRecord{
+		ClientID: c.ClientID, Scopes: scopes, Resource: resource, Family: family, ExpiresAt: now.Add(p.accessTTL),
+		Grant: &grantIdentity{Subject: fam.Subject, Email: fam.Email, IdentitySource: fam.IdentitySource},
+	}
+	if err := p.listAccess(ctx, family, issuedToken{Hash: h, ExpiresAt: arec.ExpiresAt}); err != nil {
+		return nil, fmt.Errorf("provider: list access token: %w", err)
+	}
+	if err := setJSON(ctx, p.store, keyAccess+h, arec, p.accessTTL); err != nil {
 		return nil, fmt.Errorf("provider: store access token: %w", err)
+	}
+	if _, err := p.store.Get(ctx, keyRevoked+family); err == nil {
+		return nil, errors.Join(errGrantRevoked, p.store.Delete(ctx, keyAccess+h))
+	} else if !isNotFound(err) {
+		return nil, errors.Join(err, p.store.Delete(ctx, keyAccess+h))
 	}
 	resp := &tokenResponse{
 		AccessToken: at,
@@ -343,18 +368,62 @@ func (p *Provider) mintTokens(ctx context.Context, c *clientRecord, scopes []str
 	return resp, nil
 }
 
+// listAccess adds an access token to its grant's grantTokens, dropping
+// the expired ones.
+func (p *Provider) listAccess(ctx context.Context, family string, t issuedToken) error {
+	list, err := getJSON[grantTokens](ctx, p.store, keyGrantAT+family)
+	if isNotFound(err) {
+		list, err = &grantTokens{}, nil
+	}
+	if err != nil {
+		return err
+	}
+	now := p.now()
+	list.Access = slices.DeleteFunc(list.Access, func(t issuedToken) bool { return !now.Before(t.ExpiresAt) })
+	list.Access = append(list.Access, t)
+	// Every listed token expires within accessTTL from now.
+	return setJSON(ctx, p.store, keyGrantAT+family, list, p.accessTTL)
+}
+
 // revokeFamily revokes a grant: every access and refresh token issued from
-// it stops working (immediately here, within the token cache TTL elsewhere).
-// It leaves a tombstone first, so a concurrent request that re-writes the
-// family record (to extend its lifetime) cannot bring the grant back.
+// it stops working (immediately here; on other replicas when the Notifier's
+// message reaches them, or within the token cache TTL without one). It
+// leaves a tombstone first, so a concurrent request that re-writes the
+// family record (to extend its lifetime) cannot bring the grant back, and
+// a concurrent mint finds it (see mintTokens); then it deletes the grant's
+// access tokens, which verification reads alone.
 func (p *Provider) revokeFamily(ctx context.Context, family string) error {
-	p.cache.dropFamily(family)
 	// The tombstone outlives any family record or refresh token a racing
 	// request could still write.
 	if err := setJSON(ctx, p.store, keyRevoked+family, struct{}{}, p.refreshTTL+time.Hour); err != nil {
 		return err
 	}
-	return p.store.Delete(ctx, keyFamily+family)
+	err := p.deleteAccess(ctx, family)
+	// Drop after the deletions: a verification that read the store before
+	// them cannot cache the grant after this (see tokenCache.put).
+	p.cache.dropFamily(family)
+	p.announce(ctx, revokedGrant, family)
+	return errors.Join(err, p.store.Delete(ctx, keyFamily+family))
+}
+
+// deleteAccess deletes the records of a grant's access tokens, and the
+// list of them. It tries every one before it reports an error.
+func (p *Provider) deleteAccess(ctx context.Context, family string) error {
+	list, err := getJSON[grantTokens](ctx, p.store, keyGrantAT+family)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range list.Access {
+		errs = append(errs, p.store.Delete(ctx, keyAccess+t.Hash))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return p.store.Delete(ctx, keyGrantAT+family)
 }
 
 // loadFamily returns a live grant, or an error wrapping
@@ -418,8 +487,12 @@ func (p *Provider) revoke(ctx context.Context, clientID, tok, hint string) error
 			}
 			return p.revokeFamily(ctx, rec.Family)
 		}
+		if err := p.store.Delete(ctx, k+h); err != nil {
+			return err
+		}
 		p.cache.drop(h)
-		return p.store.Delete(ctx, k+h)
+		p.announce(ctx, revokedAccess, h)
+		return nil
 	}
 	return nil
 }

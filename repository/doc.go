@@ -11,7 +11,8 @@
 //
 //   - repository/memory: in-process, per instance, with an optional sweeper;
 //   - repository/hcvault: HashiCorp Vault KV v2 (own module);
-//   - repository/pangeavault: Pangea Vault REST v2 (own module).
+//   - repository/pangeavault: Pangea Vault REST v2 (own module);
+//   - repository/redis: Redis, Valkey, Sentinel or Cluster (own module).
 //
 // Every backend runs the same conformance suite, repository/repositorytest.
 //
@@ -45,6 +46,10 @@
 //     succeeds.
 //   - [Creator]: store only if absent, failing with [ErrConflict] otherwise.
 //   - [Lister]: list live keys by prefix.
+//   - [Notifier]: publish short messages to every process that shares the
+//     store, so that replicas drop cache entries another replica
+//     invalidated (revoked tokens, purged decisions) at once. Without it,
+//     a replica notices within its cache TTL.
 //
 // For example:
 //

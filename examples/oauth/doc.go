@@ -56,8 +56,12 @@
 //	                       (PANGEA_DOMAIN, default aws.us.pangea.cloud, or
 //	                       PANGEA_VAULT_BASE_URL)
 //	VAULT_ADDR, VAULT_TOKEN  store them in HashiCorp Vault (KV v2 at secret/)
+//	-store, REDIS_URL      store them in Redis: redis://[user:password@]host:6379/0,
+//	                       rediss://… for TLS, or unix:///path (read by
+//	                       redis.ParseURL); replicas sharing one Redis also
+//	                       share token revocations and decision-cache purges
 //	MCP_ENCRYPTION_KEY     64 hex digits: the AES-256 key of stored upstream
 //	                       tokens; random per process when unset
 //
-// Without a Vault, records live in memory and are lost on restart.
+// Without Redis or a Vault, records live in memory and are lost on restart.
 package main

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -25,6 +26,7 @@ import (
 	"github.com/mcpauth/mcpauth/repository"
 	"github.com/mcpauth/mcpauth/repository/hcvault"
 	"github.com/mcpauth/mcpauth/repository/pangeavault"
+	"github.com/mcpauth/mcpauth/repository/redis"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
@@ -49,8 +51,8 @@ func main() {
 }
 
 type config struct {
-	addr, baseURL, policyFile string
-	devIDP                    bool
+	addr, baseURL, policyFile, storeURL string
+	devIDP                              bool
 }
 
 // run serves until ctx is done; ready, when not nil, receives the MCP URL
@@ -63,6 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs.StringVar(&c.baseURL, "base-url", getenv("BASE_URL"), "external `URL` of the server (env BASE_URL; default http://<addr>)")
 	fs.StringVar(&c.policyFile, "policy", getenv("POLICY_FILE"), "policy `file` for the embedded decision point (env POLICY_FILE)")
 	fs.BoolVar(&c.devIDP, "dev-idp", false, "use a local OpenID Provider as the upstream, instead of Pangea AuthN")
+	fs.StringVar(&c.storeURL, "store", getenv("REDIS_URL"), "store the provider's records in Redis at this redis://, rediss:// or unix:// `URL` (env REDIS_URL)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -76,7 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer closeAuthz()
-	store, storeName, err := newStore(getenv, logger)
+	store, storeName, err := newStore(c.storeURL, getenv, logger)
 	if err != nil {
 		return err
 	}
@@ -127,16 +130,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer p.Close()
 
+	// With a store that is a Notifier (Redis), the replicas share
+	// decision-cache purges; the provider finds it on the store by itself.
+	notifier, _ := store.(repository.Notifier)
 	mw, err := mcpauth.New(authz, &mcpauth.Options{
 		Identity: mcpauth.IdentityOptions{
 			Mode:                mcpauth.IdentityContext,
 			ResourceMetadataURL: p.ResourceMetadataURL(),
 		},
-		Logger: logger,
+		Logger:   logger,
+		Notifier: notifier,
 	})
 	if err != nil {
 		return err
 	}
+	defer mw.Close()
 	server := demo.NewServer(demo.Options{OmitLogin: true, Logger: logger})
 	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
 
@@ -210,14 +218,19 @@ func authorizer(file string, getenv func(string) string, logger *slog.Logger) (m
 	return p, "the embedded policy.json (id1: Client, id2: Admin; set -policy, or PERMIT_PDP_URL and PERMIT_API_KEY)", none, nil
 }
 
-// newStore returns the provider's store chosen by the environment: Pangea
-// Vault, HashiCorp Vault, or nil for the provider's in-memory default.
-func newStore(getenv func(string) string, logger *slog.Logger) (repository.Store, string, error) {
+// newStore returns the provider's store chosen by -store and the
+// environment: Redis, Pangea Vault, HashiCorp Vault, or nil for the
+// provider's in-memory default.
+func newStore(storeURL string, getenv func(string) string, logger *slog.Logger) (repository.Store, string, error) {
 	pangea := getenv("PANGEA_VAULT_TOKEN")
 	vaultAddr, vaultToken := getenv("VAULT_ADDR"), getenv("VAULT_TOKEN")
 	switch {
+	case storeURL != "" && (pangea != "" || vaultAddr != "" || vaultToken != ""):
+		return nil, "", errors.New("set -store (REDIS_URL), PANGEA_VAULT_TOKEN, or VAULT_ADDR and VAULT_TOKEN, not more than one")
 	case pangea != "" && (vaultAddr != "" || vaultToken != ""):
 		return nil, "", errors.New("set PANGEA_VAULT_TOKEN or VAULT_ADDR and VAULT_TOKEN, not both")
+	case storeURL != "":
+		return redisStore(storeURL)
 	case pangea != "":
 		s, err := pangeavault.New(&pangeavault.Options{
 			Token:   pangea,
@@ -247,7 +260,25 @@ func newStore(getenv func(string) string, logger *slog.Logger) (repository.Store
 		}
 		return s, "HashiCorp Vault at VAULT_ADDR (KV v2 mount " + hcvault.DefaultMount + ")", nil
 	}
-	return nil, "memory (lost on restart; set PANGEA_VAULT_TOKEN or VAULT_ADDR and VAULT_TOKEN to persist)", nil
+	return nil, "memory (lost on restart; set -store redis://…, PANGEA_VAULT_TOKEN, or VAULT_ADDR and VAULT_TOKEN to persist)", nil
+}
+
+// redisStore returns a Redis store for a redis://, rediss:// (TLS) or
+// unix:// URL, which redis.ParseURL reads (user, password, database and
+// client options such as ?dial_timeout=3s). The store owns its client and
+// closes it with the store. New makes no call: an unreachable server shows
+// up at the first request.
+func redisStore(storeURL string) (repository.Store, string, error) {
+	u, err := url.Parse(storeURL)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+		// The URL may hold a password: do not quote it.
+		return nil, "", errors.New("-store must be a redis://, rediss:// or unix:// URL")
+	}
+	s, err := redis.New(&redis.Options{URL: storeURL, Prefix: "mcpauth-oauth-example"})
+	if err != nil {
+		return nil, "", err
+	}
+	return s, "Redis at " + u.Redacted() + ", key prefix mcpauth-oauth-example", nil
 }
 
 // pangeaUpstream returns the Pangea AuthN upstream from the environment.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,7 +17,9 @@ import (
 	"github.com/mcpauth/mcpauth/internal/pangeaauthntest"
 	"github.com/mcpauth/mcpauth/internal/pangeavaulttest"
 	"github.com/mcpauth/mcpauth/provider/providertest"
+	"github.com/mcpauth/mcpauth/repository/redis/redisserver"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // connectOAuth connects the go-sdk client with its OAuth handler (dynamic
@@ -103,6 +106,10 @@ func TestRunErrors(t *testing.T) {
 		{"no Pangea identity source", nil, map[string]string{"PANGEA_AUTHN_ISSUER_URL": "https://pdn-x.login.aws.us.pangea.cloud", "PANGEA_AUTHN_CLIENT_ID": "psa_x", "PANGEA_AUTHN_CLIENT_SECRET": "pck_x", "PANGEA_AUTHN_SCOPES": "user"}, "Pangea has no identity source: set PangeaOptions.AuthNToken"},
 		{"two stores", []string{"-dev-idp"}, map[string]string{"PANGEA_VAULT_TOKEN": "pts_x", "VAULT_ADDR": "http://127.0.0.1:1"}, "not both"},
 		{"half a HashiCorp Vault", []string{"-dev-idp"}, map[string]string{"VAULT_ADDR": "http://127.0.0.1:1"}, "set both VAULT_ADDR and VAULT_TOKEN"},
+		{"Redis and a Vault", []string{"-dev-idp", "-store", "redis://127.0.0.1:1"}, map[string]string{"PANGEA_VAULT_TOKEN": "pts_x"}, "not more than one"},
+		{"REDIS_URL and a Vault", []string{"-dev-idp"}, map[string]string{"REDIS_URL": "redis://127.0.0.1:1", "VAULT_ADDR": "http://127.0.0.1:1"}, "not more than one"},
+		{"store URL not for Redis", []string{"-dev-idp", "-store", "https://user:pw@cache.example"}, nil, "-store must be a redis://, rediss:// or unix:// URL"},
+		{"bad Redis URL", []string{"-dev-idp", "-store", "redis://127.0.0.1:1/not-a-db"}, nil, "Options.URL is not a valid"},
 		{"short encryption key", []string{"-dev-idp"}, map[string]string{"MCP_ENCRYPTION_KEY": "abcd"}, "MCP_ENCRYPTION_KEY must be 64 hex digits"},
 		{"half of Permit", []string{"-dev-idp"}, map[string]string{"PERMIT_API_KEY": "k"}, "set both PERMIT_PDP_URL and PERMIT_API_KEY"},
 		{"missing policy file", []string{"-dev-idp", "-policy", "/nonexistent/policy.json"}, nil, "/nonexistent/policy.json"},
@@ -228,5 +235,37 @@ func TestPangeaBanner(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "pangea-client-secret-value") {
 		t.Errorf("banner shows the client secret:\n%s", out)
+	}
+}
+
+// TestRedisStore runs the -dev-idp login with -store on a real Redis: the
+// banner names the server without its password, and the provider's
+// records land in Redis under the example's prefix.
+func TestRedisStore(t *testing.T) {
+	srv := redisserver.Start(t, nil)
+	admin := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { admin.Close() })
+	if err := admin.Do(t.Context(), "acl", "setuser", "default", "on", ">s3cret-pw", "~*", "&*", "+@all").Err(); err != nil {
+		t.Fatal(err)
+	}
+	storeURL := "redis://default:s3cret-pw@" + srv.Addr() + "/0"
+	mcpURL, out := exampletest.Start(t, run, nil, "-dev-idp", "-store", storeURL)
+	if want := "Storage: Redis at redis://default:xxxxx@" + srv.Addr() + "/0, key prefix mcpauth-oauth-example."; !strings.Contains(out.String(), want) {
+		t.Errorf("banner lacks %q:\n%s", want, out)
+	}
+	if strings.Contains(out.String(), "s3cret-pw") {
+		t.Errorf("banner shows the Redis password:\n%s", out)
+	}
+	cs := connectOAuth(t, mcpURL, browser("test-user2"))
+	exampletest.Check(t, cs, []exampletest.Case{{Tool: "greet-jwt", Text: "Hello, id2! (secure)"}})
+	n, err := admin.Eval(t.Context(), "return #redis.call('keys', ARGV[1])", nil, "mcpauth-oauth-example:mcpauth/provider/access/*").Int()
+	if err != nil || n == 0 {
+		t.Errorf("Redis holds %d access-token records (err %v), want at least one", n, err)
+	}
+	// The provider and the middleware listen for the other replicas.
+	channels, err := admin.PubSubChannels(t.Context(), "mcpauth-oauth-example:*").Result()
+	slices.Sort(channels)
+	if want := []string{"mcpauth-oauth-example:mcpauth/decisions", "mcpauth-oauth-example:mcpauth/provider/revocations"}; err != nil || !slices.Equal(channels, want) {
+		t.Errorf("subscribed channels %q (err %v), want %q", channels, err, want)
 	}
 }

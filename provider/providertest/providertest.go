@@ -241,13 +241,21 @@ func (rr *roundRobin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // implement [repository.Taker].
 func ReplicaFlow(t *testing.T, store repository.Store) {
 	t.Helper()
+	ReplicaFlowStores(t, store, store)
+}
+
+// ReplicaFlowStores is [ReplicaFlow] with a store of its own for each
+// instance, as separate processes have: a and b must be two clients of one
+// shared backend.
+func ReplicaFlowStores(t *testing.T, a, b repository.Store) {
+	t.Helper()
 	rr := &roundRobin{first: map[string]int{}}
 	front := httptest.NewServer(rr)
 	t.Cleanup(front.Close)
 	op := StartOP(t, front.URL+provider.DefaultCallbackPath)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	for range 2 {
+	for _, store := range []repository.Store{a, b} {
 		p, err := provider.New(&provider.Options{
 			BaseURL:       front.URL,
 			Store:         store,

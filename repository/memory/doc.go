@@ -11,7 +11,12 @@
 //
 // Use it for a single replica, for tests and for development. Records live
 // only as long as the process; deployments with several replicas need a
-// shared backend (repository/hcvault or repository/pangeavault).
+// shared backend (repository/hcvault, repository/pangeavault or
+// repository/redis).
+//
+// [Notifier] is an in-process [repository.Notifier], the reference for
+// that contract: it serves tests, and several providers or middlewares in
+// one process.
 //
 // # Sweeping
 //

@@ -34,4 +34,11 @@
 // (conflict semantics, exactly one winner among concurrent Creates) and
 // [repository.Lister]. An ability the store lacks is reported with t.Log;
 // no required check is ever skipped.
+//
+// # Notifiers
+//
+// [RunNotifier] checks a [repository.Notifier] the same way, through two
+// Notifiers that share a backend. [Recorder] wraps a Notifier so that a
+// test can wait until a subscriber has handled a notification, rather than
+// sleep.
 package repositorytest
