@@ -255,6 +255,22 @@ func BenchmarkGoSDKPaired(b *testing.B) {
 			runPaired(b, serve(bare.URL), serve(wrap.URL))
 		})
 	}
+	// The list answered as an SSE stream (one event), in process.
+	b.Run(fmt.Sprintf("list%d-sse/in-process", sdkTools), func(b *testing.B) {
+		sse := newSDKHandler(b, sdkTools, true)
+		m, err := New(allowAllAuthz(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		wrappedSSE := m.Handler(sse)
+		w := &sdkWriter{h: make(http.Header), keep: true}
+		for _, h := range []http.Handler{sse, wrappedSSE} {
+			serveInProcess(h, w, sdkListBody)
+			checkSDKResponse(b, w.status, w.body.Bytes(), fmt.Sprintf(`"tool_%d"`, sdkTools-1))
+		}
+		w.keep = false
+		runPaired(b, func() { serveInProcess(sse, w, sdkListBody) }, func() { serveInProcess(wrappedSSE, w, sdkListBody) })
+	})
 }
 
 // runPaired runs bare and wrapped once per iteration, alternating which

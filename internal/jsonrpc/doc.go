@@ -79,4 +79,16 @@
 // decoded strings; the MCP method names are constants and cost nothing.
 // [DecodeObject] builds the argument map only when the middleware needs
 // argument attributes.
+//
+// # List responses
+//
+// [Messages], [ScanResponse] and [ScanList] read the server's answers to
+// list requests the same way, so that the middleware can hide items by
+// copying the byte ranges of the others: the envelope, each item's span
+// and identifying member, and the result's cacheScope members. An answer
+// readers could disagree on (a repeated member, a case variant of result,
+// id or the list member) is reported as ambiguous, and an item whose
+// identifying member is repeated, a case variant or not a valid string is
+// reported as not OK, so that the middleware refuses or hides them rather
+// than guess.
 package jsonrpc
