@@ -89,3 +89,10 @@ func (g *Gate) WaitHeld(n int) {
 		g.cond.Wait()
 	}
 }
+
+// Held reports how many requests are parked at the gate.
+func (g *Gate) Held() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.held
+}

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/mcpauth/mcpauth/internal/gate"
 	"io"
 	"mime"
 	"net"
@@ -119,7 +120,6 @@ type Server struct {
 	noRecord bool
 
 	mu        sync.Mutex // guards the fields below
-	cond      *sync.Cond // signalled when held changes; uses mu
 	decide    func(Check) bool
 	requests  []*Request
 	calls     map[string]int
@@ -127,8 +127,7 @@ type Server struct {
 	rawStatus int
 	rawBody   []byte
 	delay     time.Duration
-	gate      chan struct{} // non-nil while held; closed by Release
-	held      int
+	gate      *gate.Gate
 	conns     int
 	closed    bool
 }
@@ -144,7 +143,7 @@ func New(t testing.TB, opts ...Option) *Server {
 // Start starts a double outside a test (for examples and benchmarks
 // harnesses); the caller must Close it.
 func Start(opts ...Option) *Server {
-	s := &Server{calls: map[string]int{}}
+	s := &Server{calls: map[string]int{}, gate: gate.New()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -153,7 +152,6 @@ func Start(opts ...Option) *Server {
 		_, _ = rand.Read(b[:])
 		s.APIKey = "permit_key_" + hex.EncodeToString(b[:])
 	}
-	s.cond = sync.NewCond(&s.mu)
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
 		if state == http.StateNew {
@@ -176,8 +174,8 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
-	s.releaseLocked()
 	s.mu.Unlock()
+	s.gate.Close()
 	s.srv.Close()
 }
 
@@ -233,43 +231,16 @@ func (s *Server) Delay(d time.Duration) {
 
 // Hold closes the gate: later requests are recorded and validated, then
 // park until [Server.Release] (or until their client goes away).
-func (s *Server) Hold() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.gate == nil {
-		s.gate = make(chan struct{})
-	}
-}
+func (s *Server) Hold() { s.gate.Hold() }
 
 // Release opens the gate and lets every parked request proceed.
-func (s *Server) Release() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.releaseLocked()
-}
-
-func (s *Server) releaseLocked() {
-	if s.gate != nil {
-		close(s.gate)
-		s.gate = nil
-	}
-}
+func (s *Server) Release() { s.gate.Release() }
 
 // Held reports how many requests are parked at the gate.
-func (s *Server) Held() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.held
-}
+func (s *Server) Held() int { return s.gate.Held() }
 
 // WaitHeld blocks until at least n requests are parked at the gate.
-func (s *Server) WaitHeld(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for s.held < n {
-		s.cond.Wait()
-	}
-}
+func (s *Server) WaitHeld(n int) { s.gate.WaitHeld(n) }
 
 // Requests returns a copy of every request received since the start or the
 // last [Server.Reset], in arrival order.
@@ -381,23 +352,10 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, re
 
 	s.mu.Lock()
 	rec.Checks = checks
-	delay, gate := s.delay, s.gate
-	if gate != nil {
-		s.held++
-		s.cond.Broadcast()
-	}
+	delay := s.delay
 	s.mu.Unlock()
 
-	if gate != nil {
-		select {
-		case <-gate:
-		case <-r.Context().Done():
-		}
-		s.mu.Lock()
-		s.held--
-		s.cond.Broadcast()
-		s.mu.Unlock()
-	}
+	s.gate.Wait(r.Context())
 	if delay > 0 {
 		t := time.NewTimer(delay)
 		select {
