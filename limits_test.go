@@ -350,3 +350,37 @@ func TestSlowBodyCut(t *testing.T) {
 	default:
 	}
 }
+
+// TestSessionIDTooLongNotBound: a session id longer than the middleware
+// binds is never bound, so every request naming it is refused, the
+// creator's included (fail closed), and the binding table stays empty.
+func TestSessionIDTooLongNotBound(t *testing.T) {
+	m, err := New(&recorder{}, &Options{Identity: IdentityOptions{Mode: IdentityHeader, Header: "X-User"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("s", maxSessionIDLen+1)
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(HeaderSessionID, long)
+		w.WriteHeader(http.StatusOK)
+	}))
+	do := func(sid string) int {
+		r := postJSON(`{"jsonrpc":"2.0","id":1,"method":"initialize"}`)
+		r.Header.Set("X-User", "alice")
+		if sid != "" {
+			r.Header.Set(HeaderSessionID, sid)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	if code := do(""); code != http.StatusOK {
+		t.Fatalf("initialize: %d", code)
+	}
+	if n := m.sessions.lru.Len(); n != 0 {
+		t.Errorf("%d bindings after a %d-byte session id, want 0", n, len(long))
+	}
+	if code := do(long); code != http.StatusNotFound {
+		t.Errorf("request naming the unbound long session: %d, want 404", code)
+	}
+}
