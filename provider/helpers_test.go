@@ -19,10 +19,9 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/provider"
+	"github.com/mcpauth/mcpauth/provider/providertest"
 	"github.com/mcpauth/mcpauth/repository"
 	"github.com/mcpauth/mcpauth/repository/memory"
-	"github.com/zitadel/oidc/v3/example/server/exampleop"
-	"github.com/zitadel/oidc/v3/example/server/storage"
 )
 
 // Upstream client credentials registered at the in-process OP.
@@ -80,9 +79,8 @@ func (hh *handlerHolder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.ServeHTTP(w, r)
 }
 
-// startOP starts zitadel's example OpenID Provider with one confidential
-// client whose redirect URI is redirectURIs. It uses its own client map, not
-// the package-global one, and no logger, so it never calls slog.SetDefault.
+// startOP starts the in-process OpenID Provider of providertest with one
+// confidential client whose redirect URIs are redirectURIs.
 func startOP(t *testing.T, redirectURIs ...string) *opServer {
 	t.Helper()
 	var hh handlerHolder
@@ -96,7 +94,7 @@ func startOP(t *testing.T, redirectURIs ...string) *opServer {
 		hh.ServeHTTP(w, r)
 	}))
 	t.Cleanup(op.Close)
-	hh.set(opHandler(op.URL, redirectURIs...))
+	hh.set(opHandler(t, op.URL, redirectURIs...))
 	return op
 }
 
@@ -113,13 +111,14 @@ func (op *opServer) authRequests() []url.Values {
 	return append([]url.Values(nil), op.auth...)
 }
 
-// opHandler builds the example OP for issuer.
-func opHandler(issuer string, redirectURIs ...string) http.Handler {
-	clients := map[string]*storage.Client{
-		upstreamClientID: storage.WebClient(upstreamClientID, upstreamClientSecret, redirectURIs...),
+// opHandler builds the in-process OP for issuer.
+func opHandler(t *testing.T, issuer string, redirectURIs ...string) http.Handler {
+	t.Helper()
+	h, err := providertest.NewOPHandler(issuer, redirectURIs...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	st := storage.NewStorageWithClients(storage.NewUserStore(issuer), clients)
-	return exampleop.SetupServer(issuer, st, nil, false)
+	return h
 }
 
 // env is one provider (or several sharing a store) in front of an

@@ -120,7 +120,7 @@ func TestLazyUpstreamDiscovery(t *testing.T) {
 		t.Fatalf("got %v, want temporarily_unavailable while the issuer is down", q)
 	}
 	// The issuer comes up; the next login discovers it and completes.
-	hh.set(opHandler(issuer.URL, srv.URL+provider.DefaultCallbackPath))
+	hh.set(opHandler(t, issuer.URL, srv.URL+provider.DefaultCallbackPath))
 	pk := newPKCE()
 	q = clientRedirectOf(t, b.loginOP(b.consent(b.get(authorizeURL(srv.URL, id, pk, nil)), srv.URL, "approve")))
 	if tok := exchange(t, srv.URL, id, q.Get("code"), pk.verifier); tok.status != http.StatusOK {

@@ -1,8 +1,8 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
 // Package providertest runs the provider against real components in tests:
-// an in-process OpenID Provider (zitadel's example OP, with a test login
-// that completes without a person), a cookie-jar browser that drives the
+// an in-process OpenID Provider built on zitadel's op package, with a
+// login form a test can fill in ([NewOPHandler]), a cookie-jar browser that drives the
 // consent page and the OP's login form, and [ReplicaFlow], a whole login
 // whose steps alternate between two provider instances sharing one
 // [repository.Store]. Storage backends use ReplicaFlow to show that a
@@ -35,8 +35,6 @@ import (
 
 	"github.com/mcpauth/mcpauth/provider"
 	"github.com/mcpauth/mcpauth/repository"
-	"github.com/zitadel/oidc/v3/example/server/exampleop"
-	"github.com/zitadel/oidc/v3/example/server/storage"
 )
 
 // Credentials of the confidential client registered at the [OP], and the
@@ -47,36 +45,27 @@ const (
 	ClientRedirect       = "http://127.0.0.1:1/callback"
 )
 
-// OP is an in-process OpenID Provider on an httptest server.
+// OP is an in-process OpenID Provider on an httptest server (see
+// [NewOPHandler]).
 type OP struct {
 	*httptest.Server
 }
 
-// StartOP starts zitadel's example OP with one confidential client allowed
-// to redirect to redirectURIs. It uses its own client table (not the
-// example's package-global one) and no logger, so it never replaces the
-// process's default slog logger; the example still logs each request to
-// the default logger. The server closes when the test ends.
+// StartOP starts the OpenID Provider of [NewOPHandler] with its confidential
+// client allowed to redirect to redirectURIs. The server closes when the
+// test ends.
 func StartOP(t testing.TB, redirectURIs ...string) *OP {
 	t.Helper()
-	var (
-		mu sync.RWMutex
-		h  http.Handler
-	)
+	var h atomic.Pointer[http.Handler]
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.RLock()
-		hh := h
-		mu.RUnlock()
-		hh.ServeHTTP(w, r)
+		(*h.Load()).ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	clients := map[string]*storage.Client{
-		UpstreamClientID: storage.WebClient(UpstreamClientID, UpstreamClientSecret, redirectURIs...),
+	oph, err := NewOPHandler(srv.URL, redirectURIs...)
+	if err != nil {
+		t.Fatalf("providertest: %v", err)
 	}
-	st := storage.NewStorageWithClients(storage.NewUserStore(srv.URL), clients)
-	mu.Lock()
-	h = exampleop.SetupServer(srv.URL, st, nil, false)
-	mu.Unlock()
+	h.Store(&oph)
 	return &OP{Server: srv}
 }
 
@@ -236,7 +225,8 @@ func (rr *roundRobin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // key, so each step lands on the other instance than the step before:
 // registration, authorize, consent, callback, token exchange, MCP calls on
 // both instances (each decrypting the upstream token), refresh with
-// rotation, refresh-token reuse detection and revocation. The verified-token
+// rotation, refresh-token reuse detection, authorization-code replay
+// detection and revocation. The verified-token
 // cache is off, so revocation is seen at once everywhere. store must
 // implement [repository.Taker].
 func ReplicaFlow(t *testing.T, store repository.Store) {
@@ -286,18 +276,24 @@ func ReplicaFlowStores(t *testing.T, a, b repository.Store) {
 	if clientID == "" {
 		t.Fatalf("providertest: registration failed: %v", reg)
 	}
-	verifier, challenge := PKCE()
-	q, err := NewBrowser().Authorize(base, AuthorizeURL(base, clientID, challenge, base+"/mcp"))
-	if err != nil {
-		t.Fatal(err)
+	// login runs authorize, consent, the OP's login and the callback, and
+	// returns the form that redeems the code.
+	login := func() string {
+		t.Helper()
+		verifier, challenge := PKCE()
+		q, err := NewBrowser().Authorize(base, AuthorizeURL(base, clientID, challenge, base+"/mcp"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Get("code") == "" {
+			t.Fatalf("providertest: the client got %v, want a code", q)
+		}
+		return url.Values{
+			"grant_type": {"authorization_code"}, "client_id": {clientID}, "code": {q.Get("code")},
+			"redirect_uri": {ClientRedirect}, "code_verifier": {verifier}, "resource": {base + "/mcp"},
+		}.Encode()
 	}
-	if q.Get("code") == "" {
-		t.Fatalf("providertest: the client got %v, want a code", q)
-	}
-	tok := post(t, base+provider.PathToken, "application/x-www-form-urlencoded", url.Values{
-		"grant_type": {"authorization_code"}, "client_id": {clientID}, "code": {q.Get("code")},
-		"redirect_uri": {ClientRedirect}, "code_verifier": {verifier}, "resource": {base + "/mcp"},
-	}.Encode())
+	tok := post(t, base+provider.PathToken, "application/x-www-form-urlencoded", login())
 	at, _ := tok["access_token"].(string)
 	rt, _ := tok["refresh_token"].(string)
 	if at == "" || rt == "" {
@@ -324,6 +320,21 @@ func ReplicaFlowStores(t *testing.T, a, b repository.Store) {
 	for i := range 2 {
 		if status, _ := callMCP(t, base, at2); status != http.StatusUnauthorized {
 			t.Errorf("providertest: MCP call %d after the reuse revoked the grant: got %d, want 401", i, status)
+		}
+	}
+	// A second login's code, redeemed twice: the replay fails and revokes
+	// what the code granted, on both instances.
+	redeem := login()
+	at3, _ := post(t, base+provider.PathToken, "application/x-www-form-urlencoded", redeem)["access_token"].(string)
+	if status, body := callMCP(t, base, at3); status != http.StatusOK || body != "id1" {
+		t.Fatalf("providertest: MCP call with the second login's token: got %d %q, want 200 id1", status, body)
+	}
+	if again := post(t, base+provider.PathToken, "application/x-www-form-urlencoded", redeem); again["error"] != "invalid_grant" {
+		t.Errorf("providertest: second redemption of a code: got %v, want invalid_grant", again)
+	}
+	for i := range 2 {
+		if status, _ := callMCP(t, base, at3); status != http.StatusUnauthorized {
+			t.Errorf("providertest: MCP call %d after the code replay: got %d, want 401", i, status)
 		}
 	}
 	rr.mu.Lock()
