@@ -9,7 +9,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// zitadel's example OP logs every request through the global slog
+	// zitadel's op package (the in-process OP) logs through the global slog
 	// logger; keep test output readable.
 	slog.SetDefault(slog.New(slog.DiscardHandler))
 	os.Exit(m.Run())

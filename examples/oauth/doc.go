@@ -15,7 +15,8 @@
 //
 //	cd examples && go run ./oauth -dev-idp
 //
-// starts a local OpenID Provider (zitadel's example OP) as the upstream.
+// starts a local OpenID Provider (providertest's, built on zitadel's op
+// package) as the upstream.
 // Point an MCP client that supports OAuth, such as the MCP Inspector
 // (npx @modelcontextprotocol/inspector), at the printed MCP URL, approve the
 // consent page and log in as test-user@127.0.0.1 / verysecure (policy user

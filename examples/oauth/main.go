@@ -23,22 +23,22 @@ import (
 	"github.com/mcpauth/mcpauth/examples/internal/demo"
 	"github.com/mcpauth/mcpauth/policy"
 	"github.com/mcpauth/mcpauth/provider"
+	"github.com/mcpauth/mcpauth/provider/providertest"
 	"github.com/mcpauth/mcpauth/repository"
 	"github.com/mcpauth/mcpauth/repository/hcvault"
 	"github.com/mcpauth/mcpauth/repository/pangeavault"
 	"github.com/mcpauth/mcpauth/repository/redis"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	"github.com/zitadel/oidc/v3/example/server/exampleop"
-	"github.com/zitadel/oidc/v3/example/server/storage"
 )
 
 //go:embed policy.json
 var policyJSON []byte
 
-// Development OpenID Provider client credentials (-dev-idp only).
+// Development OpenID Provider client credentials (-dev-idp only): the one
+// client of providertest's OP.
 const (
-	devClientID     = "mcpauth-oauth-example"
-	devClientSecret = "dev-idp-secret"
+	devClientID     = providertest.UpstreamClientID
+	devClientSecret = providertest.UpstreamClientSecret
 )
 
 func main() {
@@ -306,7 +306,8 @@ func pangeaUpstream(getenv func(string) string) (provider.UpstreamOptions, error
 	return provider.Pangea(o), nil
 }
 
-// devProvider is zitadel's example OpenID Provider on a loopback port.
+// devProvider is the in-process OpenID Provider of providertest (built on
+// zitadel's op package) on a loopback port.
 type devProvider struct {
 	ln     net.Listener
 	issuer string
@@ -323,9 +324,9 @@ func listenDevProvider() (*devProvider, error) {
 // serve runs the OP with one confidential client whose redirect URI is the
 // provider's callback, until ctx is done.
 func (d *devProvider) serve(ctx context.Context, callbackURL string) error {
-	st := storage.NewStorageWithClients(storage.NewUserStore(d.issuer), map[string]*storage.Client{
-		devClientID: storage.WebClient(devClientID, devClientSecret, callbackURL),
-	})
-	// A nil logger: SetupServer would otherwise replace slog's default.
-	return demo.Serve(ctx, d.ln, exampleop.SetupServer(d.issuer, st, nil, false))
+	h, err := providertest.NewOPHandler(d.issuer, callbackURL)
+	if err != nil {
+		return err
+	}
+	return demo.Serve(ctx, d.ln, h)
 }

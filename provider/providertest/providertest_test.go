@@ -14,7 +14,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// The example OP logs every request through the default logger.
+	// zitadel's op package (the in-process OP) logs through the default logger.
 	slog.SetDefault(slog.New(slog.DiscardHandler))
 	os.Exit(m.Run())
 }
