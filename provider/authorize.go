@@ -121,28 +121,28 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	state := q.Get("state")
-	fail := func(code, desc string) {
-		p.redirectError(w, r, redirect, state, code, desc)
+	fail := func(code ErrorCode, desc string) {
+		p.redirectError(w, r, redirect, state, oauthErr(code, desc))
 	}
 	if rt := q.Get("response_type"); rt != "code" {
-		fail("unsupported_response_type", "response_type must be code")
+		fail(CodeUnsupportedResponseType, "response_type must be code")
 		return
 	}
 	if !slices.Contains(c.GrantTypes, "authorization_code") {
-		fail("unauthorized_client", "the client may not use the authorization code grant")
+		fail(CodeUnauthorizedClient, "the client may not use the authorization code grant")
 		return
 	}
 	challenge := q.Get("code_challenge")
 	if challenge == "" {
-		fail("invalid_request", "code_challenge is required (PKCE)")
+		fail(CodeInvalidRequest, "code_challenge is required (PKCE)")
 		return
 	}
 	if m := q.Get("code_challenge_method"); m != "S256" {
-		fail("invalid_request", "code_challenge_method must be S256")
+		fail(CodeInvalidRequest, "code_challenge_method must be S256")
 		return
 	}
 	if !validChallenge(challenge) {
-		fail("invalid_request", "code_challenge is not a base64url SHA-256 value")
+		fail(CodeInvalidRequest, "code_challenge is not a base64url SHA-256 value")
 		return
 	}
 	scopes := c.Scopes
@@ -150,7 +150,7 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		scopes = nil
 		for _, sc := range strings.Fields(s) {
 			if !slices.Contains(c.Scopes, sc) {
-				fail("invalid_scope", "scope "+sc+" is not allowed for this client")
+				fail(CodeInvalidScope, "scope "+sc+" is not allowed for this client")
 				return
 			}
 			if !slices.Contains(scopes, sc) {
@@ -160,7 +160,7 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	resource, ok := p.checkResource(q.Get("resource"))
 	if !ok {
-		fail("invalid_target", "resource must be "+p.resource)
+		fail(CodeInvalidTarget, "resource must be "+p.resource)
 		return
 	}
 	consentID := randomHex(32)
@@ -180,7 +180,7 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := setJSON(ctx, p.store, keyConsent+hashSecret(consentID), req, p.pendingTTL); err != nil {
 		p.logger.Error("provider: store authorization request", "err", err)
-		fail("temporarily_unavailable", "the authorization request could not be stored")
+		fail(CodeTemporarilyUnavailable, "the authorization request could not be stored")
 		return
 	}
 	p.consentPage(w, c, req, consentID, csrf)
@@ -238,9 +238,16 @@ func s256(verifier string) string {
 }
 
 // redirectError sends an OAuth error to the client's redirect URI with
-// state and iss (RFC 9207).
-func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, redirect, state, code, desc string) {
-	p.redirectClient(w, r, redirect, url.Values{"error": {code}, "error_description": {desc}}, state)
+// state and iss (RFC 9207) (RFC 6749 §4.1.2.1).
+func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, redirect, state string, e *Error) {
+	params := url.Values{"error": {string(e.Code)}}
+	if d := cleanErrorText(e.Description); d != "" {
+		params.Set("error_description", d)
+	}
+	if e.URI != "" {
+		params.Set("error_uri", e.URI)
+	}
+	p.redirectClient(w, r, redirect, params, state)
 }
 
 func (p *Provider) redirectClient(w http.ResponseWriter, r *http.Request, redirect string, params url.Values, state string) {
@@ -304,7 +311,7 @@ func (p *Provider) serveConsent(w http.ResponseWriter, r *http.Request) {
 	switch r.PostForm.Get("action") {
 	case "approve":
 	case "deny":
-		p.redirectError(w, r, req.RedirectURI, req.State, "access_denied", "the user denied the request")
+		p.redirectError(w, r, req.RedirectURI, req.State, oauthErr(CodeAccessDenied, "the user denied the request"))
 		return
 	default:
 		p.errorPage(w, http.StatusBadRequest, "Invalid request", "Choose approve or deny.")
@@ -316,14 +323,14 @@ func (p *Provider) serveConsent(w http.ResponseWriter, r *http.Request) {
 	authURL, err := p.up.authURL(ctx, state, verifier, nonce)
 	if err != nil {
 		p.logger.Error("provider: upstream unavailable", "err", err)
-		p.redirectError(w, r, req.RedirectURI, req.State, "temporarily_unavailable", "the identity provider is unavailable")
+		p.redirectError(w, r, req.RedirectURI, req.State, oauthErr(CodeTemporarilyUnavailable, "the identity provider is unavailable"))
 		return
 	}
 	pl := &pendingLogin{Request: *req, Verifier: verifier, Nonce: nonce, BrowserHash: req.BrowserHash, ExpiresAt: req.ExpiresAt}
 	ttl := req.ExpiresAt.Sub(p.now())
 	if err := setJSON(ctx, p.store, keyPending+hashSecret(state), pl, ttl); err != nil {
 		p.logger.Error("provider: store pending login", "err", err)
-		p.redirectError(w, r, req.RedirectURI, req.State, "temporarily_unavailable", "the login could not be stored")
+		p.redirectError(w, r, req.RedirectURI, req.State, oauthErr(CodeTemporarilyUnavailable, "the login could not be stored"))
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -372,29 +379,36 @@ func (p *Provider) serveCallback(w http.ResponseWriter, r *http.Request) {
 		if isErrorCode(e) {
 			desc = "the identity provider returned " + e
 		}
-		p.redirectError(w, r, req.RedirectURI, req.State, relayableError(e), desc)
+		p.redirectError(w, r, req.RedirectURI, req.State, oauthErr(relayableError(e), desc))
 		return
 	}
 	code := q.Get("code")
 	if code == "" {
-		p.redirectError(w, r, req.RedirectURI, req.State, "server_error", "the identity provider returned no code")
+		p.redirectError(w, r, req.RedirectURI, req.State, oauthErr(CodeServerError, "the identity provider returned no code"))
 		return
 	}
 	ut, id, err := p.up.exchange(ctx, code, pl.Verifier, pl.Nonce)
 	if err != nil {
 		p.logger.Warn("provider: upstream login failed", "err", err)
-		var ue *upstreamError
-		if errors.As(err, &ue) {
-			p.redirectError(w, r, req.RedirectURI, req.State, "server_error", "the identity provider rejected the login ("+ue.code+")")
+		var he *hookError
+		if errors.As(err, &he) {
+			// The caller's Identify chose what the client is told, if it
+			// returned an *Error; anything else stays in the log.
+			p.redirectError(w, r, req.RedirectURI, req.State, wireError(he.err))
 			return
 		}
-		p.redirectError(w, r, req.RedirectURI, req.State, "server_error", "the login with the identity provider failed")
+		var ue *upstreamError
+		if errors.As(err, &ue) {
+			p.redirectError(w, r, req.RedirectURI, req.State, oauthErr(CodeServerError, "the identity provider rejected the login ("+ue.code+")"))
+			return
+		}
+		p.redirectError(w, r, req.RedirectURI, req.State, oauthErr(CodeServerError, "the login with the identity provider failed"))
 		return
 	}
 	mcpCode, err := p.issueCode(ctx, req, ut, id)
 	if err != nil {
 		p.logger.Error("provider: issue code", "err", err)
-		p.redirectError(w, r, req.RedirectURI, req.State, "temporarily_unavailable", "the authorization could not be stored")
+		p.redirectError(w, r, req.RedirectURI, req.State, oauthErr(CodeTemporarilyUnavailable, "the authorization could not be stored"))
 		return
 	}
 	p.markClientUsed(ctx, req.ClientID)
@@ -405,14 +419,14 @@ func (p *Provider) serveCallback(w http.ResponseWriter, r *http.Request) {
 // relayableError maps an upstream authorization error to the code relayed to
 // the MCP client: the user's refusal stays access_denied, an outage stays
 // temporarily_unavailable, and anything else is a server_error.
-func relayableError(e string) string {
+func relayableError(e string) ErrorCode {
 	switch e {
 	case "access_denied", "login_required", "consent_required", "interaction_required", "account_selection_required":
-		return "access_denied"
+		return CodeAccessDenied
 	case "temporarily_unavailable":
-		return e
+		return CodeTemporarilyUnavailable
 	default:
-		return "server_error"
+		return CodeServerError
 	}
 }
 

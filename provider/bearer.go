@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/mcpauth/mcpauth"
 	"github.com/modelcontextprotocol/go-sdk/auth"
+	"golang.org/x/oauth2"
 )
 
 // Grant describes the verified access token of the current request. It is
@@ -96,6 +97,12 @@ const upstreamRefreshMargin = time.Minute
 // Refreshes are serialised within a process; replicas refreshing the same
 // grant at the same moment may race, and with rotating upstream refresh
 // tokens the loser gets an error.
+//
+// Its errors are *[Error] values, ready for [Provider.WriteError]:
+// invalid_token when the grant was revoked or the upstream refused to
+// refresh (the user must log in again), temporarily_unavailable when the
+// store or the upstream could not be reached, server_error when the stored
+// token cannot be read. Their Err field holds the cause.
 func (g *Grant) UpstreamToken(ctx context.Context) (*UpstreamToken, error) {
 	p := g.provider
 	ut, fam, err := p.openUpstream(ctx, g.family)
@@ -110,15 +117,18 @@ func (g *Grant) UpstreamToken(ctx context.Context) (*UpstreamToken, error) {
 	}
 	nt, err := p.up.refresh(ctx, ut)
 	if err != nil {
-		return nil, err
+		if re := (*oauth2.RetrieveError)(nil); errors.As(err, &re) && re.ErrorCode == string(CodeInvalidGrant) {
+			return nil, &Error{Code: CodeInvalidToken, Description: "the identity provider no longer accepts this grant; log in again", Err: err}
+		}
+		return nil, &Error{Code: CodeTemporarilyUnavailable, Description: "the upstream token could not be refreshed", Err: err}
 	}
 	raw, err := json.Marshal(nt)
 	if err != nil {
-		return nil, err
+		return nil, &Error{Code: CodeServerError, Description: "the upstream token could not be stored", Err: err}
 	}
 	fam.Upstream = p.sealer.seal(raw, g.family)
 	if err := setJSON(ctx, p.store, keyFamily+g.family, fam, p.refreshTTL); err != nil {
-		return nil, err
+		return nil, &Error{Code: CodeTemporarilyUnavailable, Description: "the upstream token could not be stored", Err: err}
 	}
 	return nt, nil
 }
@@ -132,17 +142,17 @@ func (p *Provider) openUpstream(ctx context.Context, family string) (*UpstreamTo
 	fam, err := p.loadFamily(ctx, family)
 	if err != nil {
 		if isNotFound(err) {
-			return nil, nil, errors.New("provider: the grant has been revoked")
+			return nil, nil, &Error{Code: CodeInvalidToken, Description: "the grant has been revoked", Err: err}
 		}
-		return nil, nil, err
+		return nil, nil, &Error{Code: CodeTemporarilyUnavailable, Description: "the upstream token could not be loaded", Err: err}
 	}
 	raw, err := p.sealer.open(fam.Upstream, family)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, &Error{Code: CodeServerError, Description: "the upstream token could not be read", Err: err}
 	}
 	var ut UpstreamToken
 	if err := json.Unmarshal(raw, &ut); err != nil {
-		return nil, nil, fmt.Errorf("provider: corrupt upstream token: %w", err)
+		return nil, nil, &Error{Code: CodeServerError, Description: "the upstream token could not be read", Err: fmt.Errorf("corrupt upstream token: %w", err)}
 	}
 	return &ut, fam, nil
 }
@@ -191,17 +201,17 @@ func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handl
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			tok, ok := bearerToken(r)
 			if !ok {
-				p.challenge(w, http.StatusUnauthorized, "", "", hint)
+				p.challenge(w, nil, hint)
 				return
 			}
 			g, err := p.verify(r.Context(), tok)
 			if err != nil {
 				if !errors.Is(err, errInvalidToken) {
 					p.logger.Error("provider: verify token", "err", err)
-					writeJSON(w, http.StatusServiceUnavailable, &oauthError{Code: "temporarily_unavailable", Description: "the token could not be verified"})
+					writeError(w, oauthErr(CodeTemporarilyUnavailable, "the token could not be verified"))
 					return
 				}
-				p.challenge(w, http.StatusUnauthorized, "invalid_token", "the access token is invalid, expired or revoked", hint)
+				p.challenge(w, oauthErr(CodeInvalidToken, "the access token is invalid, expired or revoked"), hint)
 				return
 			}
 			for _, s := range scopes {
@@ -214,7 +224,7 @@ func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handl
 							want = append(want, s)
 						}
 					}
-					p.challenge(w, http.StatusForbidden, "insufficient_scope", "the access token lacks a required scope", want)
+					p.challenge(w, oauthErr(CodeInsufficientScope, "the access token lacks a required scope"), want)
 					return
 				}
 			}
@@ -249,20 +259,24 @@ func bearerToken(r *http.Request) (string, bool) {
 	return tok, tok != "" && !strings.ContainsAny(tok, " \t")
 }
 
-// challenge writes a 401/403 with the RFC 6750/9728 challenge.
-func (p *Provider) challenge(w http.ResponseWriter, status int, code, desc string, scopes []string) {
+// challenge writes e with the RFC 6750/9728 challenge; a nil e is a
+// request without a token: the challenge names no error, and the body is
+// a 401 invalid_token.
+func (p *Provider) challenge(w http.ResponseWriter, e *Error, scopes []string) {
 	params := []string{fmt.Sprintf("resource_metadata=%q", p.ResourceMetadataURL())}
 	if len(scopes) > 0 {
 		params = append(params, fmt.Sprintf("scope=%q", strings.Join(scopes, " ")))
 	}
-	if code != "" {
-		params = append(params, fmt.Sprintf("error=%q", code), fmt.Sprintf("error_description=%q", desc))
+	if e != nil {
+		params = append(params, fmt.Sprintf("error=%q", e.Code), fmt.Sprintf("error_description=%q", cleanErrorText(e.Description)))
+		if e.URI != "" {
+			params = append(params, fmt.Sprintf("error_uri=%q", e.URI))
+		}
+	} else {
+		e = oauthErr(CodeInvalidToken, "authentication required")
 	}
 	w.Header().Set("WWW-Authenticate", "Bearer "+strings.Join(params, ", "))
-	if code == "" {
-		code, desc = "invalid_token", "authentication required"
-	}
-	writeJSON(w, status, &oauthError{Code: code, Description: desc})
+	writeError(w, e)
 }
 
 var errInvalidToken = errors.New("provider: invalid token")

@@ -179,12 +179,12 @@ func (p *Provider) serveRegister(w http.ResponseWriter, r *http.Request) {
 	if ok, wait := p.regLimit.allow(r.RemoteAddr, now); !ok {
 		// Whole seconds, strictly after the next token is due.
 		w.Header().Set("Retry-After", strconv.FormatInt(int64(wait/time.Second)+1, 10))
-		writeJSON(w, http.StatusTooManyRequests, &oauthError{Code: "temporarily_unavailable", Description: "too many registrations; try again later"})
+		writeError(w, &Error{Code: CodeTemporarilyUnavailable, Description: "too many registrations; try again later", Status: http.StatusTooManyRequests})
 		return
 	}
 	limit := p.registration.MaxMetadataBytes
 	tooLarge := func() {
-		writeJSON(w, http.StatusRequestEntityTooLarge, &oauthError{Code: "invalid_client_metadata", Description: fmt.Sprintf("client metadata must be at most %d bytes", limit)})
+		writeError(w, &Error{Code: CodeInvalidClientMetadata, Description: fmt.Sprintf("client metadata must be at most %d bytes", limit), Status: http.StatusRequestEntityTooLarge})
 	}
 	if r.ContentLength > limit {
 		tooLarge()
@@ -196,18 +196,18 @@ func (p *Provider) serveRegister(w http.ResponseWriter, r *http.Request) {
 			tooLarge()
 			return
 		}
-		writeJSON(w, http.StatusBadRequest, &oauthError{Code: "invalid_client_metadata", Description: "request body unreadable"})
+		writeError(w, oauthErr(CodeInvalidClientMetadata, "request body unreadable"))
 		return
 	}
 	var md oauthex.ClientRegistrationMetadata
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&md); err != nil || dec.More() {
-		writeJSON(w, http.StatusBadRequest, &oauthError{Code: "invalid_client_metadata", Description: "body must be one JSON object of client metadata"})
+		writeError(w, oauthErr(CodeInvalidClientMetadata, "body must be one JSON object of client metadata"))
 		return
 	}
-	rec, code, desc := p.validateRegistration(&md)
-	if code != "" {
-		writeJSON(w, http.StatusBadRequest, &oauthError{Code: code, Description: desc})
+	rec, oerr := p.validateRegistration(&md)
+	if oerr != nil {
+		writeError(w, oerr)
 		return
 	}
 	var secret string
@@ -228,7 +228,7 @@ func (p *Provider) serveRegister(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := setJSON(r.Context(), p.store, keyClient+rec.ClientID, rec, ttl); err != nil {
 		p.logger.Error("provider: store client registration", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, &oauthError{Code: "temporarily_unavailable", Description: "registration could not be stored"})
+		writeError(w, oauthErr(CodeTemporarilyUnavailable, "registration could not be stored"))
 		return
 	}
 	md.TokenEndpointAuthMethod = rec.AuthMethod
@@ -263,23 +263,22 @@ type registrationResponse struct {
 	ClientSecretExpiresAt *int64 `json:"client_secret_expires_at,omitempty"`
 }
 
-// validateRegistration returns the client record, or an RFC 7591 error code
-// and description.
-func (p *Provider) validateRegistration(md *oauthex.ClientRegistrationMetadata) (*clientRecord, string, string) {
+// validateRegistration returns the client record, or an RFC 7591 error.
+func (p *Provider) validateRegistration(md *oauthex.ClientRegistrationMetadata) (*clientRecord, *Error) {
 	if len(md.RedirectURIs) == 0 {
-		return nil, "invalid_redirect_uri", "redirect_uris is required"
+		return nil, oauthErr(CodeInvalidRedirectURI, "redirect_uris is required")
 	}
 	if n := p.registration.MaxRedirectURIs; n > 0 && len(md.RedirectURIs) > n {
-		return nil, "invalid_client_metadata", fmt.Sprintf("at most %d redirect_uris are allowed", n)
+		return nil, oauthErr(CodeInvalidClientMetadata, fmt.Sprintf("at most %d redirect_uris are allowed", n))
 	}
 	for _, u := range md.RedirectURIs {
 		if n := p.registration.MaxRedirectURILength; n > 0 && len(u) > n {
-			return nil, "invalid_redirect_uri", fmt.Sprintf("a redirect URI is longer than %d bytes", n)
+			return nil, oauthErr(CodeInvalidRedirectURI, fmt.Sprintf("a redirect URI is longer than %d bytes", n))
 		}
 	}
 	for _, u := range md.RedirectURIs {
 		if err := checkRedirectURI(u); err != nil {
-			return nil, "invalid_redirect_uri", strings.TrimPrefix(err.Error(), "provider: ")
+			return nil, oauthErr(CodeInvalidRedirectURI, strings.TrimPrefix(err.Error(), "provider: "))
 		}
 	}
 	method := md.TokenEndpointAuthMethod
@@ -287,7 +286,7 @@ func (p *Provider) validateRegistration(md *oauthex.ClientRegistrationMetadata) 
 		method = AuthMethodClientSecretBasic // RFC 7591 §2 default
 	}
 	if !slices.Contains(authMethods, method) {
-		return nil, "invalid_client_metadata", fmt.Sprintf("token_endpoint_auth_method %q is not supported", method)
+		return nil, oauthErr(CodeInvalidClientMetadata, fmt.Sprintf("token_endpoint_auth_method '%s' is not supported", method))
 	}
 	grants := md.GrantTypes
 	if len(grants) == 0 {
@@ -295,15 +294,15 @@ func (p *Provider) validateRegistration(md *oauthex.ClientRegistrationMetadata) 
 	}
 	for _, g := range grants {
 		if g != "authorization_code" && g != "refresh_token" {
-			return nil, "invalid_client_metadata", fmt.Sprintf("grant type %q is not supported", g)
+			return nil, oauthErr(CodeInvalidClientMetadata, fmt.Sprintf("grant type '%s' is not supported", g))
 		}
 	}
 	if !slices.Contains(grants, "authorization_code") {
-		return nil, "invalid_client_metadata", "grant_types must include authorization_code"
+		return nil, oauthErr(CodeInvalidClientMetadata, "grant_types must include authorization_code")
 	}
 	for _, rt := range md.ResponseTypes {
 		if rt != "code" {
-			return nil, "invalid_client_metadata", fmt.Sprintf("response type %q is not supported", rt)
+			return nil, oauthErr(CodeInvalidClientMetadata, fmt.Sprintf("response type '%s' is not supported", rt))
 		}
 	}
 	scopes := p.registration.DefaultScopes
@@ -311,17 +310,17 @@ func (p *Provider) validateRegistration(md *oauthex.ClientRegistrationMetadata) 
 		scopes = strings.Fields(md.Scope)
 		for _, s := range scopes {
 			if !slices.Contains(p.registration.ValidScopes, s) {
-				return nil, "invalid_client_metadata", fmt.Sprintf("scope %q is not allowed", s)
+				return nil, oauthErr(CodeInvalidClientMetadata, fmt.Sprintf("scope '%s' is not allowed", s))
 			}
 		}
 	}
 	switch md.ApplicationType {
 	case "", "native", "web":
 	default:
-		return nil, "invalid_client_metadata", fmt.Sprintf("application_type %q is not supported", md.ApplicationType)
+		return nil, oauthErr(CodeInvalidClientMetadata, fmt.Sprintf("application_type '%s' is not supported", md.ApplicationType))
 	}
 	if len(md.ClientName) > 200 {
-		return nil, "invalid_client_metadata", "client_name is too long"
+		return nil, oauthErr(CodeInvalidClientMetadata, "client_name is too long")
 	}
 	return &clientRecord{
 		ClientID:     randomHex(16),
@@ -333,7 +332,7 @@ func (p *Provider) validateRegistration(md *oauthex.ClientRegistrationMetadata) 
 		Scopes:       slices.Clone(scopes),
 		IssuedAt:     p.now().Truncate(time.Second),
 		Kind:         "dynamic",
-	}, "", ""
+	}, nil
 }
 
 func randomHex(n int) string {
@@ -347,7 +346,7 @@ func randomHex(n int) string {
 // clientAuthError is a failed token-endpoint client authentication.
 type clientAuthError struct {
 	status int
-	code   string
+	code   ErrorCode
 	desc   string
 	basic  bool
 }
@@ -362,20 +361,20 @@ func (p *Provider) authenticateClient(r *http.Request) (*clientRecord, *clientAu
 	if hasBasic && !basicOK {
 		// A client that tried Basic and got it wrong is not identified by
 		// the form instead.
-		return nil, &clientAuthError{http.StatusUnauthorized, "invalid_client", "malformed basic credentials", true}
+		return nil, &clientAuthError{http.StatusUnauthorized, CodeInvalidClient, "malformed basic credentials", true}
 	}
 	if hasBasic {
 		var err1, err2 error
 		basicID, err1 = url.QueryUnescape(basicID)
 		basicSecret, err2 = url.QueryUnescape(basicSecret)
 		if err1 != nil || err2 != nil {
-			return nil, &clientAuthError{http.StatusUnauthorized, "invalid_client", "malformed basic credentials", true}
+			return nil, &clientAuthError{http.StatusUnauthorized, CodeInvalidClient, "malformed basic credentials", true}
 		}
 		if formID != "" && formID != basicID {
-			return nil, &clientAuthError{http.StatusBadRequest, "invalid_request", "client_id in the body and the Authorization header differ", true}
+			return nil, &clientAuthError{http.StatusBadRequest, CodeInvalidRequest, "client_id in the body and the Authorization header differ", true}
 		}
 		if formSecret != "" {
-			return nil, &clientAuthError{http.StatusBadRequest, "invalid_request", "more than one client authentication method used", true}
+			return nil, &clientAuthError{http.StatusBadRequest, CodeInvalidRequest, "more than one client authentication method used", true}
 		}
 	}
 	id := formID
@@ -383,14 +382,14 @@ func (p *Provider) authenticateClient(r *http.Request) (*clientRecord, *clientAu
 		id = basicID
 	}
 	if id == "" {
-		return nil, &clientAuthError{http.StatusUnauthorized, "invalid_client", "client authentication is required", false}
+		return nil, &clientAuthError{http.StatusUnauthorized, CodeInvalidClient, "client authentication is required", false}
 	}
 	c, err := p.lookupClient(r.Context(), id)
 	if err != nil {
 		if !errors.Is(err, errUnknownClient) {
 			p.logger.Warn("provider: client lookup failed", "err", err)
 		}
-		return nil, &clientAuthError{http.StatusUnauthorized, "invalid_client", "client authentication failed", hasBasic}
+		return nil, &clientAuthError{http.StatusUnauthorized, CodeInvalidClient, "client authentication failed", hasBasic}
 	}
 	var ok bool
 	switch c.AuthMethod {
@@ -402,7 +401,7 @@ func (p *Provider) authenticateClient(r *http.Request) (*clientRecord, *clientAu
 		ok = hasBasic && basicSecret != "" && equalHash(basicSecret, c.SecretHash)
 	}
 	if !ok {
-		return nil, &clientAuthError{http.StatusUnauthorized, "invalid_client", "client authentication failed", hasBasic}
+		return nil, &clientAuthError{http.StatusUnauthorized, CodeInvalidClient, "client authentication failed", hasBasic}
 	}
 	return c, nil
 }
@@ -435,7 +434,7 @@ func (e *clientAuthError) write(w http.ResponseWriter) {
 	if e.basic && e.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="token"`)
 	}
-	writeTokenError(w, e.status, e.code, e.desc)
+	writeError(w, &Error{Code: e.code, Description: e.desc, Status: e.status})
 }
 
 // constantTimeEqual compares two strings in constant time.

@@ -191,6 +191,23 @@
 // expiring upstream access token is refreshed there when the upstream
 // issued a refresh token.
 //
+// # Errors
+//
+// Every OAuth error the provider sends is an [Error]: the error,
+// error_description and optional error_uri members of RFC 6749 §5.2, RFC
+// 6750 §3 and RFC 7591 §3.2.2 (or the same parameters on the client's
+// redirect URI, RFC 6749 §4.1.2.1), with one of the Code constants
+// ([CodeInvalidRequest], [CodeInvalidGrant], [CodeInvalidToken], …) and
+// the status of [ErrorCode.Status] unless it sets another. Internal
+// failures (the store, the upstream, decryption) are logged and sent as
+// server_error or temporarily_unavailable with a fixed description; their
+// text never reaches the client.
+//
+// [Grant.UpstreamToken] returns *Error values (read them with
+// [errors.As]); [Provider.WriteError] writes any error as an OAuth error
+// response, and an [IdentifyFunc] may return an *Error to choose what the
+// client is told when it refuses a user.
+//
 // # Replicas
 //
 // All state lives in [Options.Store] (a [repository.Store] with atomic

@@ -3,7 +3,9 @@
 package provider_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -125,4 +127,41 @@ func Example_withMcpauth() {
 	fmt.Println(rec.Code)
 	// Output:
 	// 401
+}
+
+// Tool code behind RequireBearer gets the user's upstream token; when that
+// fails, WriteError answers with the OAuth error the failure maps to
+// (invalid_token once the grant is revoked, so the client logs in again),
+// and errors.As reads it.
+func ExampleProvider_WriteError() {
+	p, err := provider.New(&provider.Options{
+		BaseURL:  "https://mcp.example.com",
+		Upstream: provider.UpstreamOptions{Issuer: "https://idp.example.com", ClientID: "id", ClientSecret: "secret"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	tool := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ut, err := provider.UpstreamTokenFromContext(r.Context())
+		if err != nil {
+			p.WriteError(w, err)
+			return
+		}
+		_ = ut // call the upstream API with ut.AccessToken
+	})
+	_ = p.RequireBearer(tool)
+
+	// An error a hook or tool code returns, and how it is written.
+	err = fmt.Errorf("calendar: %w", &provider.Error{Code: provider.CodeInvalidToken, Description: "the grant has been revoked", Err: context.Canceled})
+	var pe *provider.Error
+	if errors.As(err, &pe) {
+		fmt.Println(pe.Code, pe.Code.Status())
+	}
+	w := httptest.NewRecorder()
+	p.WriteError(w, err)
+	fmt.Println(w.Code, w.Body)
+	// Output:
+	// invalid_token 401
+	// 401 {"error":"invalid_token","error_description":"the grant has been revoked"}
 }

@@ -304,6 +304,13 @@ type UpstreamOptions struct {
 }
 
 // IdentifyFunc resolves the logged-in user from the upstream token.
+//
+// An error ends the login, and the MCP client's redirect URI receives an
+// authorization error (RFC 6749 §4.1.2.1). To choose it, return an *[Error]
+// (or an error wrapping one): its Code, Description and URI are sent, for
+// example CodeAccessDenied for a user who may not use this server. Any
+// other error is logged and the client gets server_error with a generic
+// description; its text is never sent.
 type IdentifyFunc func(ctx context.Context, t *UpstreamToken) (*Identity, error)
 
 // Identity is the user an upstream login resolved to.

@@ -406,13 +406,7 @@ func cors(h http.Handler) http.Handler {
 
 func methodNotAllowed(w http.ResponseWriter, allow string) {
 	w.Header().Set("Allow", allow)
-	writeJSON(w, http.StatusMethodNotAllowed, &oauthError{Code: "invalid_request", Description: "method not allowed"})
-}
-
-// oauthError is an RFC 6749 §5.2 error body.
-type oauthError struct {
-	Code        string `json:"error"`
-	Description string `json:"error_description,omitempty"`
+	writeError(w, &Error{Code: CodeInvalidRequest, Description: "method not allowed", Status: http.StatusMethodNotAllowed})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -425,13 +419,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-// writeTokenError writes a token-endpoint error with no-store caching.
-func writeTokenError(w http.ResponseWriter, status int, code, desc string) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
-	writeJSON(w, status, &oauthError{Code: code, Description: desc})
 }
 
 func orDuration(d, def time.Duration) time.Duration {

@@ -69,7 +69,7 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	for k, v := range r.PostForm {
 		if len(v) > 1 {
-			writeTokenError(w, http.StatusBadRequest, "invalid_request", "parameter "+k+" is repeated")
+			writeError(w, oauthErr(CodeInvalidRequest, "parameter "+k+" is repeated"))
 			return
 		}
 	}
@@ -82,34 +82,33 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	switch grant {
 	case "authorization_code", "refresh_token":
 	case "":
-		writeTokenError(w, http.StatusBadRequest, "invalid_request", "grant_type is required")
+		writeError(w, oauthErr(CodeInvalidRequest, "grant_type is required"))
 		return
 	default:
-		writeTokenError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type "+grant+" is not supported")
+		writeError(w, oauthErr(CodeUnsupportedGrantType, "grant_type "+grant+" is not supported"))
 		return
 	}
 	if !slices.Contains(c.GrantTypes, grant) {
-		writeTokenError(w, http.StatusBadRequest, "unauthorized_client", "the client may not use "+grant)
+		writeError(w, oauthErr(CodeUnauthorizedClient, "the client may not use "+grant))
 		return
 	}
 	var (
 		resp *tokenResponse
-		code string
-		desc string
 		err  error
 	)
 	if grant == "authorization_code" {
-		resp, code, desc, err = p.redeemCode(r.Context(), c, r)
+		resp, err = p.redeemCode(r.Context(), c, r)
 	} else {
-		resp, code, desc, err = p.refresh(r.Context(), c, r)
+		resp, err = p.refresh(r.Context(), c, r)
 	}
-	if err != nil {
-		p.logger.Error("provider: token endpoint", "grant_type", grant, "err", err)
-		writeTokenError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the request could not be completed")
+	if oe, ok := err.(*Error); ok {
+		writeError(w, oe)
 		return
 	}
-	if code != "" {
-		writeTokenError(w, http.StatusBadRequest, code, desc)
+	if err != nil {
+		// Store failures: their text stays in the log.
+		p.logger.Error("provider: token endpoint", "grant_type", grant, "err", err)
+		writeError(w, oauthErr(CodeTemporarilyUnavailable, "the request could not be completed"))
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -124,12 +123,12 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 func parsePostForm(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST, OPTIONS")
-		writeTokenError(w, http.StatusMethodNotAllowed, "invalid_request", "use POST")
+		writeError(w, &Error{Code: CodeInvalidRequest, Description: "use POST", Status: http.StatusMethodNotAllowed})
 		return false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil || !isForm(r) {
-		writeTokenError(w, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
+		writeError(w, oauthErr(CodeInvalidRequest, "the body must be application/x-www-form-urlencoded"))
 		return false
 	}
 	return true
@@ -193,26 +192,26 @@ func (s *singleUse[R]) take(ctx context.Context, p *Provider, h string, ttl time
 }
 
 // redeemCode implements the authorization_code grant. It returns either a
-// response, an OAuth error code and description, or an internal error.
-func (p *Provider) redeemCode(ctx context.Context, c *clientRecord, r *http.Request) (*tokenResponse, string, string, error) {
+// response, an *Error for the client, or an internal error.
+func (p *Provider) redeemCode(ctx context.Context, c *clientRecord, r *http.Request) (*tokenResponse, error) {
 	code := r.PostForm.Get("code")
 	if code == "" {
-		return nil, "invalid_request", "code is required", nil
+		return nil, oauthErr(CodeInvalidRequest, "code is required")
 	}
 	// A replayed code revokes whatever was issued from it; the code is
 	// consumed from here on, whatever the outcome.
 	rec, err := authCodes.take(ctx, p, hashSecret(code), p.codeTTL, c.ClientID)
 	if err != nil {
-		return nil, "", "", err
+		return nil, err
 	}
 	if rec == nil {
-		return nil, "invalid_grant", "the authorization code is invalid, expired or already used", nil
+		return nil, oauthErr(CodeInvalidGrant, "the authorization code is invalid, expired or already used")
 	}
-	fail := func(desc string) (*tokenResponse, string, string, error) {
+	fail := func(desc string) (*tokenResponse, error) {
 		if err := p.revokeFamily(ctx, rec.Family); err != nil {
-			return nil, "", "", err
+			return nil, err
 		}
-		return nil, "invalid_grant", desc, nil
+		return nil, oauthErr(CodeInvalidGrant, desc)
 	}
 	switch {
 	case !p.now().Before(rec.ExpiresAt):
@@ -229,9 +228,9 @@ func (p *Provider) redeemCode(ctx context.Context, c *clientRecord, r *http.Requ
 	if res := r.PostForm.Get("resource"); res != "" {
 		if got, ok := p.checkResource(res); !ok || got != rec.Resource {
 			if err := p.revokeFamily(ctx, rec.Family); err != nil {
-				return nil, "", "", err
+				return nil, err
 			}
-			return nil, "invalid_target", "resource does not match the authorization request", nil
+			return nil, oauthErr(CodeInvalidTarget, "resource does not match the authorization request")
 		}
 	}
 	return p.issueInGrant(ctx, c, rec.Scopes, rec.Resource, rec.Family)
@@ -239,29 +238,29 @@ func (p *Provider) redeemCode(ctx context.Context, c *clientRecord, r *http.Requ
 
 // refresh implements the refresh_token grant with rotation: each refresh
 // token is single-use, and presenting a used one revokes its family.
-func (p *Provider) refresh(ctx context.Context, c *clientRecord, r *http.Request) (*tokenResponse, string, string, error) {
+func (p *Provider) refresh(ctx context.Context, c *clientRecord, r *http.Request) (*tokenResponse, error) {
 	rt := r.PostForm.Get("refresh_token")
 	if rt == "" {
-		return nil, "invalid_request", "refresh_token is required", nil
+		return nil, oauthErr(CodeInvalidRequest, "refresh_token is required")
 	}
 	h := hashSecret(rt)
 	rec, err := refreshTokens.take(ctx, p, h, p.refreshTTL, c.ClientID)
 	if err != nil {
-		return nil, "", "", err
+		return nil, err
 	}
 	if rec == nil {
-		return nil, "invalid_grant", "the refresh token is invalid, expired or already used", nil
+		return nil, oauthErr(CodeInvalidGrant, "the refresh token is invalid, expired or already used")
 	}
 	if !constantTimeEqual(rec.ClientID, c.ClientID) {
 		// Another client holds this client's refresh token: the family is
 		// compromised.
 		if err := p.revokeFamily(ctx, rec.Family); err != nil {
-			return nil, "", "", err
+			return nil, err
 		}
-		return nil, "invalid_grant", "the refresh token was issued to another client", nil
+		return nil, oauthErr(CodeInvalidGrant, "the refresh token was issued to another client")
 	}
 	if !p.now().Before(rec.ExpiresAt) {
-		return nil, "invalid_grant", "the refresh token has expired", nil
+		return nil, oauthErr(CodeInvalidGrant, "the refresh token has expired")
 	}
 	scopes := rec.Scopes
 	if s := r.PostForm.Get("scope"); s != "" {
@@ -270,9 +269,9 @@ func (p *Provider) refresh(ctx context.Context, c *clientRecord, r *http.Request
 			if !slices.Contains(rec.Scopes, sc) {
 				// Put the token back: a bad request must not cost the grant.
 				if err := p.restoreRefresh(ctx, h, rec); err != nil {
-					return nil, "", "", err
+					return nil, err
 				}
-				return nil, "invalid_scope", "scope " + sc + " was not granted", nil
+				return nil, oauthErr(CodeInvalidScope, "scope "+sc+" was not granted")
 			}
 			if !slices.Contains(scopes, sc) {
 				scopes = append(scopes, sc)
@@ -282,9 +281,9 @@ func (p *Provider) refresh(ctx context.Context, c *clientRecord, r *http.Request
 	if res := r.PostForm.Get("resource"); res != "" {
 		if got, ok := p.checkResource(res); !ok || got != rec.Resource {
 			if err := p.restoreRefresh(ctx, h, rec); err != nil {
-				return nil, "", "", err
+				return nil, err
 			}
-			return nil, "invalid_target", "resource does not match the grant", nil
+			return nil, oauthErr(CodeInvalidTarget, "resource does not match the grant")
 		}
 	}
 	return p.issueInGrant(ctx, c, scopes, rec.Resource, rec.Family)
@@ -292,24 +291,24 @@ func (p *Provider) refresh(ctx context.Context, c *clientRecord, r *http.Request
 
 // issueInGrant mints tokens in the grant family after checking that the
 // grant still exists; the grant then lives as long as a refresh token. It
-// returns what the grants return: a response, an OAuth error code and
-// description, or an internal error.
-func (p *Provider) issueInGrant(ctx context.Context, c *clientRecord, scopes []string, resource, family string) (*tokenResponse, string, string, error) {
+// returns what the grants return: a response, an *Error for the client,
+// or an internal error.
+func (p *Provider) issueInGrant(ctx context.Context, c *clientRecord, scopes []string, resource, family string) (*tokenResponse, error) {
 	fam, err := p.loadFamily(ctx, family)
 	if isNotFound(err) {
-		return nil, "invalid_grant", "the grant has been revoked", nil
+		return nil, oauthErr(CodeInvalidGrant, "the grant has been revoked")
 	}
 	if err != nil {
-		return nil, "", "", err
+		return nil, err
 	}
 	if err := setJSON(ctx, p.store, keyFamily+family, fam, p.refreshTTL); err != nil {
-		return nil, "", "", err
+		return nil, err
 	}
 	resp, err := p.mintTokens(ctx, c, scopes, resource, family, fam)
 	if errors.Is(err, errGrantRevoked) {
-		return nil, "invalid_grant", "the grant has been revoked", nil
+		return nil, oauthErr(CodeInvalidGrant, "the grant has been revoked")
 	}
-	return resp, "", "", err
+	return resp, err
 }
 
 // restoreRefresh puts back a refresh token taken by a request that failed
@@ -450,12 +449,12 @@ func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) {
 	}
 	tok := r.PostForm.Get("token")
 	if tok == "" {
-		writeTokenError(w, http.StatusBadRequest, "invalid_request", "token is required")
+		writeError(w, oauthErr(CodeInvalidRequest, "token is required"))
 		return
 	}
 	if err := p.revoke(r.Context(), c.ClientID, tok, r.PostForm.Get("token_type_hint")); err != nil {
 		p.logger.Error("provider: revoke", "err", err)
-		writeTokenError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the token could not be revoked; try again")
+		writeError(w, oauthErr(CodeTemporarilyUnavailable, "the token could not be revoked; try again"))
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")

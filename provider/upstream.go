@@ -234,7 +234,10 @@ func (u *upstream) identify(ctx context.Context, r rp.RelyingParty, ut *Upstream
 	if u.opts.Identify != nil {
 		id, err := u.opts.Identify(ctx, ut)
 		if err != nil {
-			return nil, fmt.Errorf("provider: identify user: %w", err)
+			return nil, &hookError{hook: "identify user", err: err}
+		}
+		if id == nil {
+			return nil, &hookError{hook: "identify user", err: errors.New("no identity and no error")}
 		}
 		if id.Source == "" {
 			id.Source = IdentitySourceCustom
