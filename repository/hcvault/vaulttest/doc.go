@@ -27,9 +27,10 @@
 //     writing between the store's read and its conditional write;
 //   - the sweeper, and the documented token policy;
 //   - two provider instances (github.com/mcpauth/mcpauth/provider) whose only
-//     shared state is one hcvault store, completing an OAuth flow whose steps
-//     alternate between them behind a load balancer, with zitadel's example
-//     OpenID provider as the upstream identity provider.
+//     shared state is one hcvault store, completing the OAuth flow of
+//     providertest.ReplicaFlowStores, whose steps alternate between them
+//     behind a load balancer, with providertest's in-process OpenID
+//     Provider as the upstream identity provider.
 //
 // The benchmarks (BenchmarkGet, BenchmarkSet, BenchmarkTake) measure the
 // store against the in-process Vault over loopback; results are in
