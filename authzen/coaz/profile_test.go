@@ -474,3 +474,13 @@ func TestLazyInputs(t *testing.T) {
 		}
 	}
 }
+
+// Configure keeps a BypassMethods set before it: the documented way to let
+// a method the binding denies through unchecked.
+func TestConfigureKeepsBypass(t *testing.T) {
+	o := mcpauth.Options{BypassMethods: append(append([]string(nil), coaz.PassThrough...), "server/discover")}
+	newMapping(t, nil, "").Configure(&o)
+	if got := strings.Join(o.BypassMethods, ","); got != "ping,notifications/*,server/discover" {
+		t.Errorf("got BypassMethods %s", got)
+	}
+}
