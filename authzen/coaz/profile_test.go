@@ -463,6 +463,31 @@ func TestLazyInputs(t *testing.T) {
 			}
 		})
 	}
+	// params.uri and params.name come from the fields the middleware
+	// decoded when set, else from params.
+	for _, tc := range []struct {
+		method, params, name, uri, wantID string
+	}{
+		{"resources/read", `{"uri":"file:///a"}`, "", "file:///a", "file:///a"},
+		{"resources/read", `{"uri":"file:///a"}`, "", "", "file:///a"},
+		{"prompts/get", `{"name":"p"}`, "p", "", "p"},
+		{"prompts/get", `{"name":"p"}`, "", "", "p"},
+		{"prompts/get", `{"name":""}`, "", "", ""},
+	} {
+		r := &mcpauth.Request{Method: tc.method, Params: json.RawMessage(tc.params), Name: tc.name, URI: tc.uri, Identity: identity(exampleClaims())}
+		c, _, err := m.Map(context.Background(), r)
+		if err != nil || c.Resource.Key != tc.wantID {
+			t.Errorf("%s %s (Name %q, URI %q): got %+v, %v; want resource id %q", tc.method, tc.params, tc.name, tc.uri, c, err, tc.wantID)
+		}
+	}
+	for _, tc := range []struct{ method, params string }{
+		{"resources/read", `{}`}, {"resources/read", `{"uri":null}`}, {"prompts/get", `{"uri":"x"}`},
+	} {
+		r := &mcpauth.Request{Method: tc.method, Params: json.RawMessage(tc.params), Identity: identity(exampleClaims())}
+		if _, _, err := m.Map(context.Background(), r); err == nil || errors.Is(err, mcpauth.ErrNoMapping) {
+			t.Errorf("%s %s: got %v; want a mapping error", tc.method, tc.params, err)
+		}
+	}
 	for _, params := range []string{`[1]`, `"x"`, `7`} {
 		if _, _, err := mapRequest(t, m, "tools/list", params, exampleClaims()); err == nil || errors.Is(err, mcpauth.ErrNoMapping) {
 			t.Errorf("tools/list with params %s: got %v; want a mapping error", params, err)

@@ -317,11 +317,25 @@ func (p *selectPath) eval(in *inputs) (any, bool, error) {
 	return cur, true, nil
 }
 
-// isToolName tells whether p is params.name of a tools/call, which is the
-// request's Name.
-func (p *selectPath) isToolName(in *inputs) bool {
-	return p.root == "params" && len(p.fields) == 1 && p.fields[0] == "name" && !p.optional &&
-		in.r != nil && in.r.Method == mcpauth.MethodToolsCall
+// requestString gives the value of p from the request's fields the
+// middleware decoded, when it can: params.name of a tools/call (Name, as
+// params holds it), and params.name or params.uri when Name or URI is set
+// (the decoder sets them only to a present string member).
+func (p *selectPath) requestString(in *inputs) (string, bool) {
+	if p.root != "params" || len(p.fields) != 1 || p.optional || in.r == nil {
+		return "", false
+	}
+	switch p.fields[0] {
+	case "name":
+		if in.r.Name != "" || in.r.Method == mcpauth.MethodToolsCall {
+			return in.r.Name, true
+		}
+	case "uri":
+		if in.r.URI != "" {
+			return in.r.URI, true
+		}
+	}
+	return "", false
 }
 
 // jsonValue converts a selected value as CEL reads it: json.Number is a
@@ -466,8 +480,8 @@ func (n *node) eval(in *inputs) (v any, present bool, err error) {
 		return id, err == nil, err
 	case kindExpr:
 		if n.path != nil {
-			if n.path.isToolName(in) {
-				return in.r.Name, true, nil
+			if s, ok := n.path.requestString(in); ok {
+				return s, true, nil
 			}
 			v, present, err := n.path.eval(in)
 			if err != nil {
@@ -530,8 +544,8 @@ func (n *node) evalString(in *inputs) (s string, present bool, err error) {
 		id, err := in.serverID()
 		return id, err == nil, err
 	case n.kind == kindExpr && n.path != nil:
-		if n.path.isToolName(in) {
-			return in.r.Name, true, nil
+		if s, ok := n.path.requestString(in); ok {
+			return s, true, nil
 		}
 		if v, present, err = n.path.eval(in); err != nil {
 			return "", false, fmt.Errorf("expression '%s' failed: %v", n.src, err)
