@@ -273,7 +273,10 @@ func readTool(raw []byte, maxBytes int) (name string, mapping any, has bool, err
 // claims, and returns a check carrying the AuthZEN request under
 // [mcpauth.ContextAuthZENRequest]. A method without a mapping is an error
 // wrapping [mcpauth.ErrNoMapping] (an authorization denial); any other
-// error is a mapping error (JSON-RPC Invalid params).
+// error is a mapping error (JSON-RPC Invalid params). r is read as the
+// middleware fills it: Name and URI, when not empty, are params.name and
+// params.uri, and Arguments, when not nil, is params.arguments; params is
+// decoded only when an expression needs more.
 func (m *Mapping) Map(_ context.Context, r *mcpauth.Request) (*mcpauth.Check, bool, error) {
 	if r.ListMethod != "" {
 		// The binding authorizes list methods as a whole: list filtering

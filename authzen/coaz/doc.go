@@ -36,6 +36,18 @@
 // the request only when every decision is a permit. The decision cache
 // applies as usual: its key covers the whole AuthZEN request.
 //
+// Resolution is cheap (BENCHMARKS.md, section 9): plain selections such as
+// $params.arguments.id or $token.?client_id are read without the CEL
+// interpreter; params is decoded only when an expression needs more than
+// params.name, params.uri or the arguments the middleware decoded; the
+// members are built straight into the AuthZEN types. An expression whose
+// worst-case cost CEL's static estimate bounds within [Options.CostLimit]
+// (outright, or as long as the values it selects from params and token
+// have at most a size hint of elements, entries or bytes, which is checked
+// before each evaluation) runs without runtime cost tracking; any other
+// expression, or the same one over larger inputs, is tracked and stopped
+// at the limit.
+//
 // # The binding's rules, as implemented
 //
 //   - Every method is mapped, passed through or denied as section
