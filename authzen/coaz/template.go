@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -94,9 +95,12 @@ func (jsonAdapter) NativeToValue(v any) ref.Val {
 }
 
 // vars is the CEL activation of one request: the two input variables. It
-// is built only when an expression needs the interpreter.
+// is built only when an expression needs the interpreter. params is a
+// map[string]any or, for a tools/call whose arguments the middleware
+// decoded, a *toolParams.
 type vars struct {
-	params, token map[string]any
+	params any
+	token  map[string]any
 }
 
 func (a *vars) ResolveName(name string) (any, bool) {
@@ -402,6 +406,10 @@ func (in *inputs) paramsMap() (map[string]any, error) {
 // activation returns the CEL activation, built on first use.
 func (in *inputs) activation() (*vars, error) {
 	if in.act == nil {
+		if tp := in.toolParams(); tp != nil {
+			in.act = &vars{params: tp, token: in.token}
+			return in.act, nil
+		}
 		params, err := in.paramsMap()
 		if err != nil {
 			return nil, err
@@ -409,6 +417,15 @@ func (in *inputs) activation() (*vars, error) {
 		in.act = &vars{params: params, token: in.token}
 	}
 	return in.act, nil
+}
+
+// toolParams returns the params of a tools/call whose arguments the
+// middleware decoded, for CEL, without building a map; nil otherwise.
+func (in *inputs) toolParams() *toolParams {
+	if in.r == nil || in.r.Method != mcpauth.MethodToolsCall || in.r.Arguments == nil || in.paramsDone {
+		return nil
+	}
+	return &toolParams{name: in.r.Name, args: in.r.Arguments}
 }
 
 func (in *inputs) serverID() (string, error) {
@@ -421,14 +438,30 @@ func (in *inputs) serverID() (string, error) {
 func (in *inputs) within(paths [][]string, max int) bool {
 	for _, path := range paths {
 		var cur any = in.token
-		if path[0] == "params" {
+		fields := path[1:]
+		toolsCall := in.r != nil && in.r.Method == mcpauth.MethodToolsCall
+		switch {
+		case path[0] != "params":
+		case len(fields) == 0 && toolsCall && in.r.Arguments != nil:
+			if max < 2 { // name and arguments
+				return false
+			}
+			continue
+		case len(fields) > 0 && fields[0] == "name" && toolsCall:
+			if len(fields) == 1 && len(in.r.Name) > max {
+				return false
+			}
+			continue // a string: nothing to select in it
+		case len(fields) > 0 && fields[0] == "arguments" && toolsCall && in.r.Arguments != nil:
+			cur, fields = in.r.Arguments, fields[1:]
+		default:
 			params, err := in.paramsMap()
 			if err != nil {
 				return false
 			}
 			cur = params
 		}
-		for _, f := range path[1:] {
+		for _, f := range fields {
 			m, ok := cur.(map[string]any)
 			if !ok {
 				cur = nil
@@ -649,4 +682,54 @@ func fromCEL(v ref.Val, depth int) (any, bool, error) {
 		return out, true, nil
 	}
 	return nil, false, fmt.Errorf("a %s value, which is not JSON", v.Type().TypeName())
+}
+
+// toolParams is the params variable of a tools/call as CEL reads it: a map
+// of name and arguments. Selecting either is read from the request as it
+// is; anything else (iteration, size, equality, conversion) is answered by
+// the map it stands for, built then.
+type toolParams struct {
+	name string
+	args map[string]any
+	m    traits.Mapper // the map, once built
+}
+
+var _ traits.Mapper = (*toolParams)(nil)
+
+func (p *toolParams) asMap() traits.Mapper {
+	if p.m == nil {
+		p.m = types.NewStringInterfaceMap(jsonAdapter{}, map[string]any{"name": p.name, "arguments": p.args})
+	}
+	return p.m
+}
+
+// Find selects name or arguments; any other key is looked up in the map.
+func (p *toolParams) Find(key ref.Val) (ref.Val, bool) {
+	switch key {
+	case types.String("name"):
+		return types.String(p.name), true
+	case types.String("arguments"):
+		return jsonAdapter{}.NativeToValue(p.args), true
+	}
+	return p.asMap().Find(key)
+}
+
+func (p *toolParams) Get(key ref.Val) ref.Val {
+	if v, ok := p.Find(key); ok {
+		return v
+	}
+	return p.asMap().Get(key)
+}
+
+func (p *toolParams) Contains(key ref.Val) ref.Val { return p.asMap().Contains(key) }
+func (p *toolParams) Iterator() traits.Iterator    { return p.asMap().Iterator() }
+func (p *toolParams) Size() ref.Val                { return p.asMap().Size() }
+func (p *toolParams) Type() ref.Type               { return p.asMap().Type() }
+func (p *toolParams) Value() any                   { return p.asMap().Value() }
+func (p *toolParams) Equal(o ref.Val) ref.Val      { return p.asMap().Equal(o) }
+func (p *toolParams) ConvertToType(t ref.Type) ref.Val {
+	return p.asMap().ConvertToType(t)
+}
+func (p *toolParams) ConvertToNative(t reflect.Type) (any, error) {
+	return p.asMap().ConvertToNative(t)
 }

@@ -200,9 +200,80 @@ func TestWithin(t *testing.T) {
 			t.Errorf("%v within %d: got %v, want %v", tc.path, tc.max, got, tc.want)
 		}
 	}
+	// A tools/call with decoded arguments is measured without decoding
+	// params.
+	call := &mcpauth.Request{Method: "tools/call", Name: strings.Repeat("n", 20),
+		Arguments: map[string]any{"a": "x", "b": []any{1, 2, 3}, "c": nil}, Params: json.RawMessage(`[broken`)}
+	for _, tc := range []struct {
+		path []string
+		max  int
+		want bool
+	}{
+		{[]string{"params", "name"}, 19, false},
+		{[]string{"params", "name"}, 20, true},
+		{[]string{"params", "name", "x"}, 0, true},
+		{[]string{"params", "arguments"}, 2, false},
+		{[]string{"params", "arguments"}, 3, true},
+		{[]string{"params", "arguments", "b"}, 2, false},
+		{[]string{"params", "arguments", "b"}, 3, true},
+		{[]string{"params"}, 1, false},
+		{[]string{"params"}, 2, true},
+	} {
+		in := &inputs{r: call, token: token}
+		if got := in.within([][]string{tc.path}, tc.max); got != tc.want || in.paramsDone {
+			t.Errorf("tools/call %v within %d: got %v (params decoded %v), want %v", tc.path, tc.max, got, in.paramsDone, tc.want)
+		}
+	}
 	// params that cannot be decoded are never within.
 	in := &inputs{r: &mcpauth.Request{Method: "resources/read", Params: json.RawMessage(`[1]`)}, token: token}
 	if in.within([][]string{{"params", "uri"}}, 10) {
 		t.Error("undecodable params taken as within")
+	}
+}
+
+// CEL reads a tools/call's params through toolParams, without a map, and
+// gets exactly what it gets from the map paramsOf builds: values, absence,
+// errors.
+func TestToolParamsMatchesMap(t *testing.T) {
+	env, err := newEnv(DefaultMaxExpressionBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &compiler{env: env, cost: DefaultCostLimit, maxExprs: 1000}
+	args := map[string]any{"id": "cust-1", "n": json.Number("12"), "list": []any{"a", json.Number("2")},
+		"o": map[string]any{"k": map[string]any{"deep": "v"}}, "nul": nil, "customer-id": "c-9"}
+	r := &mcpauth.Request{Method: "tools/call", Name: "get_customer", Arguments: args,
+		Params: json.RawMessage(`{"name":"get_customer","arguments":{}}`)}
+	token := map[string]any{"sub": "alice"}
+	for _, expr := range []string{
+		"$params.name", "$params.arguments", "$params.arguments.id", "$params.arguments['customer-id']",
+		"$params.arguments.o.k.deep", "$params.arguments.n + 1.0", "$params.arguments.list[1]",
+		"$params", "$params.size()", "$'name' in params", "$'x' in params", "$has(params.name)", "$has(params.x)",
+		"$params.?x", "$params.?name", "$params.?arguments.?id", "$params.x", "$params['name']",
+		"$params.map(k, k).size()", "$params.all(k, k in ['name', 'arguments'])", "$params.exists(k, k == 'arguments')", "$params == {'name': 'get_customer', 'arguments': params.arguments}",
+		"$params != {}", "$string(params.name)", "$params.arguments.nul", "$params.arguments.missing", "$dyn(params).name",
+		"$type(params) == map",
+	} {
+		n, err := c.expr(expr, "x")
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		n.path = nil // always the interpreter
+		lazy := &inputs{r: r, token: token}
+		if lazy.toolParams() == nil {
+			t.Fatal("no toolParams for a tools/call with decoded arguments")
+		}
+		gotV, gotOK, gotErr := n.eval(lazy)
+		params, err := paramsOf(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantV, wantOK, wantErr := n.eval(testInputs(params, token))
+		if (gotErr == nil) != (wantErr == nil) || gotOK != wantOK || !reflect.DeepEqual(gotV, wantV) {
+			t.Errorf("%s: toolParams %v %v %v, map %v %v %v", expr, gotV, gotOK, gotErr, wantV, wantOK, wantErr)
+		}
+		if lazy.paramsDone {
+			t.Errorf("%s: params decoded", expr)
+		}
 	}
 }
