@@ -689,9 +689,10 @@ func fromCEL(v ref.Val, depth int) (any, bool, error) {
 // is; anything else (iteration, size, equality, conversion) is answered by
 // the map it stands for, built then.
 type toolParams struct {
-	name string
-	args map[string]any
-	m    traits.Mapper // the map, once built
+	name    string
+	args    map[string]any
+	argsVal ref.Val       // args for CEL, once read
+	m       traits.Mapper // the map, once built
 }
 
 var _ traits.Mapper = (*toolParams)(nil)
@@ -709,7 +710,10 @@ func (p *toolParams) Find(key ref.Val) (ref.Val, bool) {
 	case types.String("name"):
 		return types.String(p.name), true
 	case types.String("arguments"):
-		return jsonAdapter{}.NativeToValue(p.args), true
+		if p.argsVal == nil {
+			p.argsVal = jsonAdapter{}.NativeToValue(p.args)
+		}
+		return p.argsVal, true
 	}
 	return p.asMap().Find(key)
 }
