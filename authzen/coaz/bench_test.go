@@ -16,7 +16,8 @@ import (
 // BenchmarkMap measures one mapping of a tools/call, from the decoded
 // request to the check carrying its AuthZEN request: the middleware's
 // built-in (Permit-shaped) mapping as the baseline, the binding's default
-// tools/call mapping, and the binding's declared example mappings.
+// tools/call mapping, the binding's declared example mappings, and a
+// resources/read by the default mapping and by the built-in one.
 func BenchmarkMap(b *testing.B) {
 	m := newMapping(b, nil, exampleTools)
 	claims := exampleClaims()
@@ -32,17 +33,24 @@ func BenchmarkMap(b *testing.B) {
 		{"declared_single", `{"name":"get_customer","arguments":{"id":"cust-12345","case":"case-67890"}}`, m.Map},
 		{"declared_multi", `{"name":"copy_object","arguments":{"source":"/bucket/reports/q1.pdf","destination":"/bucket/archive/q1.pdf"}}`, m.Map},
 		{"declared_conditional", `{"name":"transfer_funds","arguments":{"from_account":"acc-1","to_account":"acc-2","amount":15000,"currency":"USD"}}`, m.Map},
+		{"default_resources_read", `{"uri":"file:///reports/q1.pdf","_meta":{"progressToken":"p-1"}}`, m.Map},
+		{"builtin_resources_read", `{"uri":"file:///reports/q1.pdf","_meta":{"progressToken":"p-1"}}`, builtin},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
 			var p struct {
 				Name      string         `json:"name"`
+				URI       string         `json:"uri"`
 				Arguments map[string]any `json:"arguments"`
 			}
 			if err := json.Unmarshal([]byte(tc.params), &p); err != nil {
 				b.Fatal(err)
 			}
-			r := &mcpauth.Request{Method: "tools/call", Name: p.Name, Params: json.RawMessage(tc.params),
+			method := "tools/call"
+			if p.URI != "" {
+				method = "resources/read"
+			}
+			r := &mcpauth.Request{Method: method, Name: p.Name, URI: p.URI, Params: json.RawMessage(tc.params),
 				Arguments: p.Arguments, Identity: id, Tenant: "default"}
 			ctx := context.Background()
 			if _, ok, err := tc.mapping(ctx, r); err != nil || !ok {

@@ -273,8 +273,11 @@ func readTool(raw []byte, maxBytes int) (name string, mapping any, has bool, err
 // claims, and returns a check carrying the AuthZEN request under
 // [mcpauth.ContextAuthZENRequest]. A method without a mapping is an error
 // wrapping [mcpauth.ErrNoMapping] (an authorization denial); any other
-// error is a mapping error (JSON-RPC Invalid params).
-func (m *Mapping) Map(ctx context.Context, r *mcpauth.Request) (*mcpauth.Check, bool, error) {
+// error is a mapping error (JSON-RPC Invalid params). r is read as the
+// middleware fills it: Name and URI, when not empty, are params.name and
+// params.uri, and Arguments, when not nil, is params.arguments; params is
+// decoded only when an expression needs more.
+func (m *Mapping) Map(_ context.Context, r *mcpauth.Request) (*mcpauth.Check, bool, error) {
 	if r.ListMethod != "" {
 		// The binding authorizes list methods as a whole: list filtering
 		// has no COAZ meaning (Configure turns it off).
@@ -282,9 +285,8 @@ func (m *Mapping) Map(ctx context.Context, r *mcpauth.Request) (*mcpauth.Check, 
 	}
 	cm := m.defaults[r.Method]
 	if r.Method == mcpauth.MethodToolsCall {
-		d := m.lookup(r.Name)
 		m.mu.RLock()
-		overflow := m.overflow
+		d, overflow := m.declared[r.Name], m.overflow
 		m.mu.RUnlock()
 		switch {
 		case d != nil && d.err != nil:
@@ -298,40 +300,52 @@ func (m *Mapping) Map(ctx context.Context, r *mcpauth.Request) (*mcpauth.Check, 
 	if cm == nil {
 		return nil, false, fmt.Errorf("%w %q", mcpauth.ErrNoMapping, r.Method)
 	}
-	req, err := m.resolveRequest(ctx, cm, r)
+	req, err := m.resolveRequest(cm, r)
 	if err != nil {
 		return nil, false, err
 	}
-	first := req.Evaluation
+	// The check names the first effective evaluation (the top-level
+	// members are the defaults of the entries).
+	action, resource := req.Action, req.Resource
 	if len(req.Evaluations) > 0 {
-		effective, _ := req.Effective()
-		first = effective[0]
+		if e := req.Evaluations[0]; e.Action != nil {
+			action = e.Action
+		}
+		if e := req.Evaluations[0]; e.Resource != nil {
+			resource = e.Resource
+		}
 	}
 	return &mcpauth.Check{
 		User:     mcpauth.User{Key: req.Subject.ID},
-		Action:   first.Action.Name,
-		Resource: mcpauth.Resource{Type: first.Resource.Type, Key: first.Resource.ID, Tenant: r.Tenant},
+		Action:   action.Name,
+		Resource: mcpauth.Resource{Type: resource.Type, Key: resource.ID, Tenant: r.Tenant},
 		Context:  map[string]any{mcpauth.ContextAuthZENRequest: req},
 	}, true, nil
 }
 
 // resolveRequest builds the AuthZEN request of cm for r.
-func (m *Mapping) resolveRequest(ctx context.Context, cm *compiled, r *mcpauth.Request) (*authzen.Request, error) {
-	token := tokenClaims(r.Identity)
-	sub, _ := token[m.opts.SubjectClaim].(string)
+func (m *Mapping) resolveRequest(cm *compiled, r *mcpauth.Request) (*authzen.Request, error) {
+	in := inputs{m: m, r: r, token: tokenClaims(r.Identity)}
+	sub, _ := in.token[m.opts.SubjectClaim].(string)
 	if sub == "" {
 		return nil, fmt.Errorf("COAZ mapping error: the token has no %q claim", m.opts.SubjectClaim)
 	}
-	params, err := paramsOf(r)
-	if err != nil {
-		return nil, fmt.Errorf("COAZ mapping error: params: %v", err)
+	if r.Method != mcpauth.MethodToolsCall && !isObjectOrAbsent(r.Params) {
+		return nil, errors.New("COAZ mapping error: params: not a JSON object")
 	}
-	in := &inputs{act: &vars{params: params, token: token}, token: token, serverID: func() (string, error) { return m.serverID(token) }}
-	req, err := cm.resolve(in, sub)
+	req, err := cm.resolve(&in, sub)
 	if err != nil {
 		return nil, fmt.Errorf("COAZ mapping error: %w", err)
 	}
 	return req, nil
+}
+
+// isObjectOrAbsent tells whether raw params are absent, null or (by their
+// first byte; the middleware has checked the rest) an object. Params are
+// decoded only when an expression reads them.
+func isObjectOrAbsent(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) == 0 || b[0] == '{' || string(b) == "null"
 }
 
 // paramsOf returns the params input variable of r: for tools/call, the

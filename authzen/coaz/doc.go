@@ -36,17 +36,22 @@
 // the request only when every decision is a permit. The decision cache
 // applies as usual: its key covers the whole AuthZEN request.
 //
+// Resolution is cheap (BENCHMARKS.md, section 9): plain selections such as
+// $params.arguments.id or $token.?client_id are read without the CEL
+// interpreter; params is decoded only when an expression needs more than
+// params.name, params.uri or the arguments the middleware decoded; the
+// members are built straight into the AuthZEN types. An expression whose
+// worst-case cost CEL's static estimate bounds within [Options.CostLimit]
+// (outright, or as long as the values it selects from params and token
+// have at most a size hint of elements, entries or bytes, which is checked
+// before each evaluation) runs without runtime cost tracking; any other
+// expression, or the same one over larger inputs, is tracked and stopped
+// at the limit.
+//
 // # The binding's rules, as implemented
 //
-//   - Default mappings for initialize, tools/list, tools/call, resources/list,
-//     resources/read, resources/subscribe, resources/unsubscribe,
-//     prompts/list, prompts/get, completion/complete, logging/setLevel,
-//     tasks/get, tasks/result, tasks/cancel and tasks/list, exactly as the
-//     binding writes them. ping and notifications/* pass through
-//     ([PassThrough]); every other method (server/discover,
-//     resources/templates/list and any future method among them) is denied
-//     with an authorization denial. Add methods to
-//     mcpauth.Options.BypassMethods to let them through unchecked.
+//   - Every method is mapped, passed through or denied as section
+//     "Default Mappings" says: see Methods below.
 //   - In server-wide default mappings, "$token.aud" resolves to
 //     [Options.ServerID] when set, else to the aud claim when it is one
 //     string or an array of exactly one; anything else is a mapping error.
@@ -67,6 +72,60 @@
 //     options member, an empty evaluations array, or an expression that does
 //     not compile is malformed: calls of that tool are mapping errors, never
 //     the default mapping.
+//
+// # Methods
+//
+// The binding (authzen-coaz-mcp-binding-1_0, draft 1, also published as
+// authzen-mcp-profile-1_0; both name the same methods) gives a
+// default mapping to fifteen methods, makes ping and notifications
+// pass-through, leaves the server-initiated requests out of scope and
+// denies every other method ("Unknown Methods"). With [Mapping.Configure]
+// the middleware handles each method of MCP 2025-11-25 so:
+//
+//	method                     handling     action.name           resource (type, id)
+//	initialize                 mapped       initialize            mcp_server, server id (*)
+//	ping                       pass-through
+//	notifications/*            pass-through
+//	tools/list                 mapped       tools/list            mcp_server, server id
+//	tools/call                 mapped       tools/call            tool, params.name
+//	                           (or the tool's declared x-authzen-mapping)
+//	resources/list             mapped       resources/list        mcp_server, server id
+//	resources/read             mapped       resources/read        resource, params.uri
+//	resources/subscribe        mapped       resources/subscribe   resource, params.uri
+//	resources/unsubscribe      mapped       resources/unsubscribe resource, params.uri
+//	resources/templates/list   denied       (not named by the binding)
+//	prompts/list               mapped       prompts/list          mcp_server, server id
+//	prompts/get                mapped       prompts/get           prompt, params.name
+//	completion/complete        mapped       completion/complete   prompt, params.ref.name for ref/prompt;
+//	                                                              resource, params.ref.uri otherwise
+//	logging/setLevel           mapped       logging/setLevel      mcp_server, server id (**)
+//	tasks/get                  mapped       tasks/get             task, params.taskId
+//	tasks/result               mapped       tasks/result          task, params.taskId
+//	tasks/cancel               mapped       tasks/cancel          task, params.taskId
+//	tasks/list                 mapped       tasks/list            mcp_server, server id
+//	server/discover            denied       (not named by the binding)
+//	sampling/createMessage,    denied       (server-initiated: out of the binding's scope;
+//	elicitation/create,                     a client sending them is refused)
+//	roots/list
+//	any other method           denied       ("Unknown Methods": fail closed)
+//
+// Every mapped method's request has subject {"type":"identity","id":
+// token.sub} (the subject-identity claim) and context {"agent": token.?client_id}; (*) adds
+// context.protocol_version (params.protocolVersion), (**) context.level
+// (params.level). "server id" is [Options.ServerID], else the token's aud
+// (see below). A denied method is answered with JSON-RPC error -32001
+// before any decision point call; TestMethods checks every row.
+//
+// The middleware's own [mcpauth.DefaultBypassMethods] (initialize, ping,
+// notifications/*, server/discover, logging/setLevel) are not the
+// binding's: Configure replaces a nil BypassMethods with [PassThrough], so
+// initialize and logging/setLevel are authorized and server/discover is
+// denied. A BypassMethods set before Configure is kept as it is: setting it
+// to DefaultBypassMethods lets initialize and logging/setLevel through
+// unchecked, against the binding. To let server/discover or
+// resources/templates/list through unchecked while the rest of the binding
+// applies, set BypassMethods to PassThrough's methods plus those before
+// calling Configure.
 //
 // # Errors
 //

@@ -22,6 +22,8 @@ func FuzzDeclaredMapping(f *testing.F) {
 	f.Add(`{"evaluation":{"subject":{"id":"$params.arguments.u"},"action":{"name":"r"},"resource":{"type":"t","id":"x"}}}`, `{"u":"alice@example.com"}`)
 	f.Add(`{"evaluation":{"action":{"name":"$params.arguments.n > 1 ? 'a' : 'b'"},"resource":"$params.arguments.r"}}`, `{"n":2,"r":{"type":"t","id":"i"}}`)
 	f.Add(`{"evaluation":{"action":{"name":"$$x"},"resource":{"type":"t","id":"$token.?nope"}}}`, `{}`)
+	f.Add(`{"evaluation":{"action":{"name":"$params.size() > 1 ? params.name : 'x'"},"resource":{"type":"t","id":"$string(params.arguments.?id.orValue(0))"},"context":{"keys":"$params.arguments.map(k, k)"}}}`, `{"id":"1","z":[1,{"a":null}]}`)
+	f.Add(`{"evaluation":{"action":{"name":"$token.roles.exists(r, r == 'x') ? 'a' : 'b'"},"resource":{"type":"t","id":"$params.arguments.s + token.sub"}}}`, `{"s":"é"}`)
 	f.Fuzz(func(t *testing.T, mapping, args string) {
 		m := newMapping(t, nil, "")
 		tool := json.RawMessage(`{"name":"t","inputSchema":{"type":"object","x-authzen-mapping":` + mapping + `}}`)

@@ -4,6 +4,7 @@ go 1.25.0
 
 require (
 	github.com/google/cel-go v0.31.0
+	github.com/google/go-cmp v0.7.0
 	github.com/mcpauth/mcpauth v0.0.0
 	github.com/modelcontextprotocol/go-sdk v1.8.0
 )

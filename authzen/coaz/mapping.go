@@ -5,6 +5,7 @@ package coaz
 import (
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/mcpauth/mcpauth/authzen"
 )
@@ -20,6 +21,7 @@ type compiled struct {
 	batch   bool        // the evaluations envelope
 	top     evalNodes   // the request, or the defaults of the entries
 	entries []evalNodes // evaluations envelope only
+	where   []string    // "evaluations[i].", for the entries' errors
 }
 
 // evalNodes are the templates of one evaluation's members; nil when absent.
@@ -105,6 +107,7 @@ func (c *compiler) compileMapping(v any, maxEntries int) (*compiled, error) {
 			return nil, fmt.Errorf("evaluations[%d] has no action or resource, and no default for it", i)
 		}
 		cm.entries = append(cm.entries, e)
+		cm.where = append(cm.where, fmt.Sprintf("evaluations[%d].", i))
 	}
 	return cm, nil
 }
@@ -149,7 +152,7 @@ func (c *compiler) compileEval(o map[string]any, where string) (evalNodes, error
 func (cm *compiled) resolve(in *inputs, subjectID string) (*authzen.Request, error) {
 	req := new(authzen.Request)
 	var err error
-	if req.Evaluation, err = resolveEval(cm.top, in, ""); err != nil {
+	if req.Evaluation, err = resolveEval(&cm.top, in, ""); err != nil {
 		return nil, err
 	}
 	sub := req.Subject
@@ -166,141 +169,211 @@ func (cm *compiled) resolve(in *inputs, subjectID string) (*authzen.Request, err
 	if sub.ID != subjectID {
 		return nil, errors.New("subject.id is not the verified token's subject")
 	}
-	for i, e := range cm.entries {
-		ev, err := resolveEval(e, in, fmt.Sprintf("evaluations[%d].", i))
-		if err != nil {
-			return nil, err
+	if len(cm.entries) > 0 {
+		req.Evaluations = make([]authzen.Evaluation, len(cm.entries))
+		for i := range cm.entries {
+			if req.Evaluations[i], err = resolveEval(&cm.entries[i], in, cm.where[i]); err != nil {
+				return nil, err
+			}
 		}
-		req.Evaluations = append(req.Evaluations, ev)
 	}
-	if _, err := req.Effective(); err != nil {
-		return nil, err
+	// Every effective evaluation has a subject (the top-level one), an
+	// action and a resource: compileMapping refuses mappings that could
+	// leave one out, and a resolved member is never nil.
+	if req.Action == nil || req.Resource == nil {
+		for i, e := range req.Evaluations {
+			if (e.Action == nil && req.Action == nil) || (e.Resource == nil && req.Resource == nil) {
+				return nil, fmt.Errorf("%w: %saction or resource", authzen.ErrMissing, cm.where[i])
+			}
+		}
+		if len(req.Evaluations) == 0 {
+			return nil, fmt.Errorf("%w: action or resource", authzen.ErrMissing)
+		}
 	}
 	return req, nil
 }
 
-func resolveEval(e evalNodes, in *inputs, where string) (authzen.Evaluation, error) {
+func resolveEval(e *evalNodes, in *inputs, where string) (authzen.Evaluation, error) {
 	var ev authzen.Evaluation
+	var err error
 	if e.subject != nil {
 		in.hasSubjectID, in.hasSubjectType = false, false
-		m, err := resolveObject(e.subject, in, where+"subject", false)
-		if err != nil {
+		if ev.Subject, err = resolveSubject(e.subject, in, where); err != nil {
 			return ev, err
-		}
-		if m != nil {
-			s := &authzen.Subject{}
-			if _, in.hasSubjectID = m["id"]; in.hasSubjectID {
-				if s.ID, err = str(m, "id", where+"subject"); err != nil {
-					return ev, err
-				}
-			}
-			if _, in.hasSubjectType = m["type"]; in.hasSubjectType {
-				if s.Type, err = str(m, "type", where+"subject"); err != nil {
-					return ev, err
-				}
-			}
-			if s.Properties, err = props(m, where+"subject"); err != nil {
-				return ev, err
-			}
-			if err := onlyKeys(m, entityKeys["subject"], where+"subject"); err != nil {
-				return ev, err
-			}
-			ev.Subject = s
 		}
 	}
 	if e.action != nil {
-		m, err := resolveObject(e.action, in, where+"action", true)
-		if err != nil {
+		if ev.Action, err = resolveAction(e.action, in, where); err != nil {
 			return ev, err
 		}
-		a := &authzen.Action{}
-		if a.Name, err = str(m, "name", where+"action"); err != nil {
-			return ev, err
-		}
-		if a.Properties, err = props(m, where+"action"); err != nil {
-			return ev, err
-		}
-		if err := onlyKeys(m, entityKeys["action"], where+"action"); err != nil {
-			return ev, err
-		}
-		ev.Action = a
 	}
 	if e.resource != nil {
-		m, err := resolveObject(e.resource, in, where+"resource", true)
-		if err != nil {
+		if ev.Resource, err = resolveResource(e.resource, in, where); err != nil {
 			return ev, err
 		}
-		r := &authzen.Resource{}
-		if r.Type, err = str(m, "type", where+"resource"); err != nil {
-			return ev, err
-		}
-		if r.ID, err = str(m, "id", where+"resource"); err != nil {
-			return ev, err
-		}
-		if r.Properties, err = props(m, where+"resource"); err != nil {
-			return ev, err
-		}
-		if err := onlyKeys(m, entityKeys["resource"], where+"resource"); err != nil {
-			return ev, err
-		}
-		ev.Resource = r
 	}
 	if e.context != nil {
-		m, err := resolveObject(e.context, in, where+"context", false)
-		if err != nil {
+		if ev.Context, err = resolveObject(e.context, in, where, "context", false); err != nil {
 			return ev, err
 		}
-		ev.Context = m
 	}
 	return ev, nil
 }
 
+// resolveSubject resolves a subject; nil when an optional expression
+// giving the whole subject yields nothing. It records in in whether the
+// subject set its id and type.
+func resolveSubject(n *node, in *inputs, where string) (*authzen.Subject, error) {
+	if n.kind != kindObject {
+		m, err := resolveObject(n, in, where, "subject", false)
+		if err != nil || m == nil {
+			return nil, err
+		}
+		n = literalObject(m)
+	}
+	s := &authzen.Subject{}
+	for i, k := range n.keys {
+		var err error
+		switch k {
+		case "id":
+			s.ID, in.hasSubjectID, err = stringMember(n.fields[i], in, where, "subject", k)
+		case "type":
+			s.Type, in.hasSubjectType, err = stringMember(n.fields[i], in, where, "subject", k)
+		case "properties":
+			s.Properties, err = propsMember(n.fields[i], in, where, "subject")
+		default:
+			err = unknownMember(where, "subject", k)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func resolveAction(n *node, in *inputs, where string) (*authzen.Action, error) {
+	if n.kind != kindObject {
+		m, err := resolveObject(n, in, where, "action", true)
+		if err != nil {
+			return nil, err
+		}
+		n = literalObject(m)
+	}
+	a := &authzen.Action{}
+	var hasName bool
+	for i, k := range n.keys {
+		var err error
+		switch k {
+		case "name":
+			a.Name, hasName, err = stringMember(n.fields[i], in, where, "action", k)
+		case "properties":
+			a.Properties, err = propsMember(n.fields[i], in, where, "action")
+		default:
+			err = unknownMember(where, "action", k)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !hasName {
+		return nil, memberError(where, "action", "name", errNull)
+	}
+	return a, nil
+}
+
+func resolveResource(n *node, in *inputs, where string) (*authzen.Resource, error) {
+	if n.kind != kindObject {
+		m, err := resolveObject(n, in, where, "resource", true)
+		if err != nil {
+			return nil, err
+		}
+		n = literalObject(m)
+	}
+	r := &authzen.Resource{}
+	var hasType, hasID bool
+	for i, k := range n.keys {
+		var err error
+		switch k {
+		case "type":
+			r.Type, hasType, err = stringMember(n.fields[i], in, where, "resource", k)
+		case "id":
+			r.ID, hasID, err = stringMember(n.fields[i], in, where, "resource", k)
+		case "properties":
+			r.Properties, err = propsMember(n.fields[i], in, where, "resource")
+		default:
+			err = unknownMember(where, "resource", k)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case !hasType:
+		return nil, memberError(where, "resource", "type", errNull)
+	case !hasID:
+		return nil, memberError(where, "resource", "id", errNull)
+	}
+	return r, nil
+}
+
+// literalObject wraps a resolved object as an object node of literals, so
+// that a member given whole by one expression is checked like a template.
+func literalObject(m map[string]any) *node {
+	n := &node{kind: kindObject, keys: make([]string, 0, len(m))}
+	for k := range m {
+		n.keys = append(n.keys, k)
+	}
+	sort.Strings(n.keys)
+	for _, k := range n.keys {
+		n.fields = append(n.fields, &node{kind: kindLiteral, lit: m[k]})
+	}
+	return n
+}
+
+// stringMember resolves the string member key of an entity.
+func stringMember(n *node, in *inputs, where, entity, key string) (string, bool, error) {
+	s, present, err := n.evalString(in)
+	if err == errNull || err == errNotString {
+		return "", false, memberError(where, entity, key, err)
+	}
+	return s, present, err
+}
+
+// propsMember resolves an entity's properties, which must be an object
+// when present.
+func propsMember(n *node, in *inputs, where, entity string) (map[string]any, error) {
+	v, present, err := n.eval(in)
+	if err != nil || !present {
+		return nil, err
+	}
+	p, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s%s.properties must be an object", where, entity)
+	}
+	return p, nil
+}
+
+func memberError(where, entity, key string, err error) error {
+	return fmt.Errorf("%s%s.%s %v", where, entity, key, err)
+}
+
+func unknownMember(where, entity, key string) error {
+	return fmt.Errorf("%s%s: unknown member %q", where, entity, key)
+}
+
 // resolveObject resolves a member that must be an object. A required
 // member must not be absent or null; an optional one may be absent.
-func resolveObject(n *node, in *inputs, where string, required bool) (map[string]any, error) {
+func resolveObject(n *node, in *inputs, where, member string, required bool) (map[string]any, error) {
 	v, present, err := n.eval(in)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", where, err)
+		return nil, fmt.Errorf("%s%s: %w", where, member, err)
 	}
 	if !present && !required {
 		return nil, nil
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("%s must be an object", where)
+		return nil, fmt.Errorf("%s%s must be an object", where, member)
 	}
 	return m, nil
-}
-
-func str(m map[string]any, key, where string) (string, error) {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return "", fmt.Errorf("%s.%s is missing or null", where, key)
-	}
-	s, ok := v.(string)
-	if !ok {
-		return "", fmt.Errorf("%s.%s must be a string", where, key)
-	}
-	return s, nil
-}
-
-func props(m map[string]any, where string) (map[string]any, error) {
-	v, ok := m["properties"]
-	if !ok {
-		return nil, nil
-	}
-	p, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%s.properties must be an object", where)
-	}
-	return p, nil
-}
-
-func onlyKeys(m map[string]any, keys map[string]bool, where string) error {
-	for k := range m {
-		if !keys[k] {
-			return fmt.Errorf("%s: unknown member %q", where, k)
-		}
-	}
-	return nil
 }

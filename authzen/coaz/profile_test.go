@@ -409,3 +409,103 @@ func TestConfigure(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Map reads params lazily: the middleware's decoded arguments when it gave
+// them, else params decoded once; members given whole by one expression are
+// checked like templates; params that are not an object are a mapping error
+// whether or not the mapping reads them.
+func TestLazyInputs(t *testing.T) {
+	m := newMapping(t, nil, `[
+	 {"name":"paths","inputSchema":{"type":"object","x-authzen-mapping":{"evaluation":{
+	   "action":{"name":"read"},"resource":{"type":"doc","id":"$params.arguments.id"},
+	   "context":{"tool":"$params.name","n":"$params.arguments.n","deep":"$params.arguments.o.k"}}}}},
+	 {"name":"cel","inputSchema":{"type":"object","x-authzen-mapping":{"evaluation":{
+	   "action":{"name":"$params.name + ':' + string(params.arguments.n)"},"resource":{"type":"doc","id":"$params.arguments.o.k + token.sub"}}}}},
+	 {"name":"whole","inputSchema":{"type":"object","x-authzen-mapping":{"evaluation":{
+	   "action":"$params.arguments.a","resource":"$params.arguments.r"}}}}
+	]`)
+	want := map[string]string{
+		"paths": `{"subject":{"type":"identity","id":"alice@example.com"},"action":{"name":"read"},"resource":{"type":"doc","id":"d1"},
+		           "context":{"tool":"paths","n":2,"deep":"v"}}`,
+		"cel": `{"subject":{"type":"identity","id":"alice@example.com"},"action":{"name":"cel:2"},"resource":{"type":"doc","id":"valice@example.com"}}`,
+	}
+	for tool, w := range want {
+		params := `{"name":"` + tool + `","arguments":{"id":"d1","n":2,"o":{"k":"v"}}}`
+		// As the middleware gives it, arguments decoded (numbers as
+		// json.Number), and without them: decoded from params.
+		args := map[string]any{"id": "d1", "n": json.Number("2"), "o": map[string]any{"k": "v"}}
+		for _, a := range []map[string]any{args, nil} {
+			r := &mcpauth.Request{Method: "tools/call", Name: tool, Params: json.RawMessage(params), Arguments: a, Identity: identity(exampleClaims())}
+			c, _, err := m.Map(context.Background(), r)
+			if err != nil {
+				t.Fatalf("%s (arguments %v): %v", tool, a, err)
+			}
+			b, _ := json.Marshal(c.Context[mcpauth.ContextAuthZENRequest])
+			sameJSON(t, string(b), w)
+		}
+	}
+	for _, tc := range []struct{ name, args, wantErr string }{
+		{"whole members", `{"a":{"name":"read"},"r":{"type":"doc","id":"1"}}`, ""},
+		{"unknown member in a whole resource", `{"a":{"name":"read"},"r":{"type":"doc","id":"1","owner":"x"}}`, `unknown member "owner"`},
+		{"resource without id", `{"a":{"name":"read"},"r":{"type":"doc"}}`, "resource.id is missing or null"},
+		{"action name not a string", `{"a":{"name":7},"r":{"type":"doc","id":"1"}}`, "action.name must be a string"},
+		{"action name null", `{"a":{"name":null},"r":{"type":"doc","id":"1"}}`, "action.name is missing or null"},
+		{"action not an object", `{"a":"read","r":{"type":"doc","id":"1"}}`, "action must be an object"},
+		{"resource null", `{"a":{"name":"read"},"r":null}`, "resource must be an object"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := mapRequest(t, m, "tools/call", `{"name":"whole","arguments":`+tc.args+`}`, exampleClaims())
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("got %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("got %v; want an error with %q", err, tc.wantErr)
+			}
+		})
+	}
+	// params.uri and params.name come from the fields the middleware
+	// decoded when set, else from params.
+	for _, tc := range []struct {
+		method, params, name, uri, wantID string
+	}{
+		{"resources/read", `{"uri":"file:///a"}`, "", "file:///a", "file:///a"},
+		{"resources/read", `{"uri":"file:///a"}`, "", "", "file:///a"},
+		{"prompts/get", `{"name":"p"}`, "p", "", "p"},
+		{"prompts/get", `{"name":"p"}`, "", "", "p"},
+		{"prompts/get", `{"name":""}`, "", "", ""},
+	} {
+		r := &mcpauth.Request{Method: tc.method, Params: json.RawMessage(tc.params), Name: tc.name, URI: tc.uri, Identity: identity(exampleClaims())}
+		c, _, err := m.Map(context.Background(), r)
+		if err != nil || c.Resource.Key != tc.wantID {
+			t.Errorf("%s %s (Name %q, URI %q): got %+v, %v; want resource id %q", tc.method, tc.params, tc.name, tc.uri, c, err, tc.wantID)
+		}
+	}
+	for _, tc := range []struct{ method, params string }{
+		{"resources/read", `{}`}, {"resources/read", `{"uri":null}`}, {"prompts/get", `{"uri":"x"}`},
+	} {
+		r := &mcpauth.Request{Method: tc.method, Params: json.RawMessage(tc.params), Identity: identity(exampleClaims())}
+		if _, _, err := m.Map(context.Background(), r); err == nil || errors.Is(err, mcpauth.ErrNoMapping) {
+			t.Errorf("%s %s: got %v; want a mapping error", tc.method, tc.params, err)
+		}
+	}
+	for _, params := range []string{`[1]`, `"x"`, `7`} {
+		if _, _, err := mapRequest(t, m, "tools/list", params, exampleClaims()); err == nil || errors.Is(err, mcpauth.ErrNoMapping) {
+			t.Errorf("tools/list with params %s: got %v; want a mapping error", params, err)
+		}
+	}
+	for _, params := range []string{``, `null`, ` {} `} {
+		if _, _, err := mapRequest(t, m, "tools/list", params, exampleClaims()); err != nil {
+			t.Errorf("tools/list with params %q: %v", params, err)
+		}
+	}
+}
+
+// Configure keeps a BypassMethods set before it: the documented way to let
+// a method the binding denies through unchecked.
+func TestConfigureKeepsBypass(t *testing.T) {
+	o := mcpauth.Options{BypassMethods: append(append([]string(nil), coaz.PassThrough...), "server/discover")}
+	newMapping(t, nil, "").Configure(&o)
+	if got := strings.Join(o.BypassMethods, ","); got != "ping,notifications/*,server/discover" {
+		t.Errorf("got BypassMethods %s", got)
+	}
+}

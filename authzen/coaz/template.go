@@ -7,15 +7,19 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/checker"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
 	"github.com/google/cel-go/ext"
 	"github.com/google/cel-go/interpreter"
+	"github.com/mcpauth/mcpauth"
 )
 
 // kinds of template nodes.
@@ -30,14 +34,21 @@ const (
 // node is a compiled mapping value: a literal, a CEL expression, or an
 // object or array of nodes.
 type node struct {
-	kind   int
-	lit    any
-	src    string // the expression, with its "$"
-	prg    cel.Program
-	path   *selectPath // set when the expression is a plain selection path
-	keys   []string    // object members, sorted
-	fields []*node
-	items  []*node
+	kind int
+	lit  any
+	src  string      // the expression, with its "$"
+	prg  cel.Program // with runtime cost tracking
+	path *selectPath // set when the expression is a plain selection path
+	// fast is prg without runtime cost tracking, set when the expression's
+	// estimated worst-case cost is within the cost limit as long as every
+	// value at the sized paths has at most maxSize elements, bytes or
+	// entries (see untracked).
+	fast    cel.Program
+	sized   [][]string
+	maxSize int
+	keys    []string // object members, sorted
+	fields  []*node
+	items   []*node
 }
 
 // compiler compiles mapping values into nodes with one CEL environment.
@@ -83,9 +94,13 @@ func (jsonAdapter) NativeToValue(v any) ref.Val {
 	return types.DefaultTypeAdapter.NativeToValue(v)
 }
 
-// vars is the activation of one request: the two input variables.
+// vars is the CEL activation of one request: the two input variables. It
+// is built only when an expression needs the interpreter. params is a
+// map[string]any or, for a tools/call whose arguments the middleware
+// decoded, a *toolParams.
 type vars struct {
-	params, token map[string]any
+	params any
+	token  map[string]any
 }
 
 func (a *vars) ResolveName(name string) (any, bool) {
@@ -154,7 +169,73 @@ func (c *compiler) expr(src, path string) (*node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: expression '%s': %v", path, src, err)
 	}
-	return &node{kind: kindExpr, src: src, prg: prg, path: parsePath(src[1:])}, nil
+	n := &node{kind: kindExpr, src: src, prg: prg, path: parsePath(src[1:])}
+	if n.path == nil {
+		n.fast, n.sized, n.maxSize = c.untracked(ast)
+	}
+	return n, nil
+}
+
+// sizeHints are the size hints tried, largest first, when estimating an
+// expression's cost.
+var sizeHints = []uint64{4096, 1024, 256, 64, 16}
+
+// untracked returns a program without runtime cost tracking when CEL's
+// static cost estimate proves the expression stays within the cost limit:
+// outright, or on the condition that the values at the returned paths (each
+// a selection from params or token the estimate depends on) have at most
+// maxSize elements, entries or bytes, which Map checks before each use
+// (inputs.within). Runtime tracking is most of the interpreter's cost; the
+// tracked program remains for inputs over the hint and for expressions the
+// estimate cannot bound (a comprehension over a list's elements' sizes).
+func (c *compiler) untracked(ast *cel.Ast) (cel.Program, [][]string, int) {
+	for _, hint := range sizeHints {
+		est := &sizeEstimator{max: hint}
+		cost, err := c.env.EstimateCost(ast, est)
+		if err != nil {
+			return nil, nil, 0
+		}
+		if cost.Max <= c.cost {
+			prg, err := c.env.Program(ast, cel.EvalOptions(cel.OptOptimize))
+			if err != nil {
+				return nil, nil, 0
+			}
+			return prg, est.paths, int(hint)
+		}
+		if len(est.paths) == 0 {
+			break // no input size matters: smaller hints change nothing
+		}
+	}
+	return nil, nil, 0
+}
+
+// sizeEstimator bounds the size of every value selected from params or
+// token by plain field names, and records those paths. Elements of
+// comprehensions ("@items", "@keys", "@values") get no bound: checking them
+// would mean walking every element.
+type sizeEstimator struct {
+	max   uint64
+	paths [][]string
+}
+
+func (e *sizeEstimator) EstimateSize(n checker.AstNode) *checker.SizeEstimate {
+	path := n.Path()
+	if len(path) == 0 || (path[0] != "params" && path[0] != "token") {
+		return nil
+	}
+	for _, f := range path[1:] {
+		if strings.HasPrefix(f, "@") {
+			return nil
+		}
+	}
+	if !slices.ContainsFunc(e.paths, func(p []string) bool { return slices.Equal(p, path) }) {
+		e.paths = append(e.paths, slices.Clone(path))
+	}
+	return &checker.SizeEstimate{Min: 0, Max: e.max}
+}
+
+func (e *sizeEstimator) EstimateCallCost(function, overloadID string, target *checker.AstNode, args []checker.AstNode) *checker.CallEstimate {
+	return nil
 }
 
 // selectPath is an expression that only selects fields, such as
@@ -205,13 +286,25 @@ func isIdent(s string) bool {
 
 // eval selects the path's value as CEL would: a missing field fails, or
 // is absent for the optional last selection; selecting in a value that is
-// not a map fails.
-func (p *selectPath) eval(a *vars) (any, bool, error) {
-	var cur any = a.params
-	if p.root == "token" {
-		cur = a.token
+// not a map fails. The value is the input's own (see jsonValue).
+func (p *selectPath) eval(in *inputs) (any, bool, error) {
+	var cur any
+	start := 0
+	switch {
+	case p.root == "token":
+		cur = in.token
+	case p.fields[0] == "arguments" && in.r != nil && in.r.Method == mcpauth.MethodToolsCall && in.r.Arguments != nil:
+		// The arguments the middleware decoded, without building params.
+		cur, start = in.r.Arguments, 1
+	default:
+		params, err := in.paramsMap()
+		if err != nil {
+			return nil, false, err
+		}
+		cur = params
 	}
-	for i, f := range p.fields {
+	for i := start; i < len(p.fields); i++ {
+		f := p.fields[i]
 		m, ok := cur.(map[string]any)
 		if !ok {
 			return nil, false, errors.New("no such overload")
@@ -225,7 +318,28 @@ func (p *selectPath) eval(a *vars) (any, bool, error) {
 		}
 		cur = v
 	}
-	return jsonValue(cur, 0), true, nil
+	return cur, true, nil
+}
+
+// requestString gives the value of p from the request's fields the
+// middleware decoded, when it can: params.name of a tools/call (Name, as
+// params holds it), and params.name or params.uri when Name or URI is set
+// (the decoder sets them only to a present string member).
+func (p *selectPath) requestString(in *inputs) (string, bool) {
+	if p.root != "params" || len(p.fields) != 1 || p.optional || in.r == nil {
+		return "", false
+	}
+	switch p.fields[0] {
+	case "name":
+		if in.r.Name != "" || in.r.Method == mcpauth.MethodToolsCall {
+			return in.r.Name, true
+		}
+	case "uri":
+		if in.r.URI != "" {
+			return in.r.URI, true
+		}
+	}
+	return "", false
 }
 
 // jsonValue converts a selected value as CEL reads it: json.Number is a
@@ -259,13 +373,133 @@ func jsonValue(v any, depth int) any {
 	return v
 }
 
-// inputs are what expressions see, for one request.
+// inputs are what expressions see, for one request. What is costly is
+// built on first use and kept for the request's other expressions: params
+// (not at all when expressions only select tools/call arguments) and the
+// CEL activation (not at all when every expression is a selection path).
 type inputs struct {
-	act      *vars
-	token    map[string]any
-	serverID func() (string, error)
+	m     *Mapping // for the server identifier; nil in tests of expressions
+	r     *mcpauth.Request
+	token map[string]any
+
+	params     map[string]any
+	paramsErr  error
+	paramsDone bool
+	act        *vars
+
 	// Whether the subject being resolved set id and type itself.
 	hasSubjectID, hasSubjectType bool
+}
+
+// paramsMap returns the params input variable, decoding it on first use.
+func (in *inputs) paramsMap() (map[string]any, error) {
+	if !in.paramsDone {
+		in.paramsDone = true
+		in.params, in.paramsErr = paramsOf(in.r)
+		if in.paramsErr != nil {
+			in.paramsErr = fmt.Errorf("params: %v", in.paramsErr)
+		}
+	}
+	return in.params, in.paramsErr
+}
+
+// activation returns the CEL activation, built on first use.
+func (in *inputs) activation() (*vars, error) {
+	if in.act == nil {
+		if tp := in.toolParams(); tp != nil {
+			in.act = &vars{params: tp, token: in.token}
+			return in.act, nil
+		}
+		params, err := in.paramsMap()
+		if err != nil {
+			return nil, err
+		}
+		in.act = &vars{params: params, token: in.token}
+	}
+	return in.act, nil
+}
+
+// toolParams returns the params of a tools/call whose arguments the
+// middleware decoded, for CEL, without building a map; nil otherwise.
+func (in *inputs) toolParams() *toolParams {
+	if in.r == nil || in.r.Method != mcpauth.MethodToolsCall || in.r.Arguments == nil || in.paramsDone {
+		return nil
+	}
+	return &toolParams{name: in.r.Name, args: in.r.Arguments}
+}
+
+func (in *inputs) serverID() (string, error) {
+	return in.m.serverID(in.token)
+}
+
+// within tells whether every value at paths has at most max elements,
+// entries or bytes (a string's bytes bound its code points, CEL's size). A
+// path that does not lead to a value has no size to exceed.
+func (in *inputs) within(paths [][]string, max int) bool {
+	for _, path := range paths {
+		var cur any = in.token
+		fields := path[1:]
+		toolsCall := in.r != nil && in.r.Method == mcpauth.MethodToolsCall
+		switch {
+		case path[0] != "params":
+		case len(fields) == 0 && toolsCall && in.r.Arguments != nil:
+			if max < 2 { // name and arguments
+				return false
+			}
+			continue
+		case len(fields) > 0 && fields[0] == "name" && toolsCall:
+			if len(fields) == 1 && len(in.r.Name) > max {
+				return false
+			}
+			continue // a string: nothing to select in it
+		case len(fields) > 0 && fields[0] == "arguments" && toolsCall && in.r.Arguments != nil:
+			cur, fields = in.r.Arguments, fields[1:]
+		default:
+			params, err := in.paramsMap()
+			if err != nil {
+				return false
+			}
+			cur = params
+		}
+		for _, f := range fields {
+			m, ok := cur.(map[string]any)
+			if !ok {
+				cur = nil
+				break
+			}
+			cur = m[f]
+		}
+		switch v := cur.(type) {
+		case string:
+			if len(v) > max {
+				return false
+			}
+		case map[string]any:
+			if len(v) > max {
+				return false
+			}
+		case []any:
+			if len(v) > max {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// run evaluates the CEL program of an expression node: the untracked
+// program when its size conditions hold, else the cost-tracked one.
+func (n *node) run(in *inputs) (ref.Val, error) {
+	act, err := in.activation()
+	if err != nil {
+		return nil, err
+	}
+	prg := n.prg
+	if n.fast != nil && in.within(n.sized, n.maxSize) {
+		prg = n.fast
+	}
+	out, _, err := prg.Eval(act)
+	return out, err
 }
 
 // eval resolves n. present is false when an optional expression yields
@@ -279,13 +513,16 @@ func (n *node) eval(in *inputs) (v any, present bool, err error) {
 		return id, err == nil, err
 	case kindExpr:
 		if n.path != nil {
-			v, present, err := n.path.eval(in.act)
+			if s, ok := n.path.requestString(in); ok {
+				return s, true, nil
+			}
+			v, present, err := n.path.eval(in)
 			if err != nil {
 				return nil, false, fmt.Errorf("expression '%s' failed: %v", n.src, err)
 			}
-			return v, present, nil
+			return jsonValue(v, 0), present, nil
 		}
-		out, _, err := n.prg.Eval(in.act)
+		out, err := n.run(in)
 		if err != nil {
 			return nil, false, fmt.Errorf("expression '%s' failed: %v", n.src, err)
 		}
@@ -320,6 +557,64 @@ func (n *node) eval(in *inputs) (v any, present bool, err error) {
 		}
 		return a, true, nil
 	}
+}
+
+// errNull and errNotString are the failures of evalString.
+var (
+	errNull      = errors.New("is missing or null")
+	errNotString = errors.New("must be a string")
+)
+
+// evalString resolves n where a string is required, without boxing it: it
+// gives what eval gives, and errNull for null or errNotString for any other
+// value that is not a string.
+func (n *node) evalString(in *inputs) (s string, present bool, err error) {
+	var v any
+	switch {
+	case n.kind == kindLiteral:
+		v, present = n.lit, true
+	case n.kind == kindServerID:
+		id, err := in.serverID()
+		return id, err == nil, err
+	case n.kind == kindExpr && n.path != nil:
+		if s, ok := n.path.requestString(in); ok {
+			return s, true, nil
+		}
+		if v, present, err = n.path.eval(in); err != nil {
+			return "", false, fmt.Errorf("expression '%s' failed: %v", n.src, err)
+		}
+	case n.kind == kindExpr:
+		out, err := n.run(in)
+		if err != nil {
+			return "", false, fmt.Errorf("expression '%s' failed: %v", n.src, err)
+		}
+		if o, ok := out.(*types.Optional); ok {
+			if !o.HasValue() {
+				return "", false, nil
+			}
+			out = o.GetValue()
+		}
+		if s, ok := out.(types.String); ok {
+			return string(s), true, nil
+		}
+		if v, present, err = fromCEL(out, 0); err != nil {
+			return "", false, fmt.Errorf("expression '%s': %v", n.src, err)
+		}
+	default:
+		if v, present, err = n.eval(in); err != nil {
+			return "", false, err
+		}
+	}
+	if !present {
+		return "", false, nil
+	}
+	switch v := v.(type) {
+	case string:
+		return v, true, nil
+	case nil:
+		return "", true, errNull
+	}
+	return "", true, errNotString
 }
 
 // fromCEL converts a CEL value to a JSON value. An empty optional is
@@ -387,4 +682,58 @@ func fromCEL(v ref.Val, depth int) (any, bool, error) {
 		return out, true, nil
 	}
 	return nil, false, fmt.Errorf("a %s value, which is not JSON", v.Type().TypeName())
+}
+
+// toolParams is the params variable of a tools/call as CEL reads it: a map
+// of name and arguments. Selecting either is read from the request as it
+// is; anything else (iteration, size, equality, conversion) is answered by
+// the map it stands for, built then.
+type toolParams struct {
+	name    string
+	args    map[string]any
+	argsVal ref.Val       // args for CEL, once read
+	m       traits.Mapper // the map, once built
+}
+
+var _ traits.Mapper = (*toolParams)(nil)
+
+func (p *toolParams) asMap() traits.Mapper {
+	if p.m == nil {
+		p.m = types.NewStringInterfaceMap(jsonAdapter{}, map[string]any{"name": p.name, "arguments": p.args})
+	}
+	return p.m
+}
+
+// Find selects name or arguments; any other key is looked up in the map.
+func (p *toolParams) Find(key ref.Val) (ref.Val, bool) {
+	switch key {
+	case types.String("name"):
+		return types.String(p.name), true
+	case types.String("arguments"):
+		if p.argsVal == nil {
+			p.argsVal = jsonAdapter{}.NativeToValue(p.args)
+		}
+		return p.argsVal, true
+	}
+	return p.asMap().Find(key)
+}
+
+func (p *toolParams) Get(key ref.Val) ref.Val {
+	if v, ok := p.Find(key); ok {
+		return v
+	}
+	return p.asMap().Get(key)
+}
+
+func (p *toolParams) Contains(key ref.Val) ref.Val { return p.asMap().Contains(key) }
+func (p *toolParams) Iterator() traits.Iterator    { return p.asMap().Iterator() }
+func (p *toolParams) Size() ref.Val                { return p.asMap().Size() }
+func (p *toolParams) Type() ref.Type               { return p.asMap().Type() }
+func (p *toolParams) Value() any                   { return p.asMap().Value() }
+func (p *toolParams) Equal(o ref.Val) ref.Val      { return p.asMap().Equal(o) }
+func (p *toolParams) ConvertToType(t ref.Type) ref.Val {
+	return p.asMap().ConvertToType(t)
+}
+func (p *toolParams) ConvertToNative(t reflect.Type) (any, error) {
+	return p.asMap().ConvertToNative(t)
 }
