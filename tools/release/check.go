@@ -18,8 +18,13 @@ import (
 	"golang.org/x/mod/modfile"
 )
 
-// runTimeout bounds each consumer program; they only talk to loopback.
-const runTimeout = 2 * time.Minute
+// goTimeout bounds each go command (a cold build of a module's
+// dependencies on a shared machine takes minutes); runTimeout bounds each
+// consumer program, which only talks to loopback.
+const (
+	goTimeout  = 15 * time.Minute
+	runTimeout = 2 * time.Minute
+)
 
 // check builds a module proxy serving every published module at version
 // from the working tree of repo, then, for each published module alone, in
@@ -130,7 +135,11 @@ func checkModule(repo, tmp, version, floor string, env []string, sums []byte, m 
 		return err
 	}
 	run := func(name string, args ...string) (string, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+		timeout := goTimeout
+		if name != "go" {
+			timeout = runTimeout
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, name, args...)
 		cmd.Dir = dir

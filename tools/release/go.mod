@@ -4,6 +4,6 @@
 // golang.org/x/mod is not a requirement of github.com/mcpauth/mcpauth.
 module github.com/mcpauth/mcpauth/tools/release
 
-go 1.25.0
+go 1.26.0
 
 require golang.org/x/mod v0.37.0
