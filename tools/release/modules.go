@@ -29,7 +29,7 @@ type modSpec struct {
 // release contains; every go.mod of the repository is in exactly one.
 var published = []modSpec{
 	{Dir: ".", Program: "mcpauth", Forbidden: []string{RepoPath + "/provider", "github.com/zitadel/oidc/v3", "github.com/gin-gonic/gin", "github.com/go-chi/chi/v5"}},
-	{Dir: "provider", Program: "provider", Forbidden: []string{"github.com/gin-gonic/gin", "github.com/go-chi/chi/v5"}},
+	{Dir: "provider", Program: "provider", Forbidden: []string{"github.com/gin-gonic/gin"}},
 	{Dir: "adapters/mcpauthchi", Program: "chi", Forbidden: []string{RepoPath + "/provider", "github.com/zitadel/oidc/v3", "github.com/gin-gonic/gin"}},
 	{Dir: "adapters/mcpauthgin", Program: "gin", Forbidden: []string{RepoPath + "/provider", "github.com/zitadel/oidc/v3", "github.com/go-chi/chi/v5"}},
 	{Dir: "repository/hcvault", Program: "hcvault", Forbidden: []string{RepoPath + "/provider", "github.com/zitadel/oidc/v3"}},
