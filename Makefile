@@ -11,9 +11,10 @@ export GOFLAGS := -buildvcs=false
 # Go tree: the go command ignores directories starting with a dot.
 CONFORMANCE_TOOLS := .tools/conformance
 
-.PHONY: test test-fast fmt-check vet demo bench work tidy tools
+.PHONY: test test-fast fmt-check vet demo bench work tidy tools release-check release
 
-## test: gofmt check, then go vet and go test -race for every module.
+## test: gofmt check, then go vet and go test -race for every module, then
+## the release check.
 ## The Vault test module is one package of tests only, so there
 ## `go test -vet=all` runs the full vet inside the race build instead of
 ## compiling Vault's 874-module graph a second time for `go vet`.
@@ -26,6 +27,7 @@ test: fmt-check
 		echo "==> $$m"; \
 		(cd $$m && go test -race -vet=all -count=1 ./...); \
 	done
+	@$(MAKE) --no-print-directory release-check
 
 ## test-fast: like test, but skips the slow in-process Vault module.
 test-fast: fmt-check
@@ -33,6 +35,22 @@ test-fast: fmt-check
 		echo "==> $$m"; \
 		(cd $$m && go vet ./... && go test -race -count=1 ./...); \
 	done
+
+## release-check: build a module proxy from the working tree serving every
+## published module at the release version (tools/release/modules.go), then
+## in a fresh module outside the repository (no replace, no go.work) run the
+## README's `go get` line of each module and build and run a small program
+## using it (tools/release/testdata/consumer). Needs only the module cache.
+release-check:
+	@echo "==> release check"
+	@cd tools/release && go run . check $(if $(VERSION),-version $(VERSION))
+
+## release: the dry run of a release: refuses a dirty tree or a version that
+## is not canonical semver, checks every sibling requirement names it, and
+## prints the tags it would create (VERSION defaults to the one in
+## tools/release/modules.go). It creates and pushes nothing.
+release:
+	@cd tools/release && go run . tags $(if $(VERSION),-version $(VERSION))
 
 ## tools: install the MCP conformance suite and Node.js 22 it runs on, as
 ## pinned by conformance/package-lock.json, into .tools/ (needs npm). Without

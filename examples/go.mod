@@ -10,13 +10,13 @@ require (
 	github.com/google/go-cmp v0.7.0
 	github.com/hashicorp/vault/api v1.23.0
 	github.com/mark3labs/mcp-go v1.2.1
-	github.com/mcpauth/mcpauth v0.0.0
-	github.com/mcpauth/mcpauth/adapters/mcpauthchi v0.0.0-00010101000000-000000000000
-	github.com/mcpauth/mcpauth/adapters/mcpauthgin v0.0.0-00010101000000-000000000000
-	github.com/mcpauth/mcpauth/provider v0.0.0-00010101000000-000000000000
-	github.com/mcpauth/mcpauth/repository/hcvault v0.0.0-00010101000000-000000000000
-	github.com/mcpauth/mcpauth/repository/pangeavault v0.0.0-00010101000000-000000000000
-	github.com/mcpauth/mcpauth/repository/redis v0.0.0-00010101000000-000000000000
+	github.com/mcpauth/mcpauth v0.1.0
+	github.com/mcpauth/mcpauth/adapters/mcpauthchi v0.1.0
+	github.com/mcpauth/mcpauth/adapters/mcpauthgin v0.1.0
+	github.com/mcpauth/mcpauth/provider v0.1.0
+	github.com/mcpauth/mcpauth/repository/hcvault v0.1.0
+	github.com/mcpauth/mcpauth/repository/pangeavault v0.1.0
+	github.com/mcpauth/mcpauth/repository/redis v0.1.0
 	github.com/modelcontextprotocol/go-sdk v1.8.0
 	github.com/redis/go-redis/v9 v9.23.0
 )

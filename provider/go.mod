@@ -1,6 +1,6 @@
 module github.com/mcpauth/mcpauth/provider
 
-go 1.25.0
+go 1.26.0
 
 replace github.com/mcpauth/mcpauth => ..
 
@@ -9,7 +9,7 @@ require (
 	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/google/go-cmp v0.7.0
 	github.com/hashicorp/golang-lru/v2 v2.0.7
-	github.com/mcpauth/mcpauth v0.0.0-00010101000000-000000000000
+	github.com/mcpauth/mcpauth v0.1.0
 	github.com/modelcontextprotocol/go-sdk v1.8.0
 	github.com/zitadel/oidc/v3 v3.49.2
 	golang.org/x/oauth2 v0.36.0

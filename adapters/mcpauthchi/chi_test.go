@@ -4,10 +4,13 @@ package mcpauthchi_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -16,7 +19,6 @@ import (
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/adapters/mcpauthchi"
 	"github.com/mcpauth/mcpauth/policy"
-	"github.com/mcpauth/mcpauth/provider"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -181,21 +183,39 @@ func TestMiddleware(t *testing.T) {
 	}
 }
 
-func newProvider(t *testing.T, baseURL string) *provider.Provider {
+// fakeServer stands in for *provider.Provider (whose module the adapter
+// does not require; examples/adapters runs these checks with the real
+// one): it serves the provider's four kinds of route below the base URL's
+// path and answers 404 elsewhere.
+type fakeServer struct{ base string }
+
+func newProvider(t *testing.T, baseURL string) fakeServer {
 	t.Helper()
-	p, err := provider.New(&provider.Options{
-		BaseURL: baseURL,
-		Upstream: provider.UpstreamOptions{
-			Issuer:       "http://127.0.0.1:1", // never contacted: no login happens
-			ClientID:     "upstream-client",
-			ClientSecret: "upstream-secret",
-		},
-	})
+	u, err := url.Parse(baseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = p.Close() })
-	return p
+	return fakeServer{base: strings.TrimRight(u.Path, "/")}
+}
+
+func (f fakeServer) Paths() []string {
+	return []string{
+		"/.well-known/oauth-authorization-server" + f.base,
+		f.base + "/authorize",
+		f.base + "/token",
+		f.base + "/register",
+	}
+}
+
+func (f fakeServer) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !slices.Contains(f.Paths(), r.URL.Path) {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"method":%q,"path":%q}`, r.Method, r.URL.Path)
+	})
 }
 
 type answer struct {
@@ -210,7 +230,7 @@ func serve(h http.Handler, method, target string) answer {
 	return answer{w.Code, w.Header().Get("Content-Type"), w.Body.String()}
 }
 
-// TestMountProvider checks that every provider route answers through chi
+// TestMountProvider checks that every route of an authorization server answers through chi
 // exactly as through the provider's own handler, next to other routes.
 func TestMountProvider(t *testing.T) {
 	for _, base := range []string{"http://127.0.0.1:8080", "http://127.0.0.1:8080/auth"} {

@@ -1,11 +1,11 @@
 module github.com/mcpauth/mcpauth/authzen/coaz
 
-go 1.25.0
+go 1.26.0
 
 require (
 	github.com/google/cel-go v0.31.0
 	github.com/google/go-cmp v0.7.0
-	github.com/mcpauth/mcpauth v0.0.0
+	github.com/mcpauth/mcpauth v0.1.0
 	github.com/modelcontextprotocol/go-sdk v1.8.0
 )
 

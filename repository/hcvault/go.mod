@@ -1,13 +1,13 @@
 module github.com/mcpauth/mcpauth/repository/hcvault
 
-go 1.25.0
+go 1.26.0
 
 replace github.com/mcpauth/mcpauth => ../..
 
 require (
 	github.com/google/go-cmp v0.7.0
 	github.com/hashicorp/vault/api v1.23.0
-	github.com/mcpauth/mcpauth v0.0.0-00010101000000-000000000000
+	github.com/mcpauth/mcpauth v0.1.0
 )
 
 require (

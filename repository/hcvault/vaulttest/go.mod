@@ -1,6 +1,6 @@
 module github.com/mcpauth/mcpauth/repository/hcvault/vaulttest
 
-go 1.25.3
+go 1.26.0
 
 replace github.com/hashicorp/vault/sdk => github.com/hashicorp/vault/sdk v0.20.0
 
@@ -239,9 +239,9 @@ require (
 	github.com/mailru/easyjson v0.9.0 // indirect
 	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
-	github.com/mcpauth/mcpauth v0.0.0-00010101000000-000000000000
-	github.com/mcpauth/mcpauth/provider v0.0.0-00010101000000-000000000000
-	github.com/mcpauth/mcpauth/repository/hcvault v0.0.0-00010101000000-000000000000
+	github.com/mcpauth/mcpauth v0.1.0
+	github.com/mcpauth/mcpauth/provider v0.1.0
+	github.com/mcpauth/mcpauth/repository/hcvault v0.1.0
 	github.com/miekg/dns v1.1.50 // indirect
 	github.com/mitchellh/copystructure v1.2.0 // indirect
 	github.com/mitchellh/go-homedir v1.1.0 // indirect

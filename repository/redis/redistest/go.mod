@@ -9,9 +9,9 @@ replace github.com/mcpauth/mcpauth/provider => ../../../provider
 replace github.com/mcpauth/mcpauth/repository/redis => ..
 
 require (
-	github.com/mcpauth/mcpauth v0.0.0-00010101000000-000000000000
-	github.com/mcpauth/mcpauth/provider v0.0.0-00010101000000-000000000000
-	github.com/mcpauth/mcpauth/repository/redis v0.0.0-00010101000000-000000000000
+	github.com/mcpauth/mcpauth v0.1.0
+	github.com/mcpauth/mcpauth/provider v0.1.0
+	github.com/mcpauth/mcpauth/repository/redis v0.1.0
 )
 
 require (

@@ -1,6 +1,6 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-package mcpauthgin_test
+package adapters_test
 
 import (
 	"net/http"
@@ -11,11 +11,11 @@ import (
 	"github.com/mcpauth/mcpauth/provider/providertest"
 )
 
-// TestProviderEndToEnd serves the provider and the MCP endpoint with gin
+// TestGinProviderEndToEnd serves the provider and the MCP endpoint with gin
 // (MountProvider, Wrap(p.RequireBearer), Middleware) and drives the whole
 // OAuth login and MCP calls with the go-sdk client; the MCP route reads the
 // decision and the principal through the gin.Context.
-func TestProviderEndToEnd(t *testing.T) {
+func TestGinProviderEndToEnd(t *testing.T) {
 	providertest.EndToEnd(t, "gin end-to-end", func(app *providertest.App) http.Handler {
 		r := gin.New()
 		if err := mcpauthgin.MountProvider(&r.RouterGroup, app.Provider); err != nil {

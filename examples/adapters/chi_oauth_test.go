@@ -1,6 +1,6 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-package mcpauthchi_test
+package adapters_test
 
 import (
 	"net/http"
@@ -12,10 +12,10 @@ import (
 	"github.com/mcpauth/mcpauth/provider/providertest"
 )
 
-// TestProviderEndToEnd serves the provider and the MCP endpoint with chi
+// TestChiProviderEndToEnd serves the provider and the MCP endpoint with chi
 // (MountProvider, r.With(p.RequireBearer, Middleware)) and drives the whole
 // OAuth login and MCP calls with the go-sdk client.
-func TestProviderEndToEnd(t *testing.T) {
+func TestChiProviderEndToEnd(t *testing.T) {
 	providertest.EndToEnd(t, "chi end-to-end", func(app *providertest.App) http.Handler {
 		r := chi.NewRouter()
 		mcpauthchi.MountProvider(r, app.Provider)
