@@ -333,11 +333,15 @@ func (t *telemetry) decided(ctx context.Context, method, tool string, outcome, s
 	t.decisions.Add(ctx, 1, t.table(method, tool)[outcome][source]...)
 }
 
-// decide answers c from the cache or the authorizer inside a
-// mcpauth.decide span, and counts the decision.
+// decide answers c from the cache or the authorizer, counts the decision
+// and, inside a caller's trace (see traced), wraps it in a mcpauth.decide
+// span.
 func (m *Middleware) decide(ctx context.Context, req *Request, c *Check, id *Identity) (allow, cached bool, err error) {
 	t := m.tel
-	ctx, span := t.tracer.Start(ctx, spanDecide)
+	var span trace.Span
+	if traced(ctx) {
+		ctx, span = t.tracer.Start(ctx, spanDecide)
+	}
 	allow, cached, err = m.cache.decide(ctx, m.authz, c, id)
 	outcome := outDeny
 	switch {
@@ -351,6 +355,9 @@ func (m *Middleware) decide(ctx context.Context, req *Request, c *Check, id *Ide
 		source = srcCache
 	}
 	t.decided(ctx, req.Method, req.Name, outcome, source)
+	if span == nil {
+		return allow, cached, err
+	}
 	if span.IsRecording() {
 		attrs := []attribute.KeyValue{
 			keyMethod.String(methodName(methodIndex(req.Method))),
@@ -370,6 +377,16 @@ func (m *Middleware) decide(ctx context.Context, req *Request, c *Check, id *Ide
 	}
 	span.End()
 	return allow, cached, err
+}
+
+// traced reports whether ctx carries a span that a child span would join:
+// a recording span, or a sampled one (a caller's span context extracted
+// from the request headers). Without one, mcpauth.decide is not started: a
+// decision answered by the cache would otherwise start a root span (and
+// allocate) on every call. Decision point calls are traced either way.
+func traced(ctx context.Context) bool {
+	s := trace.SpanFromContext(ctx)
+	return s.IsRecording() || s.SpanContext().IsSampled()
 }
 
 // errIndex classifies a decision point error for error.type (an index into

@@ -472,7 +472,7 @@ func TestTelemetryToolNames(t *testing.T) {
 		req := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-User", "alice")
-		_, _ = e.mw.Check(req)
+		_, _ = e.mw.Check(req.WithContext(e.ctx()))
 	}
 	check("greet")
 	for i := range mcpauth.MaxTelemetryToolNames + 10 {
@@ -508,5 +508,31 @@ func TestTelemetryToolNames(t *testing.T) {
 	}
 	if tool != "greet" {
 		t.Errorf("first decide span gen_ai.tool.name = %q, want greet", tool)
+	}
+}
+
+// TestTelemetryNoCallerTrace checks that without a caller's trace a cached
+// decision starts no span, and a decision point call a root span.
+func TestTelemetryNoCallerTrace(t *testing.T) {
+	e := newTelemetryE2E(t, nil)
+	e.pdp.Allow(permittest.Rule{User: "alice", Type: "mcp_server", Action: "greet"})
+	check := func() {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodPost, "/mcp",
+			strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet","arguments":{}}}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-User", "alice")
+		if d, err := e.mw.Check(req); err != nil || !d.Allowed {
+			t.Fatalf("Check = %+v, %v; want allowed", d, err)
+		}
+	}
+	check()
+	check()
+	var got []string
+	for _, s := range e.spans.Ended() {
+		got = append(got, fmt.Sprintf("%s parent=%v", s.Name(), s.Parent().IsValid()))
+	}
+	if diff := cmp.Diff([]string{"mcpauth.pdp.check parent=false"}, got); diff != "" {
+		t.Errorf("spans (-want +got):\n%s", diff)
 	}
 }
