@@ -108,7 +108,7 @@ func (g *Grant) UpstreamToken(ctx context.Context) (*UpstreamToken, error) {
 	if ut, fam, err = p.openUpstream(ctx, g.family); err != nil || !p.upstreamExpiring(ut) {
 		return ut, err
 	}
-	nt, err := p.up.refresh(ctx, ut)
+	nt, err := p.tel.refresh(ctx, p.up, ut) // p.up.refresh, with telemetry
 	if err != nil {
 		return nil, err
 	}
