@@ -320,9 +320,32 @@ type tracedStore struct {
 	t     *telemetry
 }
 
-// wrapStore returns the store and taker the provider uses, traced.
+// wrapStore returns the store and taker the provider uses, traced. The
+// traced store keeps the optional abilities of s that the provider may
+// look for later (repository.Lister, repository.Creator); the Notifier is
+// looked up before the store is wrapped.
 func (t *telemetry) wrapStore(s repository.Store, tk repository.Taker) (repository.Store, repository.Taker) {
 	ts := &tracedStore{Store: s, taker: tk, t: t}
+	l, lister := s.(repository.Lister)
+	c, creator := s.(repository.Creator)
+	switch {
+	case lister && creator:
+		return struct {
+			*tracedStore
+			repository.Lister
+			repository.Creator
+		}{ts, l, c}, ts
+	case lister:
+		return struct {
+			*tracedStore
+			repository.Lister
+		}{ts, l}, ts
+	case creator:
+		return struct {
+			*tracedStore
+			repository.Creator
+		}{ts, c}, ts
+	}
 	return ts, ts
 }
 
