@@ -75,3 +75,34 @@ func BenchmarkTelemetryDecide(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTelemetryWarmAdded measures only what telemetry adds to a
+// cached decision outside a trace: the trace check and the decision count.
+func BenchmarkTelemetryWarmAdded(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		tel  TelemetryOptions
+	}{
+		{"global", TelemetryOptions{}},
+		{"noop", TelemetryOptions{MeterProvider: metricnoop.NewMeterProvider(), TracerProvider: tracenoop.NewTracerProvider()}},
+		{"sdk", TelemetryOptions{MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))}},
+		{"sdk-toolname", TelemetryOptions{ToolNameAttribute: true,
+			MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			m, err := New(allowAllAuthz(), &Options{Telemetry: tc.tel})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer m.Close()
+			ctx := httptest.NewRequest("POST", "/mcp", nil).Context()
+			b.ReportAllocs()
+			for b.Loop() {
+				if traced(ctx) {
+					b.Fatal("traced")
+				}
+				m.tel.decided(ctx, MethodToolsCall, "greet", outAllow, srcCache)
+			}
+		})
+	}
+}
