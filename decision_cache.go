@@ -60,6 +60,7 @@ type decisionCache struct {
 	timeout  time.Duration
 	seed     maphash.Seed
 	now      func() time.Time
+	tel      *telemetry // spans and timing of authorizer calls; nil: none
 
 	hits, misses, coalesced, evictions, calls, errors atomic.Uint64
 }
@@ -192,7 +193,7 @@ func (c *decisionCache) miss(ctx context.Context, authz Authorizer, key cacheKey
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 		defer cancel()
 		c.calls.Add(1)
-		allow, err := authz.Allowed(cctx, *chk)
+		allow, err := c.tel.allowed(cctx, authz, chk) // authz.Allowed, with telemetry
 		if err != nil {
 			c.errors.Add(1)
 			return false, err
@@ -256,7 +257,7 @@ func (c *decisionCache) bulkMiss(ctx context.Context, authz Authorizer, checks [
 	cctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	c.calls.Add(1)
-	res, err := authz.AllowedBulk(cctx, checks)
+	res, err := c.tel.allowedBulk(cctx, authz, checks) // authz.AllowedBulk, with telemetry
 	if err == nil && len(res) != len(checks) {
 		err = fmt.Errorf("%w: bulk check returned %d results for %d checks", ErrDecisionFailed, len(res), len(checks))
 	}

@@ -43,6 +43,7 @@ var nullID = json.RawMessage("null")
 
 // deny writes the response for d, through the deny handler when one is set.
 func (m *Middleware) deny(w http.ResponseWriter, r *http.Request, d *Denial) {
+	m.tel.refuse(r.Context(), d)
 	if h := m.opts.Deny.Handler; h != nil {
 		h(w, r, d)
 		return

@@ -653,6 +653,7 @@ func (f *listFilter) filterMessage(b []byte, s jsonrpc.Span, edits []edit) []edi
 		edits = append(edits, edit{sp.Start, sp.End, privateScope})
 	}
 	edits = appendDeletions(edits, l.Items, keep)
+	f.m.tel.listed(f.r.Context(), method, keep)
 	slices.SortFunc(edits[first:], func(a, b edit) int { return a.start - b.start })
 
 	if !f.m.opts.DisableAudit && f.m.logger.Enabled(f.r.Context(), slog.LevelInfo) {

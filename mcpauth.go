@@ -43,6 +43,8 @@ type Middleware struct {
 
 	tools toolRecord // actions shared by listed tools (ambiguous.go)
 
+	tel *telemetry // OpenTelemetry instruments (telemetry.go)
+
 	unsubscribe func() // ends the Notifier subscription; nil without one
 	closeOnce   sync.Once
 }
@@ -122,6 +124,10 @@ func New(authz Authorizer, opts *Options) (*Middleware, error) {
 	}
 	m.ident = id
 	m.cache = newDecisionCache(o.Cache)
+	if m.tel, err = newTelemetry(o.Telemetry, m.cache); err != nil {
+		return nil, fmt.Errorf("mcpauth: Options.Telemetry: %w", err)
+	}
+	m.cache.tel = m.tel
 	m.sessions = newSessions(o.Sessions, m.logger)
 	m.maxAnon = min(o.Limits.MaxAnonymousBodyBytes, o.MaxBodyBytes)
 	if err := m.listen(); err != nil {
@@ -273,15 +279,18 @@ func (m *Middleware) Check(r *http.Request) (*Decision, error) {
 	default:
 		id, d := m.identify(r)
 		if d != nil {
+			m.tel.refuse(r.Context(), d)
 			return &Decision{Reason: d.Reason}, d
 		}
 		if _, d := m.checkSession(r, id); d != nil {
+			m.tel.refuse(r.Context(), d)
 			return &Decision{Reason: d.Reason, Identity: id}, d
 		}
 		return &Decision{Allowed: true, Bypassed: true, Identity: id}, nil
 	}
 	ev := m.evaluate(nil, r)
 	if ev.denial != nil {
+		m.tel.refuse(r.Context(), ev.denial)
 		return ev.decision, ev.denial
 	}
 	return ev.decision, nil
@@ -728,6 +737,7 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 		return nil, false, false
 	}
 	if m.bypassed(msg.Method) || (msg.Method == MethodToolsCall && m.public != nil && msg.HasName && m.public[msg.Name]) {
+		m.tel.decided(r.Context(), msg.Method, msg.Name, outAllow, srcBypass)
 		if !m.opts.DisableAudit && m.logger.Enabled(r.Context(), slog.LevelDebug) {
 			m.audit(r.Context(), &Request{Method: msg.Method, Name: msg.Name, Identity: ev.identity, Tenant: ev.tenant},
 				nil, nil, 0, sourceBypass)
@@ -810,6 +820,7 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 		switch {
 		case errors.Is(err, ErrNoMapping):
 			d := m.forbidden(msg, nil, "method "+strconv.Quote(msg.Method)+" is not allowed", err)
+			m.tel.decided(r.Context(), msg.Method, msg.Name, outDeny, srcMapping)
 			m.audit(r.Context(), req, nil, d, 0, sourceMapping)
 			return d, false, false
 		default:
@@ -824,6 +835,7 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 	if msg.Method == MethodToolsCall {
 		if reason, ambiguous := m.ambiguousTool(msg.Name); ambiguous {
 			d := m.forbidden(msg, c, reason, ErrAmbiguousTool)
+			m.tel.decided(r.Context(), msg.Method, msg.Name, outDeny, srcMapping)
 			m.audit(r.Context(), req, c, d, 0, sourceMapping)
 			return d, false, true
 		}
@@ -834,7 +846,7 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 	if timed {
 		start = time.Now()
 	}
-	allow, cached, err := m.cache.decide(r.Context(), m.authz, c, ev.identity)
+	allow, cached, err := m.decide(r.Context(), req, c, ev.identity) // m.cache.decide, with telemetry
 	var elapsed time.Duration
 	if timed {
 		elapsed = time.Since(start)

@@ -75,6 +75,7 @@ func (m *Middleware) Close() error {
 		if m.unsubscribe != nil {
 			m.unsubscribe()
 		}
+		m.tel.close()
 	})
 	return nil
 }

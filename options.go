@@ -203,6 +203,11 @@ type Options struct {
 	// those characters. Custom mappings choose their own actions and are
 	// not watched.
 	AllowAmbiguousTools bool
+
+	// Telemetry configures OpenTelemetry metrics and traces (telemetry.go).
+	// The zero value uses the global providers: no-ops until the program
+	// installs an OpenTelemetry SDK.
+	Telemetry TelemetryOptions
 }
 
 // Limits bound the work a request can cause. Zero fields take their

@@ -387,7 +387,7 @@ func (p *Provider) serveCallback(w http.ResponseWriter, r *http.Request) {
 		p.redirectError(w, r, req.RedirectURI, req.State, oauthErr(CodeServerError, "the identity provider returned no code"))
 		return
 	}
-	ut, id, err := p.up.exchange(ctx, code, pl.Verifier, pl.Nonce)
+	ut, id, err := p.tel.exchange(ctx, p.up, code, pl.Verifier, pl.Nonce) // p.up.exchange, with telemetry
 	if err != nil {
 		p.logger.Warn("provider: upstream login failed", "err", err)
 		var he *hookError

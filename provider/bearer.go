@@ -115,7 +115,7 @@ func (g *Grant) UpstreamToken(ctx context.Context) (*UpstreamToken, error) {
 	if ut, fam, err = p.openUpstream(ctx, g.family); err != nil || !p.upstreamExpiring(ut) {
 		return ut, err
 	}
-	nt, err := p.up.refresh(ctx, ut)
+	nt, err := p.tel.refresh(ctx, p.up, ut) // p.up.refresh, with telemetry
 	if err != nil {
 		if re := (*oauth2.RetrieveError)(nil); errors.As(err, &re) && re.ErrorCode == string(CodeInvalidGrant) {
 			return nil, &Error{Code: CodeInvalidToken, Description: "the identity provider no longer accepts this grant; log in again", Err: err}

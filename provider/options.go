@@ -151,6 +151,11 @@ type Options struct {
 
 	// Now is the clock. Default time.Now. Tests inject their own.
 	Now func() time.Time
+
+	// Telemetry configures OpenTelemetry metrics and traces (telemetry.go).
+	// The zero value uses the global providers: no-ops until the program
+	// installs an OpenTelemetry SDK.
+	Telemetry TelemetryOptions
 }
 
 // RegistrationOptions configures dynamic client registration. The limits

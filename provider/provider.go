@@ -55,6 +55,7 @@ type Provider struct {
 	ownStore *memory.Store // the default store, closed by Close
 	sealer   *sealer
 	up       *upstream
+	tel      *telemetry // OpenTelemetry instruments (telemetry.go)
 
 	codeTTL, accessTTL, refreshTTL, pendingTTL time.Duration
 
@@ -201,6 +202,10 @@ func New(opts *Options) (_ *Provider, err error) {
 	if o.Upstream.Identify == nil && o.Upstream.AuthURL != "" && o.Upstream.UserinfoURL == "" && o.Upstream.pangea == nil {
 		logger.Warn("provider: the upstream is OAuth-only and no identity source is configured; tokens will carry no user subject")
 	}
+	if p.tel, err = newTelemetry(o.Telemetry); err != nil {
+		return nil, fmt.Errorf("provider: Options.Telemetry: %w", err)
+	}
+	p.store, p.taker = p.tel.wrapStore(p.store, p.taker) // traced storage calls
 	return p, nil
 }
 
@@ -300,9 +305,9 @@ func (p *Provider) routes() []route {
 	if !p.registration.Disabled {
 		rs = append(rs, route{origin + PathRegister, cors(http.HandlerFunc(p.serveRegister))})
 	}
-	return append(rs,
+	return p.instrument(append(rs, // instrument counts outcomes (telemetry.go)
 		route{origin + PathRevoke, cors(http.HandlerFunc(p.serveRevoke))},
-		route{p.callbackPath, http.HandlerFunc(p.serveCallback)})
+		route{p.callbackPath, http.HandlerFunc(p.serveCallback)}))
 }
 
 // authServerMetadata is the RFC 8414 document.

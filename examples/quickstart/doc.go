@@ -31,6 +31,11 @@
 //	AUTHZEN_PDP_URL    served by "mcpauth policy serve" (its endpoints are
 //	                   discovered; MCPAUTH_PDP_TOKEN, when set, is sent as
 //	                   the bearer token)
+//	-telemetry KIND,   export OpenTelemetry metrics and spans: "stdout"
+//	MCPAUTH_TELEMETRY  (metrics every 10 s and spans as JSON on standard
+//	                   output) or "prometheus" (metrics only)
+//	-metrics-addr,     where -telemetry=prometheus serves /metrics (default
+//	METRICS_ADDR       127.0.0.1:9464, loopback only)
 //
 // # How it is wired
 //

@@ -43,6 +43,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	addr := fs.String("addr", or(getenv("ADDR"), DefaultAddr), "listen `address` (env ADDR)")
 	authzenURL := fs.String("authzen", getenv("AUTHZEN_PDP_URL"),
 		"ask the AuthZEN PDP at `URL` (such as `mcpauth policy serve`) instead (env AUTHZEN_PDP_URL)")
+	telemetryKind := fs.String("telemetry", getenv("MCPAUTH_TELEMETRY"),
+		"export OpenTelemetry metrics and spans: `stdout` or prometheus (env MCPAUTH_TELEMETRY)")
+	metricsAddr := fs.String("metrics-addr", or(getenv("METRICS_ADDR"), DefaultMetricsAddr),
+		"serve Prometheus /metrics on `address` with -telemetry=prometheus (env METRICS_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,7 +69,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}
 
+	tel, err := newTelemetry(*telemetryKind, *metricsAddr, stdout)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tel.shutdown(sctx) // flushes what stdout has not written yet
+	}()
 	mw, err := mcpauth.New(authz, &mcpauth.Options{
+		Telemetry: tel.opts,
 		Identity: mcpauth.IdentityOptions{
 			Mode: mcpauth.IdentityJWT,
 			JWT: mcpauth.JWTOptions{
@@ -93,10 +107,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	mcpURL := "http://" + ln.Addr().String() + "/mcp"
 	now := time.Now()
 	banner(stdout, mcpURL, source, secret, generated, demo.SignToken([]byte(secret), "client", now, now.Add(demo.TokenLifetime)))
+	if tel.note != "" {
+		fmt.Fprintf(stdout, "%s\n\n", tel.note)
+	}
 	if ready != nil {
 		ready(mcpURL)
 	}
-	return demo.Serve(ctx, ln, mux)
+	if tel.serve == nil {
+		return demo.Serve(ctx, ln, mux)
+	}
+	errs := make(chan error, 1)
+	go func() { errs <- tel.serve(ctx) }()
+	return errors.Join(demo.Serve(ctx, ln, mux), <-errs)
 }
 
 // authzenAuthorizer asks the AuthZEN PDP at url, discovering its endpoints,

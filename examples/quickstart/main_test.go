@@ -401,6 +401,7 @@ func TestRunErrors(t *testing.T) {
 		{"bad ADDR", nil, map[string]string{"ADDR": "not-an-address"}, "not-an-address"},
 		{"AuthZEN and Permit", []string{"-addr", "127.0.0.1:0", "-authzen", "http://127.0.0.1:1"},
 			map[string]string{"PERMIT_PDP_URL": "http://127.0.0.1:1", "PERMIT_API_KEY": "k"}, "mutually exclusive"},
+		{"unknown telemetry", []string{"-addr", "127.0.0.1:0", "-telemetry", "jaeger"}, nil, "want stdout or prometheus"},
 		{"AuthZEN over http to a remote host", []string{"-addr", "127.0.0.1:0", "-authzen", "http://pdp.example.com"}, nil, "loopback"},
 	}
 	for _, tt := range tests {
@@ -433,5 +434,91 @@ func TestConditionalGreeting(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// scrape fetches a Prometheus text exposition and returns the samples of
+// the metric family name: the labels given in keep (in order, joined with
+// ",") -> value.
+func scrape(t *testing.T, url, name string, keep ...string) map[string]string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, body)
+	}
+	out := map[string]string{}
+	for line := range strings.Lines(string(body)) {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), name+"{")
+		if !ok {
+			continue
+		}
+		labels, value, ok := strings.Cut(rest, "} ")
+		if !ok {
+			t.Fatalf("unreadable sample %q", line)
+		}
+		got := map[string]string{}
+		for _, kv := range strings.Split(labels, ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			got[k] = strings.Trim(v, `"`)
+		}
+		var key []string
+		for _, k := range keep {
+			key = append(key, got[k])
+		}
+		out[strings.Join(key, ",")] = value
+	}
+	return out
+}
+
+// TestPrometheus runs the quickstart with -telemetry=prometheus, makes an
+// allowed, a cached, a denied and a public call, and scrapes /metrics.
+func TestPrometheus(t *testing.T) {
+	mcpURL, out := exampletest.Start(t, run, nil, "-telemetry=prometheus", "-metrics-addr", "127.0.0.1:0")
+	var metricsURL string
+	for line := range strings.Lines(out.String()) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Metrics (Prometheus): "); ok {
+			metricsURL = v
+		}
+	}
+	if !strings.HasPrefix(metricsURL, "http://127.0.0.1:") {
+		t.Fatalf("banner gives no loopback metrics URL:\n%s", out)
+	}
+	token, _ := parseBanner(t, out.String())
+	cs := exampletest.Connect(t, mcpURL, token)
+	for _, c := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{"greet", map[string]any{"name": "Ada"}},
+		{"greet", map[string]any{"name": "Ada"}},
+		{"greet-jwt", map[string]any{}},
+		{"login", map[string]any{"username": "nobody", "password": "x"}},
+	} {
+		exampletest.Call(t, cs, c.tool, c.args)
+	}
+	got := scrape(t, metricsURL, "mcpauth_decisions_total",
+		"mcp_method_name", "mcpauth_decision_outcome", "mcpauth_decision_source")
+	// The go-sdk client discovers the stateless server (server/discover)
+	// instead of initializing a session.
+	want := map[string]string{
+		"server/discover,allow,bypass": "1",
+		"tools/call,allow,pdp":         "1",
+		"tools/call,allow,cache":       "1",
+		"tools/call,deny,pdp":          "1",
+		"tools/call,allow,bypass":      "1",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("mcpauth_decisions_total (-want +got):\n%s", diff)
+	}
+	if got := scrape(t, metricsURL, "mcpauth_cache_hits_total", "otel_scope_name"); got["github.com/mcpauth/mcpauth"] != "1" {
+		t.Errorf("mcpauth_cache_hits_total = %v, want 1", got)
 	}
 }
