@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/mcpauth/mcpauth/internal/mcpspec"
 )
 
 // EnvVar describes one environment variable read by [OptionsFromEnv] and
@@ -62,17 +64,10 @@ type envVar struct {
 const envFastMCPHeaderRegex = `[Bb]earer (.+)`
 
 // envKnownMethodsDefault is permit-fastmcp's default known_methods.
-var envKnownMethodsDefault = []string{
-	MethodToolsList, MethodPromptsList, MethodResourcesList,
-	MethodToolsCall, MethodResourcesRead, MethodPromptsGet,
-}
+var envKnownMethodsDefault = mcpspec.Names(func(m mcpspec.Method) bool { return m.FastMCPKnown })
 
 // envBuiltinMethods are the methods the built-in mapping has rules for.
-var envBuiltinMethods = []string{
-	MethodToolsCall, MethodToolsList, MethodPromptsList, MethodResourcesList,
-	MethodResourcesTemplatesList, MethodResourcesRead, MethodResourcesSubscribe,
-	MethodResourcesUnsubscribe, MethodPromptsGet, MethodCompletionComplete,
-}
+var envBuiltinMethods = mcpspec.Names(func(m mcpspec.Method) bool { return m.Mapped })
 
 var envJWTAlgorithms = []string{
 	"HS256", "HS384", "HS512", "RS256", "RS384", "RS512",

@@ -145,10 +145,10 @@ func TestArgumentLimits(t *testing.T) {
 		opts       Limits
 		wantCode   int
 	}{
-		{name: "200,000 keys", args: `{` + keys.String() + `}`, wantCode: CodeInvalidParams},
-		{name: "40 levels", args: deep, wantCode: CodeInvalidParams},
+		{name: "200,000 keys", args: `{` + keys.String() + `}`, wantCode: -32602},
+		{name: "40 levels", args: deep, wantCode: -32602},
 		{name: "40 levels with a higher limit", args: deep, opts: Limits{MaxArgumentDepth: 64}},
-		{name: "5 values over a limit of 4", args: `{"a":1,"b":[1,2]}`, opts: Limits{MaxArgumentValues: 4}, wantCode: CodeInvalidParams},
+		{name: "5 values over a limit of 4", args: `{"a":1,"b":[1,2]}`, opts: Limits{MaxArgumentValues: 4}, wantCode: -32602},
 		{name: "5 values at a limit of 5", args: `{"a":1,"b":[1,2]}`, opts: Limits{MaxArgumentValues: 5}},
 	}
 	for _, tt := range tests {

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mcpauth/mcpauth/internal/jsonrpc"
+	"github.com/mcpauth/mcpauth/internal/mcpspec"
 )
 
 // Attribute names the built-in mapping sets on resources. Tool and prompt
@@ -34,11 +35,7 @@ var reservedAttrs = map[string]bool{
 // mapping knows, converted to interface values once instead of per request.
 var boxedMethods = func() map[string]any {
 	m := make(map[string]any)
-	for _, s := range []string{
-		MethodToolsCall, MethodToolsList, MethodPromptsList, MethodPromptsGet, MethodResourcesList,
-		MethodResourcesTemplatesList, MethodResourcesRead, MethodResourcesSubscribe,
-		MethodResourcesUnsubscribe, MethodCompletionComplete,
-	} {
+	for _, s := range mcpspec.Names(func(x mcpspec.Method) bool { return x.Mapped }) {
 		m[s] = s
 	}
 	return m

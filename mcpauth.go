@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/jsonrpc"
+	"github.com/mcpauth/mcpauth/internal/mcpspec"
 )
 
 // Middleware authorizes MCP Streamable HTTP requests. It is safe for
@@ -495,7 +496,7 @@ func (m *Middleware) evaluate(w http.ResponseWriter, r *http.Request) *evaluatio
 		return ev
 	}
 	if !isJSON(r.Header.Get("Content-Type")) {
-		return fail(m.protocolDenial(http.StatusUnsupportedMediaType, CodeInvalidRequest,
+		return fail(m.protocolDenial(http.StatusUnsupportedMediaType, mcpspec.CodeInvalidRequest,
 			"Unsupported Media Type", "content type is not application/json", nil))
 	}
 	// Identify a caller who presents a credential before reading the body:
@@ -526,17 +527,17 @@ func (m *Middleware) evaluate(w http.ResponseWriter, r *http.Request) *evaluatio
 	body, err := m.readBodyTimed(w, r, max)
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return fail(m.protocolDenial(http.StatusRequestTimeout, CodeInvalidRequest, "Request Timeout",
+			return fail(m.protocolDenial(http.StatusRequestTimeout, mcpspec.CodeInvalidRequest, "Request Timeout",
 				"body not received within "+m.opts.Limits.BodyReadTimeout.String(), err))
 		}
 		if errors.Is(err, errBodyTooLarge) && max < m.maxBody {
 			return fail(m.unauthenticated(r))
 		}
 		if errors.Is(err, errBodyTooLarge) {
-			return fail(m.protocolDenial(http.StatusRequestEntityTooLarge, CodeInvalidRequest,
+			return fail(m.protocolDenial(http.StatusRequestEntityTooLarge, mcpspec.CodeInvalidRequest,
 				"Request Entity Too Large", "body exceeds "+strconv.FormatInt(m.maxBody, 10)+" bytes", err))
 		}
-		return fail(m.protocolDenial(http.StatusBadRequest, CodeParseError, "Parse error", "body could not be read", err))
+		return fail(m.protocolDenial(http.StatusBadRequest, mcpspec.CodeParseError, "Parse error", "body could not be read", err))
 	}
 	msgs, batch, err := jsonrpc.Decode(body)
 	if err != nil {
@@ -544,21 +545,21 @@ func (m *Middleware) evaluate(w http.ResponseWriter, r *http.Request) *evaluatio
 		if errors.As(err, &je) {
 			return fail(m.protocolDenial(http.StatusBadRequest, je.Code, codeMessage(je.Code), je.Message, err))
 		}
-		return fail(m.protocolDenial(http.StatusBadRequest, CodeParseError, "Parse error", "malformed JSON", err))
+		return fail(m.protocolDenial(http.StatusBadRequest, mcpspec.CodeParseError, "Parse error", "malformed JSON", err))
 	}
 	if batch && !m.opts.AllowBatch {
-		return fail(m.protocolDenial(http.StatusBadRequest, CodeInvalidRequest, "Invalid Request",
+		return fail(m.protocolDenial(http.StatusBadRequest, mcpspec.CodeInvalidRequest, "Invalid Request",
 			"batch requests are not supported", nil))
 	}
 	if !batch {
 		if reason := headerMismatch(r.Header, &msgs[0]); reason != "" {
-			return fail(m.protocolDenial(http.StatusBadRequest, CodeInvalidRequest, "Invalid Request", reason, nil))
+			return fail(m.protocolDenial(http.StatusBadRequest, mcpspec.CodeInvalidRequest, "Invalid Request", reason, nil))
 		}
 	}
 	ev.batch = batch
 	if st.id == "" {
 		for i := range msgs {
-			if msgs[i].Method == MethodInitialize {
+			if msgs[i].Method == mcpspec.Initialize {
 				ev.session.creates = true
 			}
 		}
@@ -683,11 +684,11 @@ func batchIDs(msgs []jsonrpc.Message) []json.RawMessage {
 
 func codeMessage(code int) string {
 	switch code {
-	case CodeParseError:
+	case mcpspec.CodeParseError:
 		return "Parse error"
-	case CodeInvalidRequest:
+	case mcpspec.CodeInvalidRequest:
 		return "Invalid Request"
-	case CodeInvalidParams:
+	case mcpspec.CodeInvalidParams:
 		return "Invalid params"
 	}
 	return "Invalid Request"
@@ -707,15 +708,6 @@ func (m *Middleware) bypassed(method string) bool {
 		if matchMethod(p, method) {
 			return true
 		}
-	}
-	return false
-}
-
-// isListMethod reports whether method is one of the four list methods.
-func isListMethod(method string) bool {
-	switch method {
-	case MethodToolsList, MethodPromptsList, MethodResourcesList, MethodResourcesTemplatesList:
-		return true
 	}
 	return false
 }
@@ -783,7 +775,7 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 		}
 		req.Ref = &CompletionRef{Type: typ, Name: name, URI: uri}
 	}
-	if isListMethod(msg.Method) {
+	if mcpspec.IsList(msg.Method) {
 		if msg.ID != nil && (m.filtering || m.observesTools(msg.Method)) {
 			if ev.lists == nil {
 				ev.lists = make(map[string]string, 1)
@@ -883,7 +875,7 @@ func (m *Middleware) forbidden(msg *jsonrpc.Message, c *Check, reason string, er
 }
 
 func (m *Middleware) invalidParams(msg *jsonrpc.Message, reason string, err error) *Denial {
-	code := CodeInvalidParams
+	code := mcpspec.CodeInvalidParams
 	var je *jsonrpc.Error
 	if errors.As(err, &je) && je.Code != 0 {
 		code = je.Code

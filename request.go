@@ -5,23 +5,22 @@ package mcpauth
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/mcpauth/mcpauth/internal/mcpspec"
 )
 
-// MCP method names the middleware knows.
+// MCP method names the built-in mapping knows, for custom [MappingFunc]s.
 const (
-	MethodInitialize             = "initialize"
-	MethodPing                   = "ping"
-	MethodServerDiscover         = "server/discover"
-	MethodToolsCall              = "tools/call"
-	MethodToolsList              = "tools/list"
-	MethodPromptsList            = "prompts/list"
-	MethodPromptsGet             = "prompts/get"
-	MethodResourcesList          = "resources/list"
-	MethodResourcesTemplatesList = "resources/templates/list"
-	MethodResourcesRead          = "resources/read"
-	MethodResourcesSubscribe     = "resources/subscribe"
-	MethodResourcesUnsubscribe   = "resources/unsubscribe"
-	MethodCompletionComplete     = "completion/complete"
+	MethodToolsCall              = mcpspec.ToolsCall
+	MethodToolsList              = mcpspec.ToolsList
+	MethodPromptsList            = mcpspec.PromptsList
+	MethodPromptsGet             = mcpspec.PromptsGet
+	MethodResourcesList          = mcpspec.ResourcesList
+	MethodResourcesTemplatesList = mcpspec.ResourcesTemplatesList
+	MethodResourcesRead          = mcpspec.ResourcesRead
+	MethodResourcesSubscribe     = mcpspec.ResourcesSubscribe
+	MethodResourcesUnsubscribe   = mcpspec.ResourcesUnsubscribe
+	MethodCompletionComplete     = mcpspec.CompletionComplete
 )
 
 // Request is one decoded JSON-RPC request, as a [MappingFunc] sees it.
