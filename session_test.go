@@ -4,6 +4,10 @@ package mcpauth_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -392,4 +396,20 @@ func TestManySessionsBounded(t *testing.T) {
 	if served != 5 {
 		t.Errorf("sessions still bound after 12 opened with MaxSessions 5: %d, want 5", served)
 	}
+}
+
+// hs256 signs claims as an HS256 JWT with secret.
+func hs256(t *testing.T, secret string, claims map[string]any) string {
+	t.Helper()
+	enc := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	signing := enc(map[string]string{"alg": "HS256", "typ": "JWT"}) + "." + enc(claims)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(signing))
+	return signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }

@@ -1,6 +1,6 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-package mcpauth_test
+package mcpauthenv_test
 
 import (
 	"context"
@@ -30,6 +30,7 @@ import (
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/internal/permittest"
+	"github.com/mcpauth/mcpauth/mcpauthenv"
 )
 
 // mapLookup is a case-sensitive lookup over m, like os.LookupEnv.
@@ -59,7 +60,7 @@ func testPEMs(t *testing.T) (public, private string) {
 }
 
 func TestOptionsFromLookupUnset(t *testing.T) {
-	o, po, err := mcpauth.OptionsFromLookup(mapLookup(nil))
+	o, po, err := mcpauthenv.FromLookup(mapLookup(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +246,7 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 			for name := range tt.env {
 				used[name] = true
 			}
-			o, po, err := mcpauth.OptionsFromLookup(mapLookup(tt.env))
+			o, po, err := mcpauthenv.FromLookup(mapLookup(tt.env))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -262,7 +263,7 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 			}
 		})
 	}
-	for _, v := range mcpauth.EnvVars() {
+	for _, v := range mcpauthenv.Vars() {
 		if !used[v.Name] {
 			t.Errorf("%s is not exercised by this test", v.Name)
 		}
@@ -272,7 +273,7 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 func TestEnvVarsTable(t *testing.T) {
 	name := regexp.MustCompile(`^PERMIT_[A-Z0-9_]+$`)
 	seen := map[string]bool{}
-	for _, v := range mcpauth.EnvVars() {
+	for _, v := range mcpauthenv.Vars() {
 		if !name.MatchString(v.Name) || seen[v.Name] {
 			t.Errorf("bad or duplicate name %q", v.Name)
 		}
@@ -295,9 +296,9 @@ func TestEnvVarsTable(t *testing.T) {
 	if !seen["PERMIT_PDP_URL"] || !seen["PERMIT_API_KEY"] {
 		t.Error("PERMIT_PDP_URL or PERMIT_API_KEY is missing")
 	}
-	env := mcpauth.EnvVars()
+	env := mcpauthenv.Vars()
 	env[0].Name = "changed"
-	if mcpauth.EnvVars()[0].Name == "changed" {
+	if mcpauthenv.Vars()[0].Name == "changed" {
 		t.Error("EnvVars returns the table itself, not a copy")
 	}
 }
@@ -311,78 +312,78 @@ func TestOptionsFromLookupErrors(t *testing.T) {
 		want string
 	}{
 		{"list not JSON", map[string]string{"PERMIT_MCP_BYPASSED_METHODS": "initialize,ping"},
-			`mcpauth: PERMIT_MCP_BYPASSED_METHODS "initialize,ping" is not a JSON list of strings such as ["a","b"]`},
+			`mcpauthenv: PERMIT_MCP_BYPASSED_METHODS "initialize,ping" is not a JSON list of strings such as ["a","b"]`},
 		{"list of numbers", map[string]string{"PERMIT_MCP_PUBLIC_TOOLS": "[1]"},
-			`mcpauth: PERMIT_MCP_PUBLIC_TOOLS "[1]" is not a JSON list of strings such as ["a","b"]`},
+			`mcpauthenv: PERMIT_MCP_PUBLIC_TOOLS "[1]" is not a JSON list of strings such as ["a","b"]`},
 		{"list null", map[string]string{"PERMIT_MCP_PUBLIC_TOOLS": "null"},
-			`mcpauth: PERMIT_MCP_PUBLIC_TOOLS "null" is not a JSON list of strings such as ["a","b"]`},
+			`mcpauthenv: PERMIT_MCP_PUBLIC_TOOLS "null" is not a JSON list of strings such as ["a","b"]`},
 		{"list with trailing data", map[string]string{"PERMIT_MCP_PUBLIC_TOOLS": `["a"] ["b"]`},
-			`mcpauth: PERMIT_MCP_PUBLIC_TOOLS "[\"a\"] [\"b\"]" is not a JSON list of strings such as ["a","b"]`},
+			`mcpauthenv: PERMIT_MCP_PUBLIC_TOOLS "[\"a\"] [\"b\"]" is not a JSON list of strings such as ["a","b"]`},
 		{"list empty element", map[string]string{"PERMIT_MCP_BYPASSED_METHODS": `["ping",""]`},
-			`mcpauth: PERMIT_MCP_BYPASSED_METHODS has an empty element`},
+			`mcpauthenv: PERMIT_MCP_BYPASSED_METHODS has an empty element`},
 		{"bool", map[string]string{"PERMIT_MCP_ALLOW_BATCH": "maybe"},
-			`mcpauth: PERMIT_MCP_ALLOW_BATCH "maybe" is not a boolean (true/false, 1/0, yes/no, on/off)`},
+			`mcpauthenv: PERMIT_MCP_ALLOW_BATCH "maybe" is not a boolean (true/false, 1/0, yes/no, on/off)`},
 		{"identity mode", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "oauth"},
-			`mcpauth: PERMIT_MCP_IDENTITY_MODE "oauth" is not one of context, fixed, header, jwt, source`},
+			`mcpauthenv: PERMIT_MCP_IDENTITY_MODE "oauth" is not one of context, fixed, header, jwt, source`},
 		{"tool deny", map[string]string{"PERMIT_MCP_TOOL_DENY": "403"},
-			`mcpauth: PERMIT_MCP_TOOL_DENY "403" is not one of error, http403, result`},
+			`mcpauthenv: PERMIT_MCP_TOOL_DENY "403" is not one of error, http403, result`},
 		{"unknown methods", map[string]string{"PERMIT_MCP_UNKNOWN_METHODS": "allow"},
-			`mcpauth: PERMIT_MCP_UNKNOWN_METHODS "allow" is not one of access, deny`},
+			`mcpauthenv: PERMIT_MCP_UNKNOWN_METHODS "allow" is not one of access, deny`},
 		{"collision", map[string]string{"PERMIT_MCP_ARGUMENT_COLLISION": "overwrite"},
-			`mcpauth: PERMIT_MCP_ARGUMENT_COLLISION "overwrite" is not one of deny, rename`},
+			`mcpauthenv: PERMIT_MCP_ARGUMENT_COLLISION "overwrite" is not one of deny, rename`},
 		{"regex", map[string]string{"PERMIT_MCP_IDENTITY_HEADER_REGEX": `Bearer (.+`},
-			"mcpauth: PERMIT_MCP_IDENTITY_HEADER_REGEX is not a valid regular expression: error parsing regexp: missing closing ): `^(?:Bearer (.+)`"},
+			"mcpauthenv: PERMIT_MCP_IDENTITY_HEADER_REGEX is not a valid regular expression: error parsing regexp: missing closing ): `^(?:Bearer (.+)`"},
 		{"regex without group", map[string]string{"PERMIT_MCP_IDENTITY_HEADER_REGEX": `Bearer .+`},
-			`mcpauth: PERMIT_MCP_IDENTITY_HEADER_REGEX has no capture group`},
+			`mcpauthenv: PERMIT_MCP_IDENTITY_HEADER_REGEX has no capture group`},
 		{"algorithms", map[string]string{"PERMIT_MCP_JWT_ALGORITHMS": `["HS256","none"]`},
-			`mcpauth: PERMIT_MCP_JWT_ALGORITHMS has the unsupported algorithm "none"`},
+			`mcpauthenv: PERMIT_MCP_JWT_ALGORITHMS has the unsupported algorithm "none"`},
 		{"bad PEM", map[string]string{"PERMIT_MCP_IDENTITY_JWT_SECRET": "-----BEGIN PUBLIC KEY-----" + secret},
-			`mcpauth: PERMIT_MCP_IDENTITY_JWT_SECRET starts like PEM but holds no valid PEM block`},
+			`mcpauthenv: PERMIT_MCP_IDENTITY_JWT_SECRET starts like PEM but holds no valid PEM block`},
 		{"private key PEM", map[string]string{"PERMIT_MCP_IDENTITY_JWT_SECRET": privPEM},
-			`mcpauth: PERMIT_MCP_IDENTITY_JWT_SECRET holds a private key; give the public key or certificate`},
+			`mcpauthenv: PERMIT_MCP_IDENTITY_JWT_SECRET holds a private key; give the public key or certificate`},
 		{"pdp url", map[string]string{"PERMIT_PDP_URL": "localhost:7766"},
-			`mcpauth: PERMIT_PDP_URL is not an absolute http or https URL`},
+			`mcpauthenv: PERMIT_PDP_URL is not an absolute http or https URL`},
 		{"pdp url with credentials is not echoed", map[string]string{"PERMIT_MCP_PERMIT_PDP_URL": "ftp://user:" + secret + "@pdp"},
-			`mcpauth: PERMIT_MCP_PERMIT_PDP_URL is not an absolute http or https URL`},
+			`mcpauthenv: PERMIT_MCP_PERMIT_PDP_URL is not an absolute http or https URL`},
 		{"jwks url", map[string]string{"PERMIT_MCP_JWKS_URL": "/jwks.json"},
-			`mcpauth: PERMIT_MCP_JWKS_URL is not an absolute http or https URL`},
+			`mcpauthenv: PERMIT_MCP_JWKS_URL is not an absolute http or https URL`},
 		{"resource metadata url", map[string]string{"PERMIT_MCP_RESOURCE_METADATA_URL": "mcp.example"},
-			`mcpauth: PERMIT_MCP_RESOURCE_METADATA_URL is not an absolute http or https URL`},
+			`mcpauthenv: PERMIT_MCP_RESOURCE_METADATA_URL is not an absolute http or https URL`},
 		{"max body", map[string]string{"PERMIT_MCP_MAX_BODY_BYTES": "4MiB"},
-			`mcpauth: PERMIT_MCP_MAX_BODY_BYTES "4MiB" is not a positive integer`},
+			`mcpauthenv: PERMIT_MCP_MAX_BODY_BYTES "4MiB" is not a positive integer`},
 		{"max body zero", map[string]string{"PERMIT_MCP_MAX_BODY_BYTES": "0"},
-			`mcpauth: PERMIT_MCP_MAX_BODY_BYTES "0" is not a positive integer`},
+			`mcpauthenv: PERMIT_MCP_MAX_BODY_BYTES "0" is not a positive integer`},
 		{"deny code", map[string]string{"PERMIT_MCP_DENY_CODE": "x"},
-			`mcpauth: PERMIT_MCP_DENY_CODE "x" is not a non-zero 32-bit integer`},
+			`mcpauthenv: PERMIT_MCP_DENY_CODE "x" is not a non-zero 32-bit integer`},
 		{"cache size", map[string]string{"PERMIT_MCP_DECISION_CACHE_SIZE": "-1"},
-			`mcpauth: PERMIT_MCP_DECISION_CACHE_SIZE "-1" is not a non-negative integer`},
+			`mcpauthenv: PERMIT_MCP_DECISION_CACHE_SIZE "-1" is not a non-negative integer`},
 		{"duration", map[string]string{"PERMIT_MCP_CACHE_ALLOW_TTL": "soon"},
-			`mcpauth: PERMIT_MCP_CACHE_ALLOW_TTL "soon" is not a duration (such as 30s or 1m) or a number of seconds`},
+			`mcpauthenv: PERMIT_MCP_CACHE_ALLOW_TTL "soon" is not a duration (such as 30s or 1m) or a number of seconds`},
 		{"zero duration", map[string]string{"PERMIT_MCP_CACHE_DENY_TTL": "0"},
-			`mcpauth: PERMIT_MCP_CACHE_DENY_TTL "0" is not a positive duration`},
+			`mcpauthenv: PERMIT_MCP_CACHE_DENY_TTL "0" is not a positive duration`},
 		{"negative duration", map[string]string{"PERMIT_MCP_PDP_TIMEOUT": "-1s"},
-			`mcpauth: PERMIT_MCP_PDP_TIMEOUT "-1s" is not a positive duration`},
+			`mcpauthenv: PERMIT_MCP_PDP_TIMEOUT "-1s" is not a positive duration`},
 		{"huge duration", map[string]string{"PERMIT_MCP_JWT_LEEWAY": "1e300"},
-			`mcpauth: PERMIT_MCP_JWT_LEEWAY "1e300" is not a duration (such as 30s or 1m) or a number of seconds`},
+			`mcpauthenv: PERMIT_MCP_JWT_LEEWAY "1e300" is not a duration (such as 30s or 1m) or a number of seconds`},
 		{"long value is shortened", map[string]string{"PERMIT_MCP_ALLOW_BATCH": strings.Repeat("x", 100)},
-			`mcpauth: PERMIT_MCP_ALLOW_BATCH "` + strings.Repeat("x", 64) + `..." is not a boolean (true/false, 1/0, yes/no, on/off)`},
+			`mcpauthenv: PERMIT_MCP_ALLOW_BATCH "` + strings.Repeat("x", 64) + `..." is not a boolean (true/false, 1/0, yes/no, on/off)`},
 		{"empty resource prefix without server prefix", map[string]string{
 			"PERMIT_MCP_RESOURCE_PREFIX": "", "PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME": "false",
-		}, `mcpauth: PERMIT_MCP_RESOURCE_PREFIX is empty, which Options cannot express; leave PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME true or set a prefix`},
+		}, `mcpauthenv: PERMIT_MCP_RESOURCE_PREFIX is empty, which Options cannot express; leave PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME true or set a prefix`},
 		{"no algorithm for the secret", map[string]string{
 			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": secret, "PERMIT_MCP_JWT_ALGORITHMS": `["RS256"]`,
-		}, `mcpauth: PERMIT_MCP_JWT_ALGORITHMS has no algorithm for an HMAC secret`},
+		}, `mcpauthenv: PERMIT_MCP_JWT_ALGORITHMS has no algorithm for an HMAC secret`},
 		{"no algorithm for the JWKS", map[string]string{
 			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_JWKS_URL": "https://issuer.example/jwks", "PERMIT_MCP_JWT_ALGORITHMS": `["HS256"]`,
-		}, `mcpauth: PERMIT_MCP_JWT_ALGORITHMS has no algorithm for a public key`},
+		}, `mcpauthenv: PERMIT_MCP_JWT_ALGORITHMS has no algorithm for a public key`},
 		{"known method with two slashes", map[string]string{"PERMIT_MCP_KNOWN_METHODS": `["a/b/c"]`},
-			`mcpauth: PERMIT_MCP_KNOWN_METHODS has "a/b/c", which is not of the form component/verb`},
+			`mcpauthenv: PERMIT_MCP_KNOWN_METHODS has "a/b/c", which is not of the form component/verb`},
 		{"known method without slash", map[string]string{"PERMIT_MCP_KNOWN_METHODS": `["ping"]`},
-			`mcpauth: PERMIT_MCP_KNOWN_METHODS has "ping", which is not of the form component/verb`},
+			`mcpauthenv: PERMIT_MCP_KNOWN_METHODS has "ping", which is not of the form component/verb`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, po, err := mcpauth.OptionsFromLookup(mapLookup(tt.env))
+			o, po, err := mcpauthenv.FromLookup(mapLookup(tt.env))
 			if err == nil || err.Error() != tt.want {
 				t.Fatalf("error:\ngot  %v\nwant %s", err, tt.want)
 			}
@@ -454,7 +455,7 @@ func TestKnownMethodsMapping(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, _, err := mcpauth.OptionsFromLookup(mapLookup(tt.env))
+			o, _, err := mcpauthenv.FromLookup(mapLookup(tt.env))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -482,7 +483,7 @@ func TestOptionsFromEnvCaseInsensitive(t *testing.T) {
 	t.Run("lower case", func(t *testing.T) {
 		t.Setenv("permit_mcp_mcp_server_name", "weather")
 		t.Setenv("Permit_Api_Key", "permit_key_x")
-		o, po, err := mcpauth.OptionsFromEnv()
+		o, po, err := mcpauthenv.FromEnv()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -493,7 +494,7 @@ func TestOptionsFromEnvCaseInsensitive(t *testing.T) {
 	t.Run("upper case wins", func(t *testing.T) {
 		t.Setenv("permit_mcp_mcp_server_name", "lower")
 		t.Setenv("PERMIT_MCP_MCP_SERVER_NAME", "upper")
-		o, _, err := mcpauth.OptionsFromEnv()
+		o, _, err := mcpauthenv.FromEnv()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -504,16 +505,16 @@ func TestOptionsFromEnvCaseInsensitive(t *testing.T) {
 	t.Run("ambiguous spellings", func(t *testing.T) {
 		t.Setenv("permit_mcp_tenant", "a")
 		t.Setenv("Permit_Mcp_Tenant", "b")
-		_, _, err := mcpauth.OptionsFromEnv()
-		re := regexp.MustCompile(`^mcpauth: environment variables (permit_mcp_tenant|Permit_Mcp_Tenant) and (permit_mcp_tenant|Permit_Mcp_Tenant) are both set, with different values$`)
+		_, _, err := mcpauthenv.FromEnv()
+		re := regexp.MustCompile(`^mcpauthenv: environment variables (permit_mcp_tenant|Permit_Mcp_Tenant) and (permit_mcp_tenant|Permit_Mcp_Tenant) are both set, with different values$`)
 		if err == nil || !re.MatchString(err.Error()) {
 			t.Errorf("got %v, want an error naming both variables", err)
 		}
 	})
 	t.Run("bad value", func(t *testing.T) {
 		t.Setenv("permit_mcp_allow_batch", "sometimes")
-		_, _, err := mcpauth.OptionsFromEnv()
-		if want := `mcpauth: PERMIT_MCP_ALLOW_BATCH "sometimes" is not a boolean (true/false, 1/0, yes/no, on/off)`; err == nil || err.Error() != want {
+		_, _, err := mcpauthenv.FromEnv()
+		if want := `mcpauthenv: PERMIT_MCP_ALLOW_BATCH "sometimes" is not a boolean (true/false, 1/0, yes/no, on/off)`; err == nil || err.Error() != want {
 			t.Errorf("got %v, want %s", err, want)
 		}
 	})
@@ -544,11 +545,11 @@ func TestLoadEnvFile(t *testing.T) {
 		"PERMIT_MCP_JWT_AUDIENCE='literal\\n $HOME'\n"
 	t.Setenv("PERMIT_API_KEY", "from-env")
 	t.Setenv("PERMIT_MCP_ACTION_PREFIX", "")
-	lookup, err := mcpauth.LoadEnvFile(writeFile(t, content))
+	lookup, err := mcpauthenv.LoadFile(writeFile(t, content))
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, po, err := mcpauth.OptionsFromLookup(lookup)
+	o, po, err := mcpauthenv.FromLookup(lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -590,8 +591,8 @@ func TestLoadEnvFileErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeFile(t, tt.content)
-			_, err := mcpauth.LoadEnvFile(path)
-			if err == nil || !strings.HasSuffix(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "mcpauth: ") {
+			_, err := mcpauthenv.LoadFile(path)
+			if err == nil || !strings.HasSuffix(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "mcpauthenv: ") {
 				t.Fatalf("got %v, want an error ending in %q", err, tt.want)
 			}
 			if strings.Contains(err.Error(), "secret") {
@@ -600,7 +601,7 @@ func TestLoadEnvFileErrors(t *testing.T) {
 		})
 	}
 	t.Run("missing file", func(t *testing.T) {
-		_, err := mcpauth.LoadEnvFile(filepath.Join(t.TempDir(), ".env"))
+		_, err := mcpauthenv.LoadFile(filepath.Join(t.TempDir(), ".env"))
 		if !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("got %v, want an error wrapping fs.ErrNotExist", err)
 		}
@@ -609,7 +610,7 @@ func TestLoadEnvFileErrors(t *testing.T) {
 
 // ExampleOptionsFromLookup configures the middleware from permit-fastmcp's
 // variable names, here from a map instead of the process environment.
-func ExampleOptionsFromLookup() {
+func ExampleFromLookup() {
 	env := map[string]string{
 		"PERMIT_MCP_MCP_SERVER_NAME":         "weather",
 		"PERMIT_MCP_IDENTITY_MODE":           "jwt",
@@ -625,7 +626,7 @@ func ExampleOptionsFromLookup() {
 		"PERMIT_MCP_DISABLE_LIST_FILTERING":  "false",
 		"PERMIT_MCP_PREFIX_RESOURCE_WITH_SE": "ignored: not a known name",
 	}
-	opts, pdp, err := mcpauth.OptionsFromLookup(func(name string) (string, bool) {
+	opts, pdp, err := mcpauthenv.FromLookup(func(name string) (string, bool) {
 		v, ok := env[name]
 		return v, ok
 	})
@@ -664,7 +665,7 @@ func FuzzLoadEnvFile(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if lookup, err := mcpauth.LoadEnvFile(path); err == nil {
+		if lookup, err := mcpauthenv.LoadFile(path); err == nil {
 			lookup("A")
 		}
 
@@ -677,7 +678,7 @@ func FuzzLoadEnvFile(f *testing.F) {
 		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		lookup, err := mcpauth.LoadEnvFile(path)
+		lookup, err := mcpauthenv.LoadFile(path)
 		if err != nil {
 			t.Fatalf("LoadEnvFile(%q): %v", content, err)
 		}
@@ -689,8 +690,8 @@ func FuzzLoadEnvFile(f *testing.F) {
 
 // ExampleEnvVars lists variables with their option, as a README table
 // would; here only those configuring the Permit decision point.
-func ExampleEnvVars() {
-	for _, v := range mcpauth.EnvVars() {
+func ExampleVars() {
+	for _, v := range mcpauthenv.Vars() {
 		if strings.HasPrefix(v.Field, "PermitOptions.") {
 			fmt.Printf("%s -> %s (default %s, secret %v)\n", v.Name, v.Field, v.Default, v.Secret)
 		}
@@ -786,7 +787,7 @@ func TestOptionsFromEnvEndToEnd(t *testing.T) {
 			for k, v := range tt.env {
 				env[k] = v
 			}
-			opts, popts, err := mcpauth.OptionsFromLookup(mapLookup(env))
+			opts, popts, err := mcpauthenv.FromLookup(mapLookup(env))
 			if err != nil {
 				t.Fatal(err)
 			}
