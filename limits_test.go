@@ -35,7 +35,7 @@ func (b *watchedBody) Close() error { return nil }
 
 func jwtMiddleware(t *testing.T, authz Authorizer, opts Options) *Middleware {
 	t.Helper()
-	opts.Identity = IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret}}
+	opts.Identity = JWTIdentity(JWTOptions{Secret: idSecret})
 	m, err := New(authz, &opts)
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +194,7 @@ func itoa(i int) string {
 // server ends the binding too.
 func TestSessionIdleAndServerEnd(t *testing.T) {
 	m, err := New(&recorder{}, &Options{
-		Identity: IdentityOptions{Mode: IdentityHeader, Header: "X-User"},
+		Identity: HeaderIdentity("X-User", ""),
 		Sessions: SessionOptions{IdleTimeout: time.Minute},
 	})
 	if err != nil {
@@ -355,7 +355,7 @@ func TestSlowBodyCut(t *testing.T) {
 // binds is never bound, so every request naming it is refused, the
 // creator's included (fail closed), and the binding table stays empty.
 func TestSessionIDTooLongNotBound(t *testing.T) {
-	m, err := New(&recorder{}, &Options{Identity: IdentityOptions{Mode: IdentityHeader, Header: "X-User"}})
+	m, err := New(&recorder{}, &Options{Identity: HeaderIdentity("X-User", "")})
 	if err != nil {
 		t.Fatal(err)
 	}

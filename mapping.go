@@ -84,23 +84,23 @@ func newMapper(o *Options) *mapper {
 	if m.server == "" {
 		m.server = DefaultServerName
 	}
-	if o.NoArgumentPrefix {
-		m.argPrefix = ""
-	} else if m.argPrefix == "" {
-		m.argPrefix = DefaultArgumentPrefix
-	}
-	if o.NoServerPrefix {
-		m.typePrefix = o.ResourcePrefix
-		if m.typePrefix == "" {
-			m.typePrefix = DefaultResourcePrefix
-		}
-	} else {
-		m.typePrefix = m.server + "_"
-	}
+	m.argPrefix = prefix(o.ArgumentPrefix, DefaultArgumentPrefix)
+	m.typePrefix = prefix(o.ResourcePrefix, m.server+"_")
 	m.toolsType = m.typePrefix + "tools"
 	m.promptsType = m.typePrefix + "prompts"
 	m.resourcesType = m.typePrefix + "resources"
 	return m
+}
+
+// prefix resolves a prefix option: "" means def, NoPrefix none.
+func prefix(p, def string) string {
+	switch p {
+	case "":
+		return def
+	case NoPrefix:
+		return ""
+	}
+	return p
 }
 
 // DefaultMapping returns the built-in mapping configured by opts (nil means

@@ -78,7 +78,7 @@ func TestMappingGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			rec := &recorder{}
-			m, err := New(rec, &Options{CoarseListCheck: true})
+			m, err := New(rec, &Options{ListFiltering: ListFilterAndCheck})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -231,10 +231,20 @@ func TestMappingOptions(t *testing.T) {
 			Resource: Resource{Type: "mcp_server_prompts:p", Tenant: "default", Attributes: map[string]any{
 				"mcp_method": "prompts/get", "resource_type": "prompts", "prompt_name": "p"}},
 		}}},
-		{"no server prefix", &Options{NoServerPrefix: true, CoarseListCheck: true, ActionPrefix: "mcp:"}, list, []Check{{
+		{"no server prefix", &Options{ResourcePrefix: "mcp_", ListFiltering: ListFilterAndCheck, ActionPrefix: "mcp:"}, list, []Check{{
 			User: fixed, Action: "mcp:list",
 			Resource: Resource{Type: "mcp_tools", Tenant: "default", Attributes: map[string]any{
 				"mcp_method": "tools/list", "resource_type": "tools"}},
+		}}},
+		{"no resource prefix", &Options{ResourcePrefix: NoPrefix, ListFiltering: ListCheckOnly}, list, []Check{{
+			User: fixed, Action: "list",
+			Resource: Resource{Type: "tools", Tenant: "default", Attributes: map[string]any{
+				"mcp_method": "tools/list", "resource_type": "tools"}},
+		}}},
+		{"resource prefix does not change tools/call", &Options{ResourcePrefix: "r_"}, call, []Check{{
+			User: fixed, Action: "greet",
+			Resource: Resource{Type: "mcp_server", Tenant: "default", Attributes: map[string]any{
+				"tool_name": "greet", "mcp_method": "tools/call", "arg_number": json.Number("5")}},
 		}}},
 		{"action prefix not on tools/call", &Options{ActionPrefix: "mcp:"}, call, []Check{{
 			User: fixed, Action: "greet",
@@ -242,7 +252,7 @@ func TestMappingOptions(t *testing.T) {
 				"tool_name": "greet", "mcp_method": "tools/call", "arg_number": json.Number("5")}},
 		}}},
 		{"list filtering alone makes no coarse check", &Options{}, list, nil},
-		{"disabled filtering falls back to the coarse check", &Options{DisableListFiltering: true}, list, []Check{{
+		{"disabled filtering falls back to the coarse check", &Options{ListFiltering: ListCheckOnly}, list, []Check{{
 			User: fixed, Action: "list",
 			Resource: Resource{Type: "mcp_server_tools", Tenant: "default", Attributes: map[string]any{
 				"mcp_method": "tools/list", "resource_type": "tools"}},
@@ -270,7 +280,7 @@ func TestMappingOptions(t *testing.T) {
 func TestArgumentCollision(t *testing.T) {
 	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet","arguments":{"tool_name":"admin-tool","tenant":"other","x":1}}}`
 	t.Run("deny", func(t *testing.T) {
-		checks, err := mapOne(t, &Options{NoArgumentPrefix: true}, body)
+		checks, err := mapOne(t, &Options{ArgumentPrefix: NoPrefix}, body)
 		if !errors.Is(err, ErrMalformedRequest) {
 			t.Fatalf("err = %v, want ErrMalformedRequest", err)
 		}
@@ -279,7 +289,7 @@ func TestArgumentCollision(t *testing.T) {
 		}
 	})
 	t.Run("rename", func(t *testing.T) {
-		checks, err := mapOne(t, &Options{NoArgumentPrefix: true, ArgumentCollision: CollisionRename}, body)
+		checks, err := mapOne(t, &Options{ArgumentPrefix: NoPrefix, ArgumentCollision: CollisionRename}, body)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,7 +310,7 @@ func TestPublicTools(t *testing.T) {
 	rec := &recorder{allow: func(Check) bool { return false }}
 	m, err := New(rec, &Options{
 		PublicTools: []string{"login"},
-		Identity:    IdentityOptions{Mode: IdentityHeader, Header: "X-User"},
+		Identity:    HeaderIdentity("X-User", ""),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -99,8 +99,8 @@ func New(authz Authorizer, opts *Options) (*Middleware, error) {
 		bypass:    o.BypassMethods,
 		maxBody:   o.MaxBodyBytes,
 		logger:    o.Logger,
-		filtering: !o.DisableListFiltering,
-		coarse:    o.CoarseListCheck || o.DisableListFiltering,
+		filtering: o.ListFiltering != ListCheckOnly,
+		coarse:    o.ListFiltering != ListFilterItems,
 	}
 	if m.logger == nil {
 		m.logger = slog.New(slog.DiscardHandler)
@@ -117,7 +117,7 @@ func New(authz Authorizer, opts *Options) (*Middleware, error) {
 			m.public[t] = true
 		}
 	}
-	id, err := newIdentifier(o.Identity, o.Tenant, m.logger)
+	id, err := newIdentifier(o.Identity, o.AllowUnknownUser, o.Tenant, m.logger)
 	if err != nil {
 		return nil, err
 	}
@@ -152,41 +152,46 @@ func normalize(o *Options) error {
 	o.PublicTools = append([]string(nil), o.PublicTools...)
 	switch {
 	case o.MaxBodyBytes == 0:
-		o.MaxBodyBytes = DefaultMaxBodyBytes
+		o.MaxBodyBytes = defaultMaxBodyBytes
 	case o.MaxBodyBytes < 0:
 		return errors.New("mcpauth: Options.MaxBodyBytes is negative")
 	}
 	l := &o.Limits
-	orDefault(&l.MaxAnonymousBodyBytes, DefaultMaxAnonymousBodyBytes)
-	orDefault(&l.BodyReadTimeout, DefaultBodyReadTimeout)
-	orDefault(&l.MaxArgumentValues, DefaultMaxArgumentValues)
-	orDefault(&l.MaxArgumentDepth, DefaultMaxArgumentDepth)
+	orDefault(&l.MaxAnonymousBodyBytes, defaultMaxAnonymousBodyBytes)
+	orDefault(&l.BodyReadTimeout, defaultBodyReadTimeout)
+	orDefault(&l.MaxArgumentValues, defaultMaxArgumentValues)
+	orDefault(&l.MaxArgumentDepth, defaultMaxArgumentDepth)
 	if l.MaxAnonymousBodyBytes < 0 || l.MaxArgumentValues < 0 || l.MaxArgumentDepth < 0 {
 		return errors.New("mcpauth: Options.Limits: negative limit")
 	}
-	orDefault(&o.Sessions.IdleTimeout, DefaultSessionIdleTimeout)
-	orDefault(&o.Sessions.MaxSessions, DefaultMaxSessions)
+	orDefault(&o.Sessions.IdleTimeout, defaultSessionIdleTimeout)
+	orDefault(&o.Sessions.MaxSessions, defaultMaxSessions)
 	if o.Sessions.MaxSessions < 0 {
 		return errors.New("mcpauth: Options.Sessions.MaxSessions is negative")
 	}
 	if o.ArgumentCollision != CollisionDeny && o.ArgumentCollision != CollisionRename {
 		return fmt.Errorf("mcpauth: Options.ArgumentCollision: unknown value %d", o.ArgumentCollision)
 	}
+	switch o.ListFiltering {
+	case ListFilterItems, ListFilterAndCheck, ListCheckOnly:
+	default:
+		return fmt.Errorf("mcpauth: Options.ListFiltering: unknown value %d", o.ListFiltering)
+	}
 	if o.UnknownMethods != UnknownDeny && o.UnknownMethods != UnknownCheckAccess {
 		return fmt.Errorf("mcpauth: Options.UnknownMethods: unknown value %d", o.UnknownMethods)
 	}
-	orDefault(&o.Deny.Code, DefaultDenyCode)
-	orDefault(&o.Deny.Message, DefaultDenyMessage)
+	orDefault(&o.Deny.Code, defaultDenyCode)
+	orDefault(&o.Deny.Message, defaultDenyMessage)
 	switch o.Deny.ToolCall {
 	case ToolDenyResult, ToolDenyError, ToolDenyHTTP403:
 	default:
 		return fmt.Errorf("mcpauth: Options.Deny.ToolCall: unknown value %d", o.Deny.ToolCall)
 	}
 	c := &o.Cache
-	orDefault(&c.Size, DefaultCacheSize)
-	orDefault(&c.AllowTTL, DefaultAllowTTL)
-	orDefault(&c.DenyTTL, DefaultDenyTTL)
-	orDefault(&c.PDPTimeout, DefaultPDPTimeout)
+	orDefault(&c.Size, defaultCacheSize)
+	orDefault(&c.AllowTTL, defaultAllowTTL)
+	orDefault(&c.DenyTTL, defaultDenyTTL)
+	orDefault(&c.PDPTimeout, defaultPDPTimeout)
 	if c.AllowTTL < 0 || c.DenyTTL < 0 || c.PDPTimeout < 0 {
 		return errors.New("mcpauth: Options.Cache: negative duration")
 	}

@@ -67,13 +67,13 @@ func sessionModes() []sessionMode {
 	return []sessionMode{
 		{
 			name:      "header",
-			opts:      mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityHeader, Header: "X-User"}},
+			opts:      mcpauth.Options{Identity: mcpauth.HeaderIdentity("X-User", "")},
 			cred:      header("X-User"),
 			anonymous: true,
 		},
 		{
 			name: "jwt",
-			opts: mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityJWT, JWT: mcpauth.JWTOptions{Secret: []byte(sessionSecret)}}},
+			opts: mcpauth.Options{Identity: mcpauth.JWTIdentity(mcpauth.JWTOptions{Secret: []byte(sessionSecret)})},
 			cred: func(t *testing.T, user string) http.Header {
 				tok := hs256(t, sessionSecret, map[string]any{"sub": user, "exp": time.Now().Add(time.Hour).Unix()})
 				return http.Header{"Authorization": {"Bearer " + tok}}
@@ -83,7 +83,7 @@ func sessionModes() []sessionMode {
 		},
 		{
 			name: "context",
-			opts: mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityContext}},
+			opts: mcpauth.Options{Identity: mcpauth.ContextIdentity()},
 			outer: func(h http.Handler) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if u := r.Header.Get("X-Principal"); u != "" {
@@ -97,13 +97,13 @@ func sessionModes() []sessionMode {
 		},
 		{
 			name: "custom",
-			opts: mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityCustom, Func: func(r *http.Request) (*mcpauth.Identity, error) {
+			opts: mcpauth.Options{Identity: mcpauth.FuncIdentity(func(r *http.Request) (*mcpauth.Identity, error) {
 				k := r.Header.Get("X-Api-Key")
 				if !strings.HasPrefix(k, "key-") {
 					return nil, mcpauth.ErrUnauthenticated
 				}
 				return &mcpauth.Identity{User: mcpauth.User{Key: strings.TrimPrefix(k, "key-")}}, nil
-			}}},
+			})},
 			cred:      func(_ *testing.T, user string) http.Header { return http.Header{"X-Api-Key": {"key-" + user}} },
 			anonymous: true,
 		},

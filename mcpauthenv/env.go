@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/jwtpolicy"
 	"github.com/mcpauth/mcpauth/internal/mcpspec"
 )
 
@@ -43,12 +44,27 @@ type envState struct {
 	o  *mcpauth.Options
 	po *mcpauth.PermitOptions
 
-	sourceMode        bool     // identity_mode=source
-	emptyResourcePfx  bool     // resource_prefix set to ""
-	knownMethods      []string // nil when unset
-	knownMethodsIsSet bool
+	// The identity source is built once every variable is read.
+	identityMode      string // fixed, header, jwt, context or source
+	fixedUser         string
+	header, regex     string
+	jwt               mcpauth.JWTOptions
 	jwtSecret, jwtPEM []byte // applied in jwt mode only
+
+	noServerPrefix      bool // prefix_resource_with_server_name=false
+	resourcePrefix      string
+	resourcePrefixIsSet bool
+	noListFiltering     bool
+	coarseListCheck     bool
+	knownMethods        []string // nil when unset
+	knownMethodsIsSet   bool
 }
+
+// Defaults documented in the table; the middleware applies them.
+const (
+	defaultPDPURL         = "http://localhost:7766"
+	defaultResourcePrefix = "mcp_" // permit-fastmcp's resource_prefix
+)
 
 type envVar struct {
 	Var
@@ -58,8 +74,12 @@ type envVar struct {
 }
 
 // envFastMCPHeaderRegex is permit-fastmcp's default identity_header_regex;
-// anchored as re.match anchors it, it is mcpauth.DefaultHeaderRegex.
+// anchored as re.match anchors it, it is the middleware's default
+// `(?i)^bearer (.+)$`.
 const envFastMCPHeaderRegex = `[Bb]earer (.+)`
+
+// envBearerRegex is the middleware's default header regex in jwt mode.
+const envBearerRegex = `(?i)^bearer (.+)$`
 
 // envKnownMethodsDefault is permit-fastmcp's default known_methods.
 var envKnownMethodsDefault = mcpspec.Names(func(m mcpspec.Method) bool { return m.FastMCPKnown })
@@ -163,11 +183,11 @@ var envTable = []envVar{
 		Doc: "Prefix of the action of every method except tools/call.",
 	}, apply: envString(func(s *envState, v string) { s.o.ActionPrefix = v })},
 	{Var: Var{
-		Name: "PERMIT_MCP_RESOURCE_PREFIX", Field: "Options.ResourcePrefix", Default: mcpauth.DefaultResourcePrefix,
+		Name: "PERMIT_MCP_RESOURCE_PREFIX", Field: "Options.ResourcePrefix", Default: defaultResourcePrefix,
 		Doc: "Prefix of resource types when PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME is false. " +
-			"An empty prefix is refused in that case.",
+			"The empty string means no prefix (NoPrefix).",
 	}, keepEmpty: true, apply: func(s *envState, v string) error {
-		s.o.ResourcePrefix, s.emptyResourcePfx = v, v == ""
+		s.resourcePrefix, s.resourcePrefixIsSet = v, true
 		return nil
 	}},
 	{Var: Var{
@@ -175,11 +195,11 @@ var envTable = []envVar{
 		Doc: "Resource type of tools/call and prefix of the other resource types.",
 	}, apply: envString(func(s *envState, v string) { s.o.ServerName = v })},
 	{Var: Var{
-		Name: "PERMIT_PDP_URL", Field: "PermitOptions.PDPURL", Default: mcpauth.DefaultPDPURL,
+		Name: "PERMIT_PDP_URL", Field: "PermitOptions.PDPURL", Default: defaultPDPURL,
 		Doc: "URL of the Permit PDP (the name the original example runner reads). PERMIT_MCP_PERMIT_PDP_URL wins when both are set.",
 	}, apply: envURLVar(func(s *envState, v string) { s.po.PDPURL = v })},
 	{Var: Var{
-		Name: "PERMIT_MCP_PERMIT_PDP_URL", Field: "PermitOptions.PDPURL", Default: mcpauth.DefaultPDPURL,
+		Name: "PERMIT_MCP_PERMIT_PDP_URL", Field: "PermitOptions.PDPURL", Default: defaultPDPURL,
 		Doc: "URL of the Permit PDP (ignored by permit-fastmcp; honoured here).",
 	}, apply: envURLVar(func(s *envState, v string) { s.po.PDPURL = v })},
 	{Var: Var{
@@ -195,31 +215,26 @@ var envTable = []envVar{
 		Doc: "Boolean; false turns the per-decision audit record off (ignored by permit-fastmcp; honoured here).",
 	}, apply: envBoolVar(func(s *envState, b bool) { s.o.DisableAudit = !b })},
 	{Var: Var{
-		Name: "PERMIT_MCP_IDENTITY_MODE", Field: "Options.Identity.Mode", Default: "fixed",
-		Doc: "fixed, header, jwt or context. permit-fastmcp's \"source\" mode, whose user is always FastMCP's " +
+		Name: "PERMIT_MCP_IDENTITY_MODE", Field: "Options.Identity", Default: "fixed",
+		Doc: "fixed (FixedIdentity), header (HeaderIdentity), jwt (JWTIdentity) or context (ContextIdentity). " +
+			"permit-fastmcp's \"source\" mode, whose user is always FastMCP's " +
 			"constant source \"client\", is accepted and maps to fixed mode with user \"client\" " +
 			"(PERMIT_MCP_IDENTITY_FIXED_VALUE is then ignored, as in the original).",
-	}, apply: envChoiceVar(map[string]mcpauth.IdentityMode{
-		"fixed": mcpauth.IdentityFixed, "header": mcpauth.IdentityHeader, "jwt": mcpauth.IdentityJWT, "context": mcpauth.IdentityContext, "source": -1,
-	}, func(s *envState, m mcpauth.IdentityMode) {
-		s.sourceMode = m < 0
-		if s.sourceMode {
-			m = mcpauth.IdentityFixed
-		}
-		s.o.Identity.Mode = m
-	})},
+	}, apply: envChoiceVar(map[string]string{
+		"fixed": "fixed", "header": "header", "jwt": "jwt", "context": "context", "source": "source",
+	}, func(s *envState, m string) { s.identityMode = m })},
 	{Var: Var{
-		Name: "PERMIT_MCP_IDENTITY_HEADER", Field: "Options.Identity.Header", Default: mcpauth.DefaultIdentityHeader,
+		Name: "PERMIT_MCP_IDENTITY_HEADER", Field: "HeaderIdentity header, JWTOptions.Header", Default: "Authorization",
 		Doc: "Request header read in header and jwt modes.",
-	}, apply: envString(func(s *envState, v string) { s.o.Identity.Header = v })},
+	}, apply: envString(func(s *envState, v string) { s.header = v })},
 	{Var: Var{
-		Name: "PERMIT_MCP_IDENTITY_HEADER_REGEX", Field: "Options.Identity.HeaderRegex", Default: "`" + envFastMCPHeaderRegex + "` (jwt mode)",
+		Name: "PERMIT_MCP_IDENTITY_HEADER_REGEX", Field: "HeaderIdentity pattern, JWTOptions.HeaderRegex", Default: "`" + envFastMCPHeaderRegex + "` (jwt mode)",
 		Doc: "Regular expression (Go RE2 syntax) extracting the credential from the header: its first group. " +
 			"Like Python's re.match it is anchored at the start (^ is added when missing); it must have a capture group. " +
-			"permit-fastmcp's default becomes DefaultHeaderRegex.",
+			"permit-fastmcp's default becomes `" + envBearerRegex + "`.",
 	}, apply: func(s *envState, v string) error {
 		if v == envFastMCPHeaderRegex {
-			s.o.Identity.HeaderRegex = mcpauth.DefaultHeaderRegex
+			s.regex = envBearerRegex
 			return nil
 		}
 		if !strings.HasPrefix(v, "^") {
@@ -232,14 +247,14 @@ var envTable = []envVar{
 		if re.NumSubexp() < 1 {
 			return errors.New("has no capture group")
 		}
-		s.o.Identity.HeaderRegex = v
+		s.regex = v
 		return nil
 	}},
 	{Var: Var{
-		Name: "PERMIT_MCP_IDENTITY_JWT_SECRET", Field: "Options.Identity.JWT.Secret or .PublicKeyPEM", Default: "none", Secret: true,
+		Name: "PERMIT_MCP_IDENTITY_JWT_SECRET", Field: "JWTOptions.Secret or .PublicKey", Default: "none", Secret: true,
 		Doc: "HMAC secret, or a PEM public key or certificate when the value starts with \"-----BEGIN\" " +
 			"(literal \\n sequences are accepted as line breaks). A private key is refused. Used in jwt mode only, " +
-			"as in permit-fastmcp (New refuses a JWT key in other modes).",
+			"as in permit-fastmcp.",
 	}, apply: func(s *envState, v string) error {
 		if !strings.HasPrefix(strings.TrimSpace(v), "-----BEGIN") {
 			s.jwtSecret = []byte(v)
@@ -260,15 +275,15 @@ var envTable = []envVar{
 		return nil
 	}},
 	{Var: Var{
-		Name: "PERMIT_MCP_IDENTITY_JWT_FIELD", Field: "Options.Identity.JWT.Claim", Default: mcpauth.DefaultJWTClaim,
+		Name: "PERMIT_MCP_IDENTITY_JWT_FIELD", Field: "JWTOptions.Claim", Default: "sub",
 		Doc: "JWT claim used as the user key.",
-	}, apply: envString(func(s *envState, v string) { s.o.Identity.JWT.Claim = v })},
+	}, apply: envString(func(s *envState, v string) { s.jwt.Claim = v })},
 	{Var: Var{
-		Name: "PERMIT_MCP_IDENTITY_FIXED_VALUE", Field: "Options.Identity.FixedUser", Default: mcpauth.DefaultFixedUser,
+		Name: "PERMIT_MCP_IDENTITY_FIXED_VALUE", Field: "FixedIdentity user", Default: "client",
 		Doc: "User key in fixed mode.",
-	}, apply: envString(func(s *envState, v string) { s.o.Identity.FixedUser = v })},
+	}, apply: envString(func(s *envState, v string) { s.fixedUser = v })},
 	{Var: Var{
-		Name: "PERMIT_MCP_JWT_ALGORITHMS", Field: "Options.Identity.JWT.Algorithms",
+		Name: "PERMIT_MCP_JWT_ALGORITHMS", Field: "JWTOptions.Algorithms",
 		Default: "HS256 for a secret; the algorithms of the key type for a public key",
 		Doc: "JSON list of accepted \"alg\" values (" + strings.Join(envJWTAlgorithms, ", ") + "). Unlike " +
 			"permit-fastmcp's [\"HS256\",\"RS256\"] default, one key never serves both HMAC and public-key algorithms: " +
@@ -283,22 +298,25 @@ var envTable = []envVar{
 				return fmt.Errorf("has the unsupported algorithm %s", quoteEnvValue(a))
 			}
 		}
-		s.o.Identity.JWT.Algorithms = l
+		s.jwt.Algorithms = l
 		return nil
 	}},
 	{Var: Var{
-		Name: "PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME", Field: "Options.NoServerPrefix (inverted)", Default: "true",
+		Name: "PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME", Field: "Options.ResourcePrefix", Default: "true",
 		Doc: "Boolean; false prefixes resource types with PERMIT_MCP_RESOURCE_PREFIX instead of the server name.",
-	}, apply: envBoolVar(func(s *envState, b bool) { s.o.NoServerPrefix = !b })},
+	}, apply: envBoolVar(func(s *envState, b bool) { s.noServerPrefix = !b })},
 	{Var: Var{
 		Name: "PERMIT_MCP_FLATTEN_TOOL_ARGUMENTS", Field: "Options.NestedArguments (inverted)", Default: "true",
 		Doc: "Boolean; false sends tool arguments as one nested \"arguments\" attribute.",
 	}, apply: envBoolVar(func(s *envState, b bool) { s.o.NestedArguments = !b })},
 	{Var: Var{
-		Name: "PERMIT_MCP_TOOL_ARGUMENT_PREFIX", Field: "Options.ArgumentPrefix / Options.NoArgumentPrefix", Default: mcpauth.DefaultArgumentPrefix,
-		Doc: "Prefix of flattened argument attributes; the empty string means no prefix.",
+		Name: "PERMIT_MCP_TOOL_ARGUMENT_PREFIX", Field: "Options.ArgumentPrefix", Default: mcpauth.DefaultArgumentPrefix,
+		Doc: "Prefix of flattened argument attributes; the empty string means no prefix (NoPrefix).",
 	}, keepEmpty: true, apply: func(s *envState, v string) error {
-		s.o.ArgumentPrefix, s.o.NoArgumentPrefix = v, v == ""
+		s.o.ArgumentPrefix = v
+		if v == "" {
+			s.o.ArgumentPrefix = mcpauth.NoPrefix
+		}
 		return nil
 	}},
 
@@ -320,37 +338,37 @@ var envTable = []envVar{
 		Doc: "Boolean; true denies a request whose tenant claim or header is missing instead of using PERMIT_MCP_TENANT.",
 	}, apply: envBoolVar(func(s *envState, b bool) { s.o.Tenant.Required = b })},
 	{Var: Var{
-		Name: "PERMIT_MCP_JWKS_URL", Field: "Options.Identity.JWT.JWKSURL", Default: "none",
+		Name: "PERMIT_MCP_JWKS_URL", Field: "JWTOptions.JWKSURL", Default: "none",
 		Doc: "URL of a JWKS to verify JWTs with (keys are cached and refreshed).",
-	}, apply: envURLVar(func(s *envState, v string) { s.o.Identity.JWT.JWKSURL = v })},
+	}, apply: envURLVar(func(s *envState, v string) { s.jwt.JWKSURL = v })},
 	{Var: Var{
-		Name: "PERMIT_MCP_JWKS_REFRESH", Field: "Options.Identity.JWT.JWKSRefresh", Default: "10m",
+		Name: "PERMIT_MCP_JWKS_REFRESH", Field: "JWTOptions.JWKSRefresh", Default: "10m",
 		Doc: "How long fetched JWKS keys are reused (Go duration such as 10m, or seconds).",
-	}, apply: envDurationVar(func(s *envState, d time.Duration) { s.o.Identity.JWT.JWKSRefresh = d })},
+	}, apply: envDurationVar(func(s *envState, d time.Duration) { s.jwt.JWKSRefresh = d })},
 	{Var: Var{
-		Name: "PERMIT_MCP_JWT_ISSUER", Field: "Options.Identity.JWT.Issuer", Default: "none (not checked)",
+		Name: "PERMIT_MCP_JWT_ISSUER", Field: "JWTOptions.Issuer", Default: "none (not checked)",
 		Doc: "Required value of the \"iss\" claim.",
-	}, apply: envString(func(s *envState, v string) { s.o.Identity.JWT.Issuer = v })},
+	}, apply: envString(func(s *envState, v string) { s.jwt.Issuer = v })},
 	{Var: Var{
-		Name: "PERMIT_MCP_JWT_AUDIENCE", Field: "Options.Identity.JWT.Audience", Default: "none (not checked)",
+		Name: "PERMIT_MCP_JWT_AUDIENCE", Field: "JWTOptions.Audience", Default: "none (not checked)",
 		Doc: "Value the \"aud\" claim must contain.",
-	}, apply: envString(func(s *envState, v string) { s.o.Identity.JWT.Audience = v })},
+	}, apply: envString(func(s *envState, v string) { s.jwt.Audience = v })},
 	{Var: Var{
-		Name: "PERMIT_MCP_JWT_LEEWAY", Field: "Options.Identity.JWT.Leeway", Default: mcpauth.DefaultJWTLeeway.String(),
+		Name: "PERMIT_MCP_JWT_LEEWAY", Field: "JWTOptions.Leeway", Default: "30s",
 		Doc: "Clock skew tolerated for exp, nbf and iat (Go duration or seconds).",
-	}, apply: envDurationVar(func(s *envState, d time.Duration) { s.o.Identity.JWT.Leeway = d })},
+	}, apply: envDurationVar(func(s *envState, d time.Duration) { s.jwt.Leeway = d })},
 	{Var: Var{
-		Name: "PERMIT_MCP_JWT_REQUIRE_EXPIRY", Field: "Options.Identity.JWT.AllowNoExpiry (inverted)", Default: "true",
+		Name: "PERMIT_MCP_JWT_REQUIRE_EXPIRY", Field: "JWTOptions.AllowNoExpiry (inverted)", Default: "true",
 		Doc: "Boolean; false accepts JWTs without an \"exp\" claim (they are rejected by default).",
-	}, apply: envBoolVar(func(s *envState, b bool) { s.o.Identity.JWT.AllowNoExpiry = !b })},
+	}, apply: envBoolVar(func(s *envState, b bool) { s.jwt.AllowNoExpiry = !b })},
 	{Var: Var{
-		Name: "PERMIT_MCP_ALLOW_UNKNOWN_USER", Field: "Options.Identity.AllowUnknown", Default: "false",
+		Name: "PERMIT_MCP_ALLOW_UNKNOWN_USER", Field: "Options.AllowUnknownUser", Default: "false",
 		Doc: "Boolean; true checks requests without a valid identity as user \"unknown\" (permit-fastmcp's behaviour) instead of answering 401.",
-	}, apply: envBoolVar(func(s *envState, b bool) { s.o.Identity.AllowUnknown = b })},
+	}, apply: envBoolVar(func(s *envState, b bool) { s.o.AllowUnknownUser = b })},
 	{Var: Var{
-		Name: "PERMIT_MCP_RESOURCE_METADATA_URL", Field: "Options.Identity.ResourceMetadataURL", Default: "none",
+		Name: "PERMIT_MCP_RESOURCE_METADATA_URL", Field: "Options.ResourceMetadataURL", Default: "none",
 		Doc: "Protected resource metadata URL (RFC 9728) advertised in 401 challenges.",
-	}, apply: envURLVar(func(s *envState, v string) { s.o.Identity.ResourceMetadataURL = v })},
+	}, apply: envURLVar(func(s *envState, v string) { s.o.ResourceMetadataURL = v })},
 	{Var: Var{
 		Name: "PERMIT_MCP_PUBLIC_TOOLS", Field: "Options.PublicTools", Default: "[]",
 		Doc: "JSON list of tools whose calls need neither identity nor a check (such as a login tool).",
@@ -370,7 +388,7 @@ var envTable = []envVar{
 		Doc: "Boolean; true uses permit-fastmcp's {server}_resources:<uri> and {server}_prompts:<name> resource types.",
 	}, apply: envBoolVar(func(s *envState, b bool) { s.o.LegacyResourceTypes = b })},
 	{Var: Var{
-		Name: "PERMIT_MCP_MAX_BODY_BYTES", Field: "Options.MaxBodyBytes", Default: strconv.Itoa(mcpauth.DefaultMaxBodyBytes),
+		Name: "PERMIT_MCP_MAX_BODY_BYTES", Field: "Options.MaxBodyBytes", Default: strconv.Itoa(4 << 20),
 		Doc: "Largest request body read, in bytes (positive integer); larger bodies get HTTP 413.",
 	}, apply: func(s *envState, v string) error {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
@@ -385,7 +403,7 @@ var envTable = []envVar{
 		Doc: "Boolean; true authorizes every element of JSON-RPC batches instead of rejecting them.",
 	}, apply: envBoolVar(func(s *envState, b bool) { s.o.AllowBatch = b })},
 	{Var: Var{
-		Name: "PERMIT_MCP_DENY_CODE", Field: "Options.Deny.Code", Default: strconv.Itoa(mcpauth.DefaultDenyCode),
+		Name: "PERMIT_MCP_DENY_CODE", Field: "Options.Deny.Code", Default: "-32010",
 		Doc: "JSON-RPC error code of denials (integer).",
 	}, apply: func(s *envState, v string) error {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
@@ -396,7 +414,7 @@ var envTable = []envVar{
 		return nil
 	}},
 	{Var: Var{
-		Name: "PERMIT_MCP_DENY_MESSAGE", Field: "Options.Deny.Message", Default: mcpauth.DefaultDenyMessage,
+		Name: "PERMIT_MCP_DENY_MESSAGE", Field: "Options.Deny.Message", Default: "Unauthorized",
 		Doc: "JSON-RPC error message of denials.",
 	}, apply: envString(func(s *envState, v string) { s.o.Deny.Message = v })},
 	{Var: Var{
@@ -413,7 +431,7 @@ var envTable = []envVar{
 		Doc: "Boolean; true includes tool argument values in audit records.",
 	}, apply: envBoolVar(func(s *envState, b bool) { s.o.AuditArguments = b })},
 	{Var: Var{
-		Name: "PERMIT_MCP_DECISION_CACHE_SIZE", Field: "Options.Cache.Size", Default: strconv.Itoa(mcpauth.DefaultCacheSize),
+		Name: "PERMIT_MCP_DECISION_CACHE_SIZE", Field: "Options.Cache.Size", Default: "10000",
 		Doc: "Number of cached decisions (non-negative integer); 0 disables the cache.",
 	}, apply: func(s *envState, v string) error {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
@@ -427,25 +445,25 @@ var envTable = []envVar{
 		return nil
 	}},
 	{Var: Var{
-		Name: "PERMIT_MCP_CACHE_ALLOW_TTL", Field: "Options.Cache.AllowTTL", Default: mcpauth.DefaultAllowTTL.String(),
+		Name: "PERMIT_MCP_CACHE_ALLOW_TTL", Field: "Options.Cache.AllowTTL", Default: "1m0s",
 		Doc: "How long an allow is reused (Go duration such as 30s, or seconds).",
 	}, apply: envDurationVar(func(s *envState, d time.Duration) { s.o.Cache.AllowTTL = d })},
 	{Var: Var{
-		Name: "PERMIT_MCP_CACHE_DENY_TTL", Field: "Options.Cache.DenyTTL", Default: mcpauth.DefaultDenyTTL.String(),
+		Name: "PERMIT_MCP_CACHE_DENY_TTL", Field: "Options.Cache.DenyTTL", Default: "10s",
 		Doc: "How long a deny is reused (Go duration or seconds).",
 	}, apply: envDurationVar(func(s *envState, d time.Duration) { s.o.Cache.DenyTTL = d })},
 	{Var: Var{
-		Name: "PERMIT_MCP_PDP_TIMEOUT", Field: "PermitOptions.Timeout and Options.Cache.PDPTimeout", Default: mcpauth.DefaultPDPTimeout.String(),
+		Name: "PERMIT_MCP_PDP_TIMEOUT", Field: "PermitOptions.Timeout and Options.Cache.PDPTimeout", Default: "5s",
 		Doc: "Bound of one decision point request (Go duration or seconds).",
 	}, apply: envDurationVar(func(s *envState, d time.Duration) { s.po.Timeout, s.o.Cache.PDPTimeout = d, d })},
 	{Var: Var{
-		Name: "PERMIT_MCP_DISABLE_LIST_FILTERING", Field: "Options.DisableListFiltering", Default: "false",
-		Doc: "Boolean; true turns per-item filtering off (list requests are then checked as a whole, as with PERMIT_MCP_COARSE_LIST_CHECK).",
-	}, apply: envBoolVar(func(s *envState, b bool) { s.o.DisableListFiltering = b })},
+		Name: "PERMIT_MCP_DISABLE_LIST_FILTERING", Field: "Options.ListFiltering", Default: "false",
+		Doc: "Boolean; true turns per-item filtering off (list requests are then checked as a whole, as with PERMIT_MCP_COARSE_LIST_CHECK): ListCheckOnly.",
+	}, apply: envBoolVar(func(s *envState, b bool) { s.noListFiltering = b })},
 	{Var: Var{
-		Name: "PERMIT_MCP_COARSE_LIST_CHECK", Field: "Options.CoarseListCheck", Default: "false",
-		Doc: "Boolean; true also checks each list request as a whole ({server}_{kind} / list), as permit-fastmcp does.",
-	}, apply: envBoolVar(func(s *envState, b bool) { s.o.CoarseListCheck = b })},
+		Name: "PERMIT_MCP_COARSE_LIST_CHECK", Field: "Options.ListFiltering", Default: "false",
+		Doc: "Boolean; true also checks each list request as a whole ({server}_{kind} / list), as permit-fastmcp does: ListFilterAndCheck.",
+	}, apply: envBoolVar(func(s *envState, b bool) { s.coarseListCheck = b })},
 	{Var: Var{
 		Name: "PERMIT_MCP_ALLOW_AMBIGUOUS_TOOLS", Field: "Options.AllowAmbiguousTools", Default: "false",
 		Doc: "Boolean; true lets calls through to tools whose action another listed tool shares (names differing only in '.', '/', '_' and '-').",
@@ -505,21 +523,8 @@ func FromLookup(lookup func(string) (string, bool)) (*mcpauth.Options, *mcpauth.
 			return nil, nil, fmt.Errorf("mcpauthenv: %s %s", v.Name, err)
 		}
 	}
-	if s.sourceMode {
-		s.o.Identity.FixedUser = mcpauth.DefaultFixedUser
-	}
-	if s.o.Identity.Mode == mcpauth.IdentityJWT {
-		s.o.Identity.JWT.Secret, s.o.Identity.JWT.PublicKeyPEM = s.jwtSecret, s.jwtPEM
-		if err := envFitAlgorithms(&s.o.Identity.JWT); err != nil {
-			return nil, nil, err
-		}
-	}
-	if s.emptyResourcePfx && s.o.NoServerPrefix {
-		return nil, nil, errors.New("mcpauthenv: PERMIT_MCP_RESOURCE_PREFIX is empty, which Options cannot express; " +
-			"leave PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME true or set a prefix")
-	}
-	if s.emptyResourcePfx {
-		s.o.ResourcePrefix = ""
+	if err := s.finish(); err != nil {
+		return nil, nil, err
 	}
 	if s.knownMethodsIsSet {
 		m, err := envKnownMethodsMapping(s.o, s.knownMethods)
@@ -531,6 +536,61 @@ func FromLookup(lookup func(string) (string, bool)) (*mcpauth.Options, *mcpauth.
 	return s.o, s.po, nil
 }
 
+// finish sets what several variables decide together: the identity
+// source, the resource prefix and the list mode.
+func (s *envState) finish() error {
+	switch s.identityMode {
+	case "", "fixed":
+		if s.fixedUser != "" {
+			s.o.Identity = mcpauth.FixedIdentity(s.fixedUser)
+		}
+	case "source":
+		s.o.Identity = mcpauth.FixedIdentity("client")
+	case "header":
+		s.o.Identity = mcpauth.HeaderIdentity(s.header, s.regex)
+	case "context":
+		s.o.Identity = mcpauth.ContextIdentity()
+	case "jwt":
+		j := s.jwt
+		j.Header, j.HeaderRegex = s.header, s.regex
+		j.Secret = s.jwtSecret
+		if s.jwtPEM != nil {
+			pub, err := jwtpolicy.ParsePublicKeyPEM(s.jwtPEM)
+			if err != nil {
+				// The variable is a secret: say what is wrong, not what it holds.
+				return errors.New("mcpauthenv: PERMIT_MCP_IDENTITY_JWT_SECRET holds a PEM block that is not a public key or certificate")
+			}
+			j.PublicKey = pub
+		}
+		if err := envFitAlgorithms(&j); err != nil {
+			return err
+		}
+		s.o.Identity = mcpauth.JWTIdentity(j)
+	}
+	if s.jwt.JWKSURL != "" && s.identityMode != "jwt" {
+		// New refused a JWT key outside JWT mode; a JWKS URL that would be
+		// silently ignored is still refused.
+		return errors.New("mcpauthenv: PERMIT_MCP_JWKS_URL is set but PERMIT_MCP_IDENTITY_MODE is not jwt")
+	}
+	if s.noServerPrefix {
+		switch {
+		case !s.resourcePrefixIsSet:
+			s.o.ResourcePrefix = defaultResourcePrefix
+		case s.resourcePrefix == "":
+			s.o.ResourcePrefix = mcpauth.NoPrefix
+		default:
+			s.o.ResourcePrefix = s.resourcePrefix
+		}
+	}
+	switch {
+	case s.noListFiltering:
+		s.o.ListFiltering = mcpauth.ListCheckOnly
+	case s.coarseListCheck:
+		s.o.ListFiltering = mcpauth.ListFilterAndCheck
+	}
+	return nil
+}
+
 // envFitAlgorithms keeps, of the configured algorithms, those of the key's
 // family: permit-fastmcp lists HS256 and RS256 for one key string, but a
 // key serves either HMAC or public-key algorithms, never both.
@@ -539,7 +599,7 @@ func envFitAlgorithms(j *mcpauth.JWTOptions) error {
 		return nil
 	}
 	hmac := j.Secret != nil
-	if !hmac && j.PublicKeyPEM == nil && j.JWKSURL == "" {
+	if !hmac && j.PublicKey == nil && j.JWKSURL == "" {
 		return nil
 	}
 	var fit []string
@@ -589,11 +649,12 @@ func envKnownMethodsMapping(o *mcpauth.Options, known []string) (mcpauth.Mapping
 		typePrefix = mcpauth.DefaultServerName
 	}
 	typePrefix += "_"
-	if o.NoServerPrefix {
+	switch o.ResourcePrefix {
+	case "":
+	case mcpauth.NoPrefix:
+		typePrefix = ""
+	default:
 		typePrefix = o.ResourcePrefix
-		if typePrefix == "" {
-			typePrefix = mcpauth.DefaultResourcePrefix
-		}
 	}
 	actionPrefix := o.ActionPrefix
 	unknownPolicy := o.UnknownMethods

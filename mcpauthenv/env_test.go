@@ -64,7 +64,7 @@ func TestOptionsFromLookupUnset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(&mcpauth.Options{}, o); diff != "" {
+	if diff := cmp.Diff(&mcpauth.Options{}, o, cmpOptions); diff != "" {
 		t.Errorf("Options (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(&mcpauth.PermitOptions{}, po); diff != "" {
@@ -72,8 +72,31 @@ func TestOptionsFromLookupUnset(t *testing.T) {
 	}
 }
 
+// cmpOptions compares Options, whose identity source is opaque and may
+// hold an ECDSA key.
+var cmpOptions = cmp.Options{
+	cmp.AllowUnexported(mcpauth.IdentitySource{}),
+	cmp.Comparer(func(a, b *ecdsa.PublicKey) bool { return a.Equal(b) }),
+	cmpopts.IgnoreFields(mcpauth.Options{}, "Mapping"),
+}
+
+// pemKey parses the public key of a "PUBLIC KEY" PEM block.
+func pemKey(t *testing.T, s string) *ecdsa.PublicKey {
+	t.Helper()
+	b, _ := pem.Decode([]byte(s))
+	if b == nil {
+		t.Fatal("no PEM block")
+	}
+	k, err := x509.ParsePKIXPublicKey(b.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.(*ecdsa.PublicKey)
+}
+
 func TestOptionsFromLookupVariables(t *testing.T) {
 	pubPEM, _ := testPEMs(t)
+	pub := pemKey(t, pubPEM)
 	tests := []struct {
 		name   string
 		env    map[string]string
@@ -92,10 +115,14 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.BypassMethods = []string{} }, false},
 		{"action prefix", map[string]string{"PERMIT_MCP_ACTION_PREFIX": "mcp-"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ActionPrefix = "mcp-" }, false},
-		{"resource prefix", map[string]string{"PERMIT_MCP_RESOURCE_PREFIX": "x_"},
+		{"resource prefix unused with the server prefix", map[string]string{"PERMIT_MCP_RESOURCE_PREFIX": "x_"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {}, false},
+		{"resource prefix", map[string]string{"PERMIT_MCP_RESOURCE_PREFIX": "x_", "PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME": "false"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ResourcePrefix = "x_" }, false},
 		{"empty resource prefix unused", map[string]string{"PERMIT_MCP_RESOURCE_PREFIX": ""},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {}, false},
+		{"empty resource prefix", map[string]string{"PERMIT_MCP_RESOURCE_PREFIX": "", "PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME": "false"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ResourcePrefix = mcpauth.NoPrefix }, false},
 		{"server name", map[string]string{"PERMIT_MCP_MCP_SERVER_NAME": "weather"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ServerName = "weather" }, false},
 		{"runner pdp url and key", map[string]string{"PERMIT_PDP_URL": "http://pdp:7766", "PERMIT_API_KEY": "permit_key_a"},
@@ -120,66 +147,65 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {}, false},
 		{"header mode", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "header", "PERMIT_MCP_IDENTITY_HEADER": "X-User"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-				o.Identity.Mode, o.Identity.Header = mcpauth.IdentityHeader, "X-User"
+				o.Identity = mcpauth.HeaderIdentity("X-User", "")
 			}, false},
 		{"context mode", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "Context"},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.Mode = mcpauth.IdentityContext }, false},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity = mcpauth.ContextIdentity() }, false},
 		{"fixed mode", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "fixed", "PERMIT_MCP_IDENTITY_FIXED_VALUE": "svc"},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.FixedUser = "svc" }, false},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity = mcpauth.FixedIdentity("svc") }, false},
 		{"source mode is the fixed user client", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "source", "PERMIT_MCP_IDENTITY_FIXED_VALUE": "svc"},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.FixedUser = "client" }, false},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity = mcpauth.FixedIdentity("client") }, false},
 		{"jwt mode with a secret", map[string]string{
 			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": "mysecretkey",
 			"PERMIT_MCP_IDENTITY_JWT_FIELD": "email", "PERMIT_MCP_JWT_ALGORITHMS": `["HS256","HS512"]`,
 			"PERMIT_MCP_IDENTITY_HEADER_REGEX": `[Tt]oken (.+)`,
 		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-			o.Identity.Mode = mcpauth.IdentityJWT
-			o.Identity.JWT.Secret = []byte("mysecretkey")
-			o.Identity.JWT.Claim = "email"
-			o.Identity.JWT.Algorithms = []string{"HS256", "HS512"}
-			o.Identity.HeaderRegex = `^(?:[Tt]oken (.+))`
+			o.Identity = mcpauth.JWTIdentity(mcpauth.JWTOptions{
+				Secret:      []byte("mysecretkey"),
+				Claim:       "email",
+				Algorithms:  []string{"HS256", "HS512"},
+				HeaderRegex: `^(?:[Tt]oken (.+))`,
+			})
 		}, false},
-		{"anchored regex kept", map[string]string{"PERMIT_MCP_IDENTITY_HEADER_REGEX": `^Bearer (.+)$`},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.HeaderRegex = `^Bearer (.+)$` }, false},
+		{"anchored regex kept", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "header", "PERMIT_MCP_IDENTITY_HEADER_REGEX": `^Bearer (.+)$`},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+				o.Identity = mcpauth.HeaderIdentity("", `^Bearer (.+)$`)
+			}, false},
+		{"regex ignored in fixed mode", map[string]string{"PERMIT_MCP_IDENTITY_HEADER_REGEX": `^Bearer (.+)$`},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {}, false},
 		{"jwt secret as PEM", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "JWT", "PERMIT_MCP_IDENTITY_JWT_SECRET": pubPEM},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-				o.Identity.Mode = mcpauth.IdentityJWT
-				o.Identity.JWT.PublicKeyPEM = []byte(strings.TrimSpace(pubPEM))
+				o.Identity = mcpauth.JWTIdentity(mcpauth.JWTOptions{PublicKey: pub})
 			}, false},
 		{"jwt secret as PEM with escaped newlines", map[string]string{
 			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": strings.ReplaceAll(strings.TrimSpace(pubPEM), "\n", `\n`),
 		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-			o.Identity.Mode = mcpauth.IdentityJWT
-			o.Identity.JWT.PublicKeyPEM = []byte(strings.TrimSpace(pubPEM))
+			o.Identity = mcpauth.JWTIdentity(mcpauth.JWTOptions{PublicKey: pub})
 		}, false},
 		{"fastmcp algorithms with a secret keep HS256", map[string]string{
 			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": "mysecretkey", "PERMIT_MCP_JWT_ALGORITHMS": `["HS256","RS256"]`,
 		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-			o.Identity.Mode = mcpauth.IdentityJWT
-			o.Identity.JWT.Secret = []byte("mysecretkey")
-			o.Identity.JWT.Algorithms = []string{"HS256"}
+			o.Identity = mcpauth.JWTIdentity(mcpauth.JWTOptions{Secret: []byte("mysecretkey"), Algorithms: []string{"HS256"}})
 		}, false},
 		{"fastmcp algorithms with a PEM key keep RS256", map[string]string{
 			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": pubPEM, "PERMIT_MCP_JWT_ALGORITHMS": `["HS256","RS256","ES256"]`,
 		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-			o.Identity.Mode = mcpauth.IdentityJWT
-			o.Identity.JWT.PublicKeyPEM = []byte(strings.TrimSpace(pubPEM))
-			o.Identity.JWT.Algorithms = []string{"RS256", "ES256"}
+			o.Identity = mcpauth.JWTIdentity(mcpauth.JWTOptions{PublicKey: pub, Algorithms: []string{"RS256", "ES256"}})
 		}, false},
 		{"jwt secret ignored outside jwt mode", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "header", "PERMIT_MCP_IDENTITY_JWT_SECRET": "mysecretkey"},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.Mode = mcpauth.IdentityHeader }, false},
-		{"permit-fastmcp's default regex", map[string]string{"PERMIT_MCP_IDENTITY_HEADER_REGEX": `[Bb]earer (.+)`},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity = mcpauth.HeaderIdentity("", "") }, false},
+		{"permit-fastmcp's default regex", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "header", "PERMIT_MCP_IDENTITY_HEADER_REGEX": `[Bb]earer (.+)`},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-				o.Identity.HeaderRegex = mcpauth.DefaultHeaderRegex
+				o.Identity = mcpauth.HeaderIdentity("", `(?i)^bearer (.+)$`)
 			}, false},
 		{"no server prefix", map[string]string{"PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME": "False"},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.NoServerPrefix = true }, false},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ResourcePrefix = "mcp_" }, false},
 		{"nested arguments", map[string]string{"PERMIT_MCP_FLATTEN_TOOL_ARGUMENTS": "0"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.NestedArguments = true }, false},
 		{"argument prefix", map[string]string{"PERMIT_MCP_TOOL_ARGUMENT_PREFIX": "a."},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ArgumentPrefix = "a." }, false},
 		{"no argument prefix", map[string]string{"PERMIT_MCP_TOOL_ARGUMENT_PREFIX": ""},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.NoArgumentPrefix = true }, false},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ArgumentPrefix = mcpauth.NoPrefix }, false},
 		{"tenant sources", map[string]string{
 			"PERMIT_MCP_TENANT": "acme", "PERMIT_MCP_TENANT_CLAIM": "org", "PERMIT_MCP_TENANT_HEADER": "X-Tenant",
 			"PERMIT_MCP_TENANT_REQUIRED": "yes",
@@ -187,22 +213,26 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 			o.Tenant = mcpauth.TenantOptions{Fixed: "acme", Claim: "org", Header: "X-Tenant", Required: true}
 		}, false},
 		{"jwt hardening", map[string]string{
+			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_HEADER": "X-Token",
 			"PERMIT_MCP_JWKS_URL": "https://issuer.example/jwks.json", "PERMIT_MCP_JWKS_REFRESH": "5m",
 			"PERMIT_MCP_JWT_ISSUER": "https://issuer.example", "PERMIT_MCP_JWT_AUDIENCE": "mcp",
 			"PERMIT_MCP_JWT_LEEWAY": "2.5", "PERMIT_MCP_JWT_REQUIRE_EXPIRY": "f",
 		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-			o.Identity.JWT.JWKSURL = "https://issuer.example/jwks.json"
-			o.Identity.JWT.JWKSRefresh = 5 * time.Minute
-			o.Identity.JWT.Issuer = "https://issuer.example"
-			o.Identity.JWT.Audience = "mcp"
-			o.Identity.JWT.Leeway = 2500 * time.Millisecond
-			o.Identity.JWT.AllowNoExpiry = true
+			o.Identity = mcpauth.JWTIdentity(mcpauth.JWTOptions{
+				Header:        "X-Token",
+				JWKSURL:       "https://issuer.example/jwks.json",
+				JWKSRefresh:   5 * time.Minute,
+				Issuer:        "https://issuer.example",
+				Audience:      "mcp",
+				Leeway:        2500 * time.Millisecond,
+				AllowNoExpiry: true,
+			})
 		}, false},
 		{"identity extras", map[string]string{
 			"PERMIT_MCP_ALLOW_UNKNOWN_USER": "Y", "PERMIT_MCP_RESOURCE_METADATA_URL": "https://mcp.example/.well-known/oauth-protected-resource",
 		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-			o.Identity.AllowUnknown = true
-			o.Identity.ResourceMetadataURL = "https://mcp.example/.well-known/oauth-protected-resource"
+			o.AllowUnknownUser = true
+			o.ResourceMetadataURL = "https://mcp.example/.well-known/oauth-protected-resource"
 		}, false},
 		{"mapping extras", map[string]string{
 			"PERMIT_MCP_PUBLIC_TOOLS": `["login"]`, "PERMIT_MCP_UNKNOWN_METHODS": "access",
@@ -234,9 +264,11 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 		{"cache disabled", map[string]string{"PERMIT_MCP_DECISION_CACHE_SIZE": "0"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Cache.Size = -1 }, false},
 		{"lists", map[string]string{"PERMIT_MCP_DISABLE_LIST_FILTERING": "yes", "PERMIT_MCP_COARSE_LIST_CHECK": "on"},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-				o.DisableListFiltering, o.CoarseListCheck = true, true
-			}, false},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ListFiltering = mcpauth.ListCheckOnly }, false},
+		{"lists unfiltered", map[string]string{"PERMIT_MCP_DISABLE_LIST_FILTERING": "yes"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ListFiltering = mcpauth.ListCheckOnly }, false},
+		{"coarse list check", map[string]string{"PERMIT_MCP_COARSE_LIST_CHECK": "on"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ListFiltering = mcpauth.ListFilterAndCheck }, false},
 		{"ambiguous tools", map[string]string{"PERMIT_MCP_ALLOW_AMBIGUOUS_TOOLS": "true"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.AllowAmbiguousTools = true }, false},
 	}
@@ -255,7 +287,7 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 			if got := o.Mapping != nil; got != tt.mapped {
 				t.Errorf("Mapping installed: got %v, want %v", got, tt.mapped)
 			}
-			if diff := cmp.Diff(wantO, o, cmpopts.IgnoreFields(mcpauth.Options{}, "Mapping")); diff != "" {
+			if diff := cmp.Diff(wantO, o, cmpOptions); diff != "" {
 				t.Errorf("Options (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(wantPO, po); diff != "" {
@@ -367,9 +399,12 @@ func TestOptionsFromLookupErrors(t *testing.T) {
 			`mcpauthenv: PERMIT_MCP_JWT_LEEWAY "1e300" is not a duration (such as 30s or 1m) or a number of seconds`},
 		{"long value is shortened", map[string]string{"PERMIT_MCP_ALLOW_BATCH": strings.Repeat("x", 100)},
 			`mcpauthenv: PERMIT_MCP_ALLOW_BATCH "` + strings.Repeat("x", 64) + `..." is not a boolean (true/false, 1/0, yes/no, on/off)`},
-		{"empty resource prefix without server prefix", map[string]string{
-			"PERMIT_MCP_RESOURCE_PREFIX": "", "PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME": "false",
-		}, `mcpauthenv: PERMIT_MCP_RESOURCE_PREFIX is empty, which Options cannot express; leave PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME true or set a prefix`},
+		{"JWKS outside jwt mode", map[string]string{
+			"PERMIT_MCP_IDENTITY_MODE": "header", "PERMIT_MCP_JWKS_URL": "https://issuer.example/jwks.json",
+		}, `mcpauthenv: PERMIT_MCP_JWKS_URL is set but PERMIT_MCP_IDENTITY_MODE is not jwt`},
+		{"PEM that is no public key", map[string]string{
+			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",
+		}, `mcpauthenv: PERMIT_MCP_IDENTITY_JWT_SECRET holds a PEM block that is not a public key or certificate`},
 		{"no algorithm for the secret", map[string]string{
 			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": secret, "PERMIT_MCP_JWT_ALGORITHMS": `["RS256"]`,
 		}, `mcpauthenv: PERMIT_MCP_JWT_ALGORITHMS has no algorithm for an HMAC secret`},
@@ -556,16 +591,13 @@ func TestLoadEnvFile(t *testing.T) {
 	want := &mcpauth.Options{
 		ServerName: "weather",
 		// The environment's empty PERMIT_MCP_ACTION_PREFIX hides the file's.
-		BypassMethods:    []string{"initialize", "ping"},
-		NoArgumentPrefix: true,
-		Tenant:           mcpauth.TenantOptions{Fixed: "acme#not-a-comment"},
-		Deny:             mcpauth.DenyOptions{Message: `Not "allowed"#1`},
-		Identity: mcpauth.IdentityOptions{
-			Mode: mcpauth.IdentityJWT,
-			JWT:  mcpauth.JWTOptions{PublicKeyPEM: []byte(strings.TrimSpace(pubPEM)), Audience: `literal\n $HOME`},
-		},
+		BypassMethods:  []string{"initialize", "ping"},
+		ArgumentPrefix: mcpauth.NoPrefix,
+		Tenant:         mcpauth.TenantOptions{Fixed: "acme#not-a-comment"},
+		Deny:           mcpauth.DenyOptions{Message: `Not "allowed"#1`},
+		Identity:       mcpauth.JWTIdentity(mcpauth.JWTOptions{PublicKey: pemKey(t, pubPEM), Audience: `literal\n $HOME`}),
 	}
-	if diff := cmp.Diff(want, o); diff != "" {
+	if diff := cmp.Diff(want, o, cmpOptions); diff != "" {
 		t.Errorf("Options (-want +got):\n%s", diff)
 	}
 	if po.APIKey != "from-env" {
@@ -635,16 +667,14 @@ func ExampleFromLookup() {
 		return
 	}
 	fmt.Println("server:", opts.ServerName)
-	fmt.Println("jwt mode:", opts.Identity.Mode == mcpauth.IdentityJWT)
-	fmt.Println("header regex:", opts.Identity.HeaderRegex)
+	fmt.Println("items filtered:", opts.ListFiltering == mcpauth.ListFilterItems)
 	fmt.Println("bypass:", opts.BypassMethods)
 	fmt.Println("public tools:", opts.PublicTools)
 	fmt.Println("deny TTL:", opts.Cache.DenyTTL)
 	fmt.Println("pdp:", pdp.PDPURL)
 	// Output:
 	// server: weather
-	// jwt mode: true
-	// header regex: (?i)^bearer (.+)$
+	// items filtered: true
 	// bypass: [initialize ping notifications/*]
 	// public tools: [login]
 	// deny TTL: 5s
