@@ -48,6 +48,80 @@ func boxMethod(s string) any {
 	return s
 }
 
+// mappingLayer chooses how each message is mapped to a check: by the
+// configured [MappingFunc], or by the built-in mapper, whose tools/call
+// path decodes arguments straight into the check's attributes. It is
+// embedded in Middleware, built once by New and read-only afterwards.
+type mappingLayer struct {
+	mapper  *mapper
+	mapping MappingFunc // Options.Mapping, or the built-in mapper's
+	builtin bool        // mapping is the built-in mapper
+	coarse  bool        // list requests are checked as a whole
+	rawArgs bool        // the built-in tools/call path may skip the arguments map
+}
+
+func newMappingLayer(o *Options) mappingLayer {
+	l := mappingLayer{
+		mapper:  newMapper(o),
+		mapping: o.Mapping,
+		coarse:  o.ListFiltering != ListFilterItems,
+		// Nested arguments are one attribute; audited arguments are logged
+		// from the Request: both need the arguments map.
+		rawArgs: !o.NestedArguments && !o.AuditArguments,
+	}
+	if l.mapping == nil {
+		l.mapping = l.mapper.mapRequest
+		l.builtin = true
+	}
+	return l
+}
+
+// paramsError is a message whose params the mapping cannot read: the
+// middleware answers it with JSON-RPC invalid params, giving reason.
+type paramsError struct {
+	reason string
+	err    error
+}
+
+func (e *paramsError) Error() string { return e.reason + ": " + e.err.Error() }
+func (e *paramsError) Unwrap() error { return e.err }
+
+// mapMessage maps one decoded message to the check that authorizes it;
+// ok is false when it needs none (a list request without the coarse
+// check). req holds the message's envelope and caller; mapMessage decodes
+// params.arguments and params.ref into it as the mapping needs them, and
+// fails with a *paramsError when they cannot be read. dst is storage for
+// the check, used when single (the body holds one message): a batch's
+// checks each need their own.
+func (l *mappingLayer) mapMessage(ctx context.Context, req *Request, msg *jsonrpc.Message, dst *Check, single bool) (c *Check, ok bool, err error) {
+	raw := l.builtin && l.rawArgs && single && msg.Method == mcpspec.ToolsCall
+	if !raw && len(msg.Arguments) > 0 && string(msg.Arguments) != "null" {
+		args, err := jsonrpc.DecodeObject(msg.Arguments)
+		if err != nil {
+			return nil, false, &paramsError{"params.arguments is not a valid object", err}
+		}
+		req.Arguments = args
+	}
+	if msg.Method == mcpspec.CompletionComplete && len(msg.Ref) > 0 {
+		typ, name, uri, err := jsonrpc.DecodeRef(msg.Ref)
+		if err != nil {
+			return nil, false, &paramsError{"params.ref is not a valid reference", err}
+		}
+		req.Ref = &CompletionRef{Type: typ, Name: name, URI: uri}
+	}
+	switch {
+	case mcpspec.IsList(msg.Method) && !l.coarse:
+		// Filtered item by item when the result comes back.
+		return nil, false, nil
+	case raw:
+		return l.mapper.mapToolCallRaw(dst, req, msg)
+	case l.builtin && single:
+		return l.mapper.mapInto(ctx, dst, req)
+	default:
+		return l.mapping(ctx, req)
+	}
+}
+
 // maxInternedArgNames bounds the table of prefixed argument names. Names
 // come from callers, so the table must not grow without limit; past the
 // bound names are built per request.

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mcpauth/mcpauth/internal/jsonrpc"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -382,5 +383,74 @@ func TestCheckKeepsBody(t *testing.T) {
 	}
 	if b.String() != body {
 		t.Errorf("body after Check = %q, want %q", b.String(), body)
+	}
+}
+
+// TestMapMessagePaths checks the mapping layer's choice: a custom mapping
+// sees every message it must map (single or batched) with its arguments
+// decoded, and list requests reach no mapping without the coarse check.
+func TestMapMessagePaths(t *testing.T) {
+	decode := func(t *testing.T, body string) *jsonrpc.Message {
+		t.Helper()
+		msgs, _, err := jsonrpc.Decode([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &msgs[0]
+	}
+	const call = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet","arguments":{"n":1}}}`
+	const list = `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`
+	tt := []struct {
+		name      string
+		opts      Options
+		body      string
+		single    bool
+		wantCalls int  // calls of the custom mapping
+		wantCheck bool // a check comes back
+		wantArgs  bool // the custom mapping saw the arguments
+		wantErr   bool // a paramsError
+	}{
+		{"custom, single", Options{}, call, true, 1, true, true, false},
+		{"custom, batched", Options{}, call, false, 1, true, true, false},
+		{"custom, list without coarse check", Options{}, list, true, 0, false, false, false},
+		{"custom, list with coarse check", Options{ListFiltering: ListFilterAndCheck}, list, true, 1, true, false, false},
+	}
+	for _, tc := range tt {
+		t.Run(tc.name, func(t *testing.T) {
+			calls, sawArgs := 0, false
+			o := tc.opts
+			o.Mapping = func(ctx context.Context, r *Request) (*Check, bool, error) {
+				calls++
+				sawArgs = r.Arguments["n"] != nil
+				return &Check{Action: "x"}, true, nil
+			}
+			l := newMappingLayer(&o)
+			var dst Check
+			c, ok, err := l.mapMessage(context.Background(), &Request{Method: decode(t, tc.body).Method}, decode(t, tc.body), &dst, tc.single)
+			var pe *paramsError
+			if gotErr := errors.As(err, &pe); gotErr != tc.wantErr || (!gotErr && err != nil) {
+				t.Fatalf("err = %v, want paramsError %v", err, tc.wantErr)
+			}
+			if calls != tc.wantCalls || (ok && c != nil) != tc.wantCheck || sawArgs != tc.wantArgs {
+				t.Errorf("calls %d, check %v, args %v; want %d, %v, %v", calls, ok && c != nil, sawArgs, tc.wantCalls, tc.wantCheck, tc.wantArgs)
+			}
+		})
+	}
+
+	// The built-in mapping of a single tools/call takes the raw path: the
+	// check lands in dst and the Request gets no arguments map.
+	l := newMappingLayer(&Options{})
+	var dst Check
+	req := &Request{Method: MethodToolsCall, Name: "greet"}
+	c, ok, err := l.mapMessage(context.Background(), req, decode(t, call), &dst, true)
+	if err != nil || !ok || c != &dst || req.Arguments != nil || dst.Resource.Attributes["arg_n"] == nil {
+		t.Errorf("built-in single tools/call: c==&dst %v, ok %v, err %v, req.Arguments %v, attrs %v",
+			c == &dst, ok, err, req.Arguments, dst.Resource.Attributes)
+	}
+	// Audited arguments need the map.
+	l = newMappingLayer(&Options{AuditArguments: true})
+	req = &Request{Method: MethodToolsCall, Name: "greet"}
+	if _, _, err := l.mapMessage(context.Background(), req, decode(t, call), &dst, true); err != nil || req.Arguments == nil {
+		t.Errorf("AuditArguments: err %v, req.Arguments %v, want the arguments decoded", err, req.Arguments)
 	}
 }

@@ -26,21 +26,18 @@ import (
 // Middleware authorizes MCP Streamable HTTP requests. It is safe for
 // concurrent use. Create it with [New].
 type Middleware struct {
-	authz     Authorizer
-	opts      Options // normalized copy
-	mapping   MappingFunc
-	mapper    *mapper
-	builtin   bool // mapping is the built-in mapper
-	ident     *identifier
-	bypass    []string
-	public    map[string]bool
-	logger    *slog.Logger
-	cache     *decisionCache
-	sessions  *sessions
-	maxBody   int64
-	maxAnon   int64 // body cap for requests without a credential
-	filtering bool  // per-item list filtering
-	coarse    bool  // coarse list check
+	authz        Authorizer
+	opts         Options // normalized copy
+	mappingLayer         // chooses how each message is mapped (mapping.go)
+	ident        *identifier
+	bypass       []string
+	public       map[string]bool
+	logger       *slog.Logger
+	cache        *decisionCache
+	sessions     *sessions
+	maxBody      int64
+	maxAnon      int64 // body cap for requests without a credential
+	filtering    bool  // per-item list filtering
 
 	tools toolRecord // actions shared by listed tools (ambiguous.go)
 
@@ -100,17 +97,11 @@ func New(authz Authorizer, opts *Options) (*Middleware, error) {
 		maxBody:   o.MaxBodyBytes,
 		logger:    o.Logger,
 		filtering: o.ListFiltering != ListCheckOnly,
-		coarse:    o.ListFiltering != ListFilterItems,
 	}
 	if m.logger == nil {
 		m.logger = slog.New(slog.DiscardHandler)
 	}
-	m.mapper = newMapper(&o)
-	m.mapping = o.Mapping
-	if m.mapping == nil {
-		m.mapping = m.mapper.mapRequest
-		m.builtin = true
-	}
+	m.mappingLayer = newMappingLayer(&o)
 	if len(o.PublicTools) > 0 {
 		m.public = make(map[string]bool, len(o.PublicTools))
 		for _, t := range o.PublicTools {
@@ -761,50 +752,12 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 		Identity: ev.identity,
 		Tenant:   ev.tenant,
 	}
-	// The warm path: the built-in mapping of a tools/call with flattened
-	// arguments decodes them straight into the check's attributes.
-	rawArgs := m.builtin && !ev.batch && msg.Method == MethodToolsCall &&
-		!m.opts.NestedArguments && !m.opts.AuditArguments
-	if !rawArgs && len(msg.Arguments) > 0 && string(msg.Arguments) != "null" {
-		args, err := jsonrpc.DecodeObject(msg.Arguments)
-		if err != nil {
-			d := m.invalidParams(msg, "params.arguments is not a valid object", err)
-			return d, false, false
-		}
-		req.Arguments = args
-	}
-	if msg.Method == MethodCompletionComplete && len(msg.Ref) > 0 {
-		typ, name, uri, err := jsonrpc.DecodeRef(msg.Ref)
-		if err != nil {
-			return m.invalidParams(msg, "params.ref is not a valid reference", err), false, false
-		}
-		req.Ref = &CompletionRef{Type: typ, Name: name, URI: uri}
-	}
-	if mcpspec.IsList(msg.Method) {
-		if msg.ID != nil && (m.filtering || m.observesTools(msg.Method)) {
-			if ev.lists == nil {
-				ev.lists = make(map[string]string, 1)
-			}
-			ev.lists[canonicalID(msg.ID)] = msg.Method
-		}
-		if !m.coarse {
-			return nil, false, false
-		}
-	}
-	var (
-		c   *Check
-		ok  bool
-		err error
-	)
-	if rawArgs {
-		c, ok, err = m.mapper.mapToolCallRaw(&ev.check, req, msg)
-	} else if m.builtin && !ev.batch {
-		c, ok, err = m.mapper.mapInto(r.Context(), &ev.check, req)
-	} else {
-		c, ok, err = m.mapping(r.Context(), req)
-	}
+	c, ok, err := m.mapMessage(r.Context(), req, msg, &ev.check, !ev.batch)
 	if err != nil {
+		var pe *paramsError
 		switch {
+		case errors.As(err, &pe):
+			return m.invalidParams(msg, pe.reason, pe.err), false, false
 		case errors.Is(err, ErrNoMapping):
 			d := m.forbidden(msg, nil, "method "+strconv.Quote(msg.Method)+" is not allowed", err)
 			m.audit(r.Context(), req, nil, d, 0, sourceMapping)
@@ -812,6 +765,12 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 		default:
 			return m.invalidParams(msg, "request cannot be authorized", err), false, false
 		}
+	}
+	if mcpspec.IsList(msg.Method) && msg.ID != nil && (m.filtering || m.observesTools(msg.Method)) {
+		if ev.lists == nil {
+			ev.lists = make(map[string]string, 1)
+		}
+		ev.lists[canonicalID(msg.ID)] = msg.Method
 	}
 	if !ok || c == nil {
 		return nil, false, false
