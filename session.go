@@ -29,7 +29,7 @@ type owner struct {
 }
 
 // ownerOf returns the owner that a request with identity id acts as. A
-// missing identity, and the "unknown" user of IdentityOptions.AllowUnknown,
+// missing identity, and the "unknown" user of Options.AllowUnknownUser,
 // are anonymous.
 func (m *Middleware) ownerOf(id *Identity) owner {
 	if id == nil || m.ident.isUnknown(id) {

@@ -59,7 +59,7 @@ func testPEMs(t *testing.T) (public, private string) {
 		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv}))
 }
 
-func TestOptionsFromLookupUnset(t *testing.T) {
+func TestFromLookupUnset(t *testing.T) {
 	o, po, err := mcpauthenv.FromLookup(mapLookup(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +94,7 @@ func pemKey(t *testing.T, s string) *ecdsa.PublicKey {
 	return k.(*ecdsa.PublicKey)
 }
 
-func TestOptionsFromLookupVariables(t *testing.T) {
+func TestFromLookupVariables(t *testing.T) {
 	pubPEM, _ := testPEMs(t)
 	pub := pemKey(t, pubPEM)
 	tests := []struct {
@@ -302,7 +302,7 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 	}
 }
 
-func TestEnvVarsTable(t *testing.T) {
+func TestVarsTable(t *testing.T) {
 	name := regexp.MustCompile(`^PERMIT_[A-Z0-9_]+$`)
 	seen := map[string]bool{}
 	for _, v := range mcpauthenv.Vars() {
@@ -331,11 +331,11 @@ func TestEnvVarsTable(t *testing.T) {
 	env := mcpauthenv.Vars()
 	env[0].Name = "changed"
 	if mcpauthenv.Vars()[0].Name == "changed" {
-		t.Error("EnvVars returns the table itself, not a copy")
+		t.Error("Vars returns the table itself, not a copy")
 	}
 }
 
-func TestOptionsFromLookupErrors(t *testing.T) {
+func TestFromLookupErrors(t *testing.T) {
 	_, privPEM := testPEMs(t)
 	const secret = "s3cr3t-value-never-shown"
 	tests := []struct {
@@ -514,7 +514,7 @@ func TestKnownMethodsMapping(t *testing.T) {
 	}
 }
 
-func TestOptionsFromEnvCaseInsensitive(t *testing.T) {
+func TestFromEnvCaseInsensitive(t *testing.T) {
 	t.Run("lower case", func(t *testing.T) {
 		t.Setenv("permit_mcp_mcp_server_name", "weather")
 		t.Setenv("Permit_Api_Key", "permit_key_x")
@@ -564,7 +564,7 @@ func writeFile(t *testing.T, content string) string {
 	return path
 }
 
-func TestLoadEnvFile(t *testing.T) {
+func TestLoadFile(t *testing.T) {
 	pubPEM, _ := testPEMs(t)
 	content := "\xef\xbb\xbf# permit-fastmcp settings\n" +
 		"\n" +
@@ -608,7 +608,7 @@ func TestLoadEnvFile(t *testing.T) {
 	}
 }
 
-func TestLoadEnvFileErrors(t *testing.T) {
+func TestLoadFileErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		content string
@@ -640,7 +640,7 @@ func TestLoadEnvFileErrors(t *testing.T) {
 	})
 }
 
-// ExampleOptionsFromLookup configures the middleware from permit-fastmcp's
+// ExampleFromLookup configures the middleware from permit-fastmcp's
 // variable names, here from a map instead of the process environment.
 func ExampleFromLookup() {
 	env := map[string]string{
@@ -681,10 +681,10 @@ func ExampleFromLookup() {
 	// pdp: http://pdp.internal:7766
 }
 
-// FuzzLoadEnvFile checks that the .env parser never panics and that a
+// FuzzLoadFile checks that the .env parser never panics and that a
 // double-quoted value written with the documented escapes reads back
 // unchanged.
-func FuzzLoadEnvFile(f *testing.F) {
+func FuzzLoadFile(f *testing.F) {
 	f.Add([]byte("A=1\n# c\nexport B='x y'\nC=\"l1\nl2\" # c\n"), "plain")
 	f.Add([]byte("A=\"unterminated\n"), "with \"quotes\" and \\ back\\slash")
 	f.Add([]byte("\xef\xbb\xbfA = b # c\r\n=x\n"), "multi\nline\r\nvalue\t#x")
@@ -710,7 +710,7 @@ func FuzzLoadEnvFile(f *testing.F) {
 		}
 		lookup, err := mcpauthenv.LoadFile(path)
 		if err != nil {
-			t.Fatalf("LoadEnvFile(%q): %v", content, err)
+			t.Fatalf("LoadFile(%q): %v", content, err)
 		}
 		if got, ok := lookup("permit_mcp_fuzz_value"); !ok || got != value {
 			t.Errorf("round trip of %q: got %q, %v", value, got, ok)
@@ -718,7 +718,7 @@ func FuzzLoadEnvFile(f *testing.F) {
 	})
 }
 
-// ExampleEnvVars lists variables with their option, as a README table
+// ExampleVars lists variables with their option, as a README table
 // would; here only those configuring the Permit decision point.
 func ExampleVars() {
 	for _, v := range mcpauthenv.Vars() {
@@ -750,9 +750,9 @@ func hs256(t *testing.T, secret string, claims map[string]any) string {
 	return signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// TestOptionsFromEnvEndToEnd configures the middleware and the Permit
+// TestFromEnvEndToEnd configures the middleware and the Permit
 // client from variables only, and checks what the PDP receives.
-func TestOptionsFromEnvEndToEnd(t *testing.T) {
+func TestFromEnvEndToEnd(t *testing.T) {
 	type sent struct {
 		User, Action, Type, Tenant string
 		Attributes                 map[string]any
