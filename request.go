@@ -11,16 +11,16 @@ import (
 
 // MCP method names the built-in mapping knows, for custom [MappingFunc]s.
 const (
-	MethodToolsCall              = mcpspec.ToolsCall
-	MethodToolsList              = mcpspec.ToolsList
-	MethodPromptsList            = mcpspec.PromptsList
-	MethodPromptsGet             = mcpspec.PromptsGet
-	MethodResourcesList          = mcpspec.ResourcesList
-	MethodResourcesTemplatesList = mcpspec.ResourcesTemplatesList
-	MethodResourcesRead          = mcpspec.ResourcesRead
-	MethodResourcesSubscribe     = mcpspec.ResourcesSubscribe
-	MethodResourcesUnsubscribe   = mcpspec.ResourcesUnsubscribe
-	MethodCompletionComplete     = mcpspec.CompletionComplete
+	MethodToolsCall              = mcpspec.ToolsCall              // "tools/call"
+	MethodToolsList              = mcpspec.ToolsList              // "tools/list"
+	MethodPromptsList            = mcpspec.PromptsList            // "prompts/list"
+	MethodPromptsGet             = mcpspec.PromptsGet             // "prompts/get"
+	MethodResourcesList          = mcpspec.ResourcesList          // "resources/list"
+	MethodResourcesTemplatesList = mcpspec.ResourcesTemplatesList // "resources/templates/list"
+	MethodResourcesRead          = mcpspec.ResourcesRead          // "resources/read"
+	MethodResourcesSubscribe     = mcpspec.ResourcesSubscribe     // "resources/subscribe"
+	MethodResourcesUnsubscribe   = mcpspec.ResourcesUnsubscribe   // "resources/unsubscribe"
+	MethodCompletionComplete     = mcpspec.CompletionComplete     // "completion/complete"
 )
 
 // Request is one decoded JSON-RPC request, as a [MappingFunc] sees it.
