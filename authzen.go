@@ -25,13 +25,13 @@ import (
 	"github.com/mcpauth/mcpauth/authzen"
 )
 
-// DefaultAuthZENSubjectType is the AuthZEN subject type of translated
+// defaultAuthZENSubjectType is the AuthZEN subject type of translated
 // checks when [AuthZENOptions.SubjectType] is empty.
-const DefaultAuthZENSubjectType = "user"
+const defaultAuthZENSubjectType = "user"
 
-// DefaultAuthZENMetadataTTL is how long discovered PDP metadata is reused
+// defaultAuthZENMetadataTTL is how long discovered PDP metadata is reused
 // when [AuthZENOptions.MetadataTTL] is zero.
-const DefaultAuthZENMetadataTTL = time.Hour
+const defaultAuthZENMetadataTTL = time.Hour
 
 // ContextAuthZENRequest is the [Check.Context] key of a complete AuthZEN
 // request. A mapping whose requests cannot be expressed as one Permit-shaped
@@ -69,7 +69,7 @@ type AuthZENOptions struct {
 	Discover bool
 
 	// MetadataTTL is how long discovered metadata is reused. Default
-	// [DefaultAuthZENMetadataTTL]. When a refresh fails, the previous
+	// 1 hour. When a refresh fails, the previous
 	// metadata stays in use and the refresh is retried a minute later.
 	MetadataTTL time.Duration
 
@@ -90,7 +90,7 @@ type AuthZENOptions struct {
 	APIKeyHeader string
 
 	// SubjectType is the subject type of translated checks. Default
-	// [DefaultAuthZENSubjectType] ("user").
+	// "user".
 	SubjectType string
 
 	// DisableEvaluations never uses the Access Evaluations API: a bulk
@@ -99,14 +99,14 @@ type AuthZENOptions struct {
 
 	// Timeout bounds each HTTP request to the PDP, from sending it to
 	// reading the whole answer. Default: HTTPClient.Timeout when HTTPClient
-	// is set and has one, otherwise [DefaultPDPTimeout]. Negative values
+	// is set and has one, otherwise [defaultPDPTimeout]. Negative values
 	// are refused.
 	Timeout time.Duration
 
 	// HTTPClient supplies the transport (connection pool). Redirects are
 	// never followed, whatever its CheckRedirect says: a redirect would take
 	// the credential elsewhere. Default: a keep-alive transport cloned from
-	// http.DefaultTransport, keeping up to [DefaultPDPMaxIdleConns] idle
+	// http.DefaultTransport, keeping up to 64 idle
 	// connections.
 	HTTPClient *http.Client
 
@@ -236,7 +236,7 @@ func NewAuthZEN(opts *AuthZENOptions) (*AuthZEN, error) {
 	if timeout == 0 && opts.HTTPClient != nil {
 		timeout = opts.HTTPClient.Timeout
 	}
-	orDefault(&timeout, DefaultPDPTimeout)
+	orDefault(&timeout, defaultPDPTimeout)
 	var base http.RoundTripper
 	if opts.HTTPClient != nil {
 		base = opts.HTTPClient.Transport
@@ -284,9 +284,9 @@ func NewAuthZEN(opts *AuthZENOptions) (*AuthZEN, error) {
 		a.keyHeader = "X-API-Key"
 	}
 	if a.subjectType == "" {
-		a.subjectType = DefaultAuthZENSubjectType
+		a.subjectType = defaultAuthZENSubjectType
 	}
-	orDefault(&a.ttl, DefaultAuthZENMetadataTTL)
+	orDefault(&a.ttl, defaultAuthZENMetadataTTL)
 	return a, nil
 }
 
@@ -301,12 +301,12 @@ func isLoopbackHost(host string) bool {
 
 // CheckToAuthZEN translates c into an AuthZEN evaluation by the table in
 // the [AuthZEN] documentation. An empty subjectType means
-// [DefaultAuthZENSubjectType]. It fails when c's resource attributes hold a
+// "user". It fails when c's resource attributes hold a
 // "tenant" that differs from c.Resource.Tenant, which the translation would
 // have to overwrite.
 func CheckToAuthZEN(c Check, subjectType string) (authzen.Evaluation, error) {
 	if subjectType == "" {
-		subjectType = DefaultAuthZENSubjectType
+		subjectType = defaultAuthZENSubjectType
 	}
 	tenant := c.Resource.Tenant
 	if tenant == "" {

@@ -20,12 +20,7 @@ import (
 // request headers the caller's identity and tenant come from.
 func (m *Middleware) privateHeaders(h http.Header) {
 	h.Set("Cache-Control", privateCacheControl(h.Values("Cache-Control")))
-	switch m.opts.Identity.Mode {
-	case IdentityHeader, IdentityJWT:
-		name := m.opts.Identity.Header
-		if name == "" {
-			name = DefaultIdentityHeader
-		}
+	if name := m.opts.Identity.credentialHeader(); name != "" {
 		addVary(h, name)
 	}
 	if m.opts.Tenant.Header != "" {

@@ -43,11 +43,11 @@ func TestPrivateHeadersVary(t *testing.T) {
 		want []string
 	}{
 		{"fixed identity", Options{}, nil, nil},
-		{"header identity", Options{Identity: IdentityOptions{Mode: IdentityHeader, Header: "x-user"}}, nil, []string{"X-User"}},
-		{"jwt identity, default header", Options{Identity: IdentityOptions{Mode: IdentityJWT}}, []string{"Accept"}, []string{"Accept", "Authorization"}},
-		{"already there", Options{Identity: IdentityOptions{Mode: IdentityHeader, Header: "X-User"}}, []string{"accept, x-user"}, []string{"accept, x-user"}},
-		{"star", Options{Identity: IdentityOptions{Mode: IdentityHeader, Header: "X-User"}}, []string{"*"}, []string{"*"}},
-		{"tenant header", Options{Identity: IdentityOptions{Mode: IdentityContext}, Tenant: TenantOptions{Header: "X-Tenant"}}, nil, []string{"X-Tenant"}},
+		{"header identity", Options{Identity: HeaderIdentity("x-user", "")}, nil, []string{"X-User"}},
+		{"jwt identity, default header", Options{Identity: JWTIdentity(JWTOptions{})}, []string{"Accept"}, []string{"Accept", "Authorization"}},
+		{"already there", Options{Identity: HeaderIdentity("X-User", "")}, []string{"accept, x-user"}, []string{"accept, x-user"}},
+		{"star", Options{Identity: HeaderIdentity("X-User", "")}, []string{"*"}, []string{"*"}},
+		{"tenant header", Options{Identity: ContextIdentity(), Tenant: TenantOptions{Header: "X-Tenant"}}, nil, []string{"X-Tenant"}},
 	}
 	for _, tc := range tt {
 		t.Run(tc.name, func(t *testing.T) {

@@ -48,7 +48,7 @@ func (m *Middleware) deny(w http.ResponseWriter, r *http.Request, d *Denial) {
 		h(w, r, d)
 		return
 	}
-	WriteDenial(w, d, m.opts.Deny.ExposeReason, m.opts.Deny.ToolCall, m.opts.Identity.ResourceMetadataURL)
+	WriteDenial(w, d, m.opts.Deny.ExposeReason, m.opts.Deny.ToolCall, m.opts.ResourceMetadataURL)
 }
 
 // WriteDenial writes the built-in response for d: a JSON-RPC error (or, for

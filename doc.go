@@ -13,10 +13,11 @@
 //	})
 //	...
 //	mw, err := mcpauth.New(authz, &mcpauth.Options{
-//		Identity: mcpauth.IdentityOptions{
-//			Mode: mcpauth.IdentityJWT,
-//			JWT:  mcpauth.JWTOptions{JWKSURL: "https://issuer.example/jwks.json", Issuer: "https://issuer.example"},
-//		},
+//		Identity: mcpauth.JWTIdentity(mcpauth.JWTOptions{
+//			JWKSURL:  "https://issuer.example/jwks.json",
+//			Issuer:   "https://issuer.example",
+//			Audience: "https://mcp.example/mcp",
+//		}),
 //	})
 //	...
 //	http.Handle("/mcp", mw.Handler(mcpHandler))
@@ -54,11 +55,12 @@
 //
 // # Identity
 //
-// [IdentityOptions] selects a fixed user, a header, a verified JWT (HMAC
-// secret, public key or JWKS URL, pinned algorithms, issuer and audience
-// checks), a [Principal] placed in the context by an authentication layer
-// such as the provider module, or a custom function. A request without a
-// valid identity gets HTTP 401 with a Bearer challenge.
+// [Options.Identity] is a fixed user ([FixedIdentity]), a header
+// ([HeaderIdentity]), a verified JWT ([JWTIdentity]: HMAC secret, public
+// key or JWKS URL, pinned algorithms, issuer and audience checks), a
+// [Principal] placed in the context by an authentication layer such as the
+// provider module ([ContextIdentity]), or a function ([FuncIdentity]). A
+// request without a valid identity gets HTTP 401 with a Bearer challenge.
 //
 // # Denials
 //
@@ -81,7 +83,11 @@
 // each caller sees only the items it may use, with one bulk check per
 // response. A filtered result is declared private to its caller: its
 // cacheScope becomes "private" and the response carries Cache-Control:
-// private.
+// private. [Options.ListFiltering] checks list requests as a whole instead,
+// or as well.
+//
+// Environment configuration (permit-fastmcp's PERMIT_MCP_* variables) lives
+// in the mcpauthenv package.
 //
 // # Concurrency
 //

@@ -88,7 +88,7 @@ func TestEndToEndListsByteForByte(t *testing.T) {
 		t.Run(mode.name, func(t *testing.T) {
 			opts := &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: mode.json}
 			mw, err := mcpauth.New(denySecret, &mcpauth.Options{
-				Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityHeader, Header: "X-User"},
+				Identity: mcpauth.HeaderIdentity("X-User", ""),
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -129,7 +129,7 @@ func TestEndToEndFilteredListIsPrivate(t *testing.T) {
 	for _, jsonResponse := range []bool{true, false} {
 		server := listServer([]string{"alpha", "beta_secret"})
 		mw, err := mcpauth.New(denySecret, &mcpauth.Options{
-			Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityHeader, Header: "X-User"},
+			Identity: mcpauth.HeaderIdentity("X-User", ""),
 		})
 		if err != nil {
 			t.Fatal(err)

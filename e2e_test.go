@@ -100,10 +100,7 @@ func newE2E(t *testing.T, opts *mcpauth.Options, sdkOpts *mcp.StreamableHTTPOpti
 		t.Fatal(err)
 	}
 	if opts == nil {
-		opts = &mcpauth.Options{}
-	}
-	if opts.Identity.Mode == mcpauth.IdentityFixed {
-		opts.Identity = mcpauth.IdentityOptions{Mode: mcpauth.IdentityHeader, Header: "X-User"}
+		opts = &mcpauth.Options{Identity: mcpauth.HeaderIdentity("X-User", "")}
 	}
 	mw, err := mcpauth.New(authz, opts)
 	if err != nil {

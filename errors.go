@@ -28,15 +28,6 @@ var (
 	ErrUnknownSession = errors.New("mcpauth: unknown session")
 )
 
-// JSON-RPC error codes used by the middleware.
-const (
-	CodeParseError     = -32700
-	CodeInvalidRequest = -32600
-	CodeMethodNotFound = -32601
-	CodeInvalidParams  = -32602
-	CodeInternalError  = -32603
-)
-
 // Denial describes a request the middleware refuses. A [DenyHandler]
 // receives it; [Middleware.Check] returns it as an error.
 type Denial struct {

@@ -22,7 +22,7 @@ var allowGreetOnly = mcpauth.AuthorizerFunc(func(_ context.Context, c mcpauth.Ch
 func ExampleNew() {
 	mw, err := mcpauth.New(allowGreetOnly, &mcpauth.Options{
 		ServerName: "mcp_server",
-		Identity:   mcpauth.IdentityOptions{Mode: mcpauth.IdentityHeader, Header: "X-User"},
+		Identity:   mcpauth.HeaderIdentity("X-User", ""),
 	})
 	if err != nil {
 		panic(err)

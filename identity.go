@@ -26,7 +26,7 @@ import (
 const verifiedTokenCacheSize = 1024
 
 // unknownUser is the user key of a caller without a valid identity when
-// IdentityOptions.AllowUnknown is set, as in permit-fastmcp.
+// Options.AllowUnknownUser is set, as in permit-fastmcp.
 const unknownUser = "unknown"
 
 // Values of the "type" user attribute of the unknown user (and of the fixed
@@ -45,11 +45,82 @@ const (
 	attrFixedIdentity         = "fixed_identity"
 )
 
-// identifier identifies callers according to IdentityOptions and picks
+// IdentitySource says how the middleware identifies callers; set it as
+// [Options.Identity]. Build one with [FixedIdentity], [HeaderIdentity],
+// [JWTIdentity], [ContextIdentity] or [FuncIdentity]. The zero value is
+// FixedIdentity("client"). [New] validates it.
+type IdentitySource struct {
+	kind   identityKind
+	user   string       // fixed
+	header string       // header
+	regex  string       // header
+	jwt    *JWTOptions  // jwt, a copy
+	fn     IdentityFunc // func
+}
+
+type identityKind int
+
+const (
+	identityFixed identityKind = iota
+	identityHeader
+	identityJWT
+	identityContext
+	identityFunc
+)
+
+// FixedIdentity identifies every caller as user (default "client"): for
+// servers that authenticate nobody, or behind a gateway that already did.
+func FixedIdentity(user string) IdentitySource {
+	return IdentitySource{kind: identityFixed, user: user}
+}
+
+// HeaderIdentity uses the value of the request header (default
+// "Authorization") as the user key, as an API key. pattern, when not
+// empty, is a regular expression whose first capture group is the key; by
+// default the whole value is used, except for Authorization, where
+// `(?i)^bearer (.+)$` takes the key out of a bearer credential. The value
+// is not verified: use it only behind something that does.
+func HeaderIdentity(header, pattern string) IdentitySource {
+	return IdentitySource{kind: identityHeader, header: header, regex: pattern}
+}
+
+// JWTIdentity verifies a JWT from a request header and uses one of its
+// claims as the user key; see [JWTOptions].
+func JWTIdentity(opts JWTOptions) IdentitySource {
+	o := opts
+	o.Secret = slices.Clone(opts.Secret)
+	o.Algorithms = slices.Clone(opts.Algorithms)
+	return IdentitySource{kind: identityJWT, jwt: &o}
+}
+
+// ContextIdentity uses the [Principal] an authentication layer in front of
+// the middleware stored in the request context with [ContextWithPrincipal].
+func ContextIdentity() IdentitySource {
+	return IdentitySource{kind: identityContext}
+}
+
+// FuncIdentity identifies callers with f. A nil f is refused by [New].
+func FuncIdentity(f IdentityFunc) IdentitySource {
+	return IdentitySource{kind: identityFunc, fn: f}
+}
+
+// credentialHeader is the request header the caller's identity comes from,
+// or "" when it comes from none.
+func (s IdentitySource) credentialHeader() string {
+	switch s.kind {
+	case identityHeader:
+		return cmpOr(s.header, defaultIdentityHeader)
+	case identityJWT:
+		return cmpOr(s.jwt.Header, defaultIdentityHeader)
+	}
+	return ""
+}
+
+// identifier identifies callers according to IdentitySource and picks
 // their tenant according to TenantOptions. It is built once by New and is
 // safe for concurrent use.
 type identifier struct {
-	mode         IdentityMode
+	mode         identityKind
 	allowUnknown bool
 	fixedUser    string
 	header       string // canonical name of the credential header
@@ -116,53 +187,47 @@ func invalidCredential(err error) bool {
 
 // newIdentifier validates id and tenant and builds an identifier. Errors
 // name the offending field.
-func newIdentifier(id IdentityOptions, tenant TenantOptions, logger *slog.Logger) (*identifier, error) {
+func newIdentifier(id IdentitySource, allowUnknown bool, tenant TenantOptions, logger *slog.Logger) (*identifier, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	i := &identifier{
-		mode:         id.Mode,
-		allowUnknown: id.AllowUnknown,
+		mode:         id.kind,
+		allowUnknown: allowUnknown,
 		logger:       logger,
 		now:          time.Now,
 		fixedAttrs:   map[string]any{"type": attrFixedIdentity},
 	}
-	jwtKeySet := id.JWT.Secret != nil || id.JWT.PublicKey != nil || len(id.JWT.PublicKeyPEM) > 0 || id.JWT.JWKSURL != ""
-	if jwtKeySet && id.Mode != IdentityJWT {
-		return nil, errors.New("mcpauth: Identity.JWT has a key but Identity.Mode is not IdentityJWT")
-	}
-	if id.Func != nil && id.Mode != IdentityCustom {
-		return nil, errors.New("mcpauth: Identity.Func is set but Identity.Mode is not IdentityCustom")
-	}
-	switch id.Mode {
-	case IdentityFixed:
-		i.fixedUser = cmpOr(id.FixedUser, DefaultFixedUser)
-	case IdentityHeader, IdentityJWT:
-		i.headerName = cmpOr(id.Header, DefaultIdentityHeader)
+	switch id.kind {
+	case identityFixed:
+		i.fixedUser = cmpOr(id.user, defaultFixedUser)
+	case identityHeader, identityJWT:
+		header, pattern := id.header, id.regex
+		if id.kind == identityJWT {
+			header, pattern = id.jwt.Header, id.jwt.HeaderRegex
+		}
+		i.headerName = cmpOr(header, defaultIdentityHeader)
 		i.headerAttrs = map[string]any{"header": i.headerName}
 		i.header = http.CanonicalHeaderKey(i.headerName)
-		pattern := id.HeaderRegex
-		if pattern == "" && (id.Mode == IdentityJWT || i.header == "Authorization") {
-			pattern = DefaultHeaderRegex
+		if pattern == "" && (id.kind == identityJWT || i.header == "Authorization") {
+			pattern = defaultHeaderRegex
 		}
 		extract, err := extractor(pattern)
 		if err != nil {
 			return nil, err
 		}
 		i.extract = extract
-		if id.Mode == IdentityJWT {
-			if err := i.setupJWT(id.JWT); err != nil {
+		if id.kind == identityJWT {
+			if err := i.setupJWT(*id.jwt); err != nil {
 				return nil, err
 			}
 		}
-	case IdentityContext:
-	case IdentityCustom:
-		if id.Func == nil {
-			return nil, errors.New("mcpauth: Identity.Func is nil in IdentityCustom mode")
+	case identityContext:
+	case identityFunc:
+		if id.fn == nil {
+			return nil, errors.New("mcpauth: Options.Identity: FuncIdentity with a nil IdentityFunc")
 		}
-		i.fn = id.Func
-	default:
-		return nil, fmt.Errorf("mcpauth: Identity.Mode %d is not a known IdentityMode", int(id.Mode))
+		i.fn = id.fn
 	}
 
 	i.tenantFixed = cmpOr(tenant.Fixed, DefaultTenant)
@@ -173,11 +238,11 @@ func newIdentifier(id IdentityOptions, tenant TenantOptions, logger *slog.Logger
 	}
 	switch {
 	case tenant.Claim != "" && tenant.Header != "":
-		return nil, errors.New("mcpauth: Tenant: set at most one of Claim and Header")
-	case tenant.Claim != "" && id.Mode != IdentityJWT && id.Mode != IdentityContext:
-		return nil, errors.New("mcpauth: Tenant.Claim needs Identity.Mode IdentityJWT or IdentityContext")
+		return nil, errors.New("mcpauth: Options.Tenant: set at most one of Claim and Header")
+	case tenant.Claim != "" && id.kind != identityJWT && id.kind != identityContext:
+		return nil, errors.New("mcpauth: Options.Tenant.Claim needs JWTIdentity or ContextIdentity")
 	case tenant.Required && tenant.Claim == "" && tenant.Header == "":
-		return nil, errors.New("mcpauth: Tenant.Required needs Tenant.Claim or Tenant.Header")
+		return nil, errors.New("mcpauth: Options.Tenant.Required needs Claim or Header")
 	}
 	return i, nil
 }
@@ -196,7 +261,7 @@ func extractor(pattern string) (func(string) (string, bool), error) {
 	switch pattern {
 	case "":
 		return func(v string) (string, bool) { return v, v != "" }, nil
-	case DefaultHeaderRegex:
+	case defaultHeaderRegex:
 		// `(?i)^bearer (.+)$` without the regexp machinery on the hot path:
 		// the scheme is case-insensitive (RFC 7235 §2.1).
 		return func(v string) (string, bool) {
@@ -209,10 +274,10 @@ func extractor(pattern string) (func(string) (string, bool), error) {
 	}
 	re, err := regexp.Compile(pattern)
 	if err != nil {
-		return nil, fmt.Errorf("mcpauth: Identity.HeaderRegex: %w", err)
+		return nil, fmt.Errorf("mcpauth: Options.Identity: HeaderRegex: %w", err)
 	}
 	if re.NumSubexp() < 1 {
-		return nil, fmt.Errorf("mcpauth: Identity.HeaderRegex %q has no capture group", pattern)
+		return nil, fmt.Errorf("mcpauth: Options.Identity: HeaderRegex %q has no capture group", pattern)
 	}
 	return func(v string) (string, bool) {
 		m := re.FindStringSubmatch(v)
@@ -226,20 +291,20 @@ func extractor(pattern string) (func(string) (string, bool), error) {
 // setupJWT validates o and builds the verifier.
 func (i *identifier) setupJWT(o JWTOptions) error {
 	sources := 0
-	for _, set := range []bool{o.Secret != nil, o.PublicKey != nil, len(o.PublicKeyPEM) > 0, o.JWKSURL != ""} {
+	for _, set := range []bool{o.Secret != nil, o.PublicKey != nil, o.JWKSURL != ""} {
 		if set {
 			sources++
 		}
 	}
 	switch {
 	case sources == 1 && o.Secret != nil && len(o.Secret) == 0:
-		return errors.New("mcpauth: Identity.JWT.Secret is empty")
+		return errors.New("mcpauth: Options.Identity: JWTOptions.Secret is empty")
 	case sources != 1:
-		return errors.New("mcpauth: Identity.JWT: set exactly one of Secret, PublicKey, PublicKeyPEM, JWKSURL")
+		return errors.New("mcpauth: Options.Identity: JWTOptions: set exactly one of Secret, PublicKey, JWKSURL")
 	case o.Leeway < 0:
-		return errors.New("mcpauth: Identity.JWT.Leeway is negative")
+		return errors.New("mcpauth: Options.Identity: JWTOptions.Leeway is negative")
 	case o.JWKSRefresh < 0:
-		return errors.New("mcpauth: Identity.JWT.JWKSRefresh is negative")
+		return errors.New("mcpauth: Options.Identity: JWTOptions.JWKSRefresh is negative")
 	}
 	now := func() time.Time { return i.now() }
 
@@ -252,18 +317,11 @@ func (i *identifier) setupJWT(o JWTOptions) error {
 	case o.Secret != nil:
 		key = &jwtpolicy.Key{Secret: slices.Clone(o.Secret)}
 		defaults = []string{"HS256"}
-	case o.PublicKey != nil, len(o.PublicKeyPEM) > 0:
-		field, pub := "PublicKey", o.PublicKey
-		if pub == nil {
-			field = "PublicKeyPEM"
-			var err error
-			if pub, err = jwtpolicy.ParsePublicKeyPEM(o.PublicKeyPEM); err != nil {
-				return fmt.Errorf("mcpauth: Identity.JWT.%s: %s", field, strings.TrimPrefix(err.Error(), "jwt: "))
-			}
-		}
+	case o.PublicKey != nil:
+		pub := o.PublicKey
 		algs, err := jwtpolicy.KeyAlgorithms(pub)
 		if err != nil {
-			return fmt.Errorf("mcpauth: Identity.JWT.%s: %s", field, strings.TrimPrefix(err.Error(), "jwt: "))
+			return fmt.Errorf("mcpauth: Options.Identity: JWTOptions.PublicKey: %s", strings.TrimPrefix(err.Error(), "jwt: "))
 		}
 		key = &jwtpolicy.Key{Public: pub}
 		defaults = algs
@@ -279,7 +337,7 @@ func (i *identifier) setupJWT(o JWTOptions) error {
 			Logger:  i.logger,
 		})
 		if err != nil {
-			return fmt.Errorf("mcpauth: Identity.JWT.JWKSURL: %s", strings.TrimPrefix(err.Error(), "jwt: "))
+			return fmt.Errorf("mcpauth: Options.Identity: JWTOptions.JWKSURL: %s", strings.TrimPrefix(err.Error(), "jwt: "))
 		}
 		keys = set
 		defaults = jwtpolicy.AsymmetricAlgorithms()
@@ -295,18 +353,18 @@ func (i *identifier) setupJWT(o JWTOptions) error {
 	for _, a := range algs {
 		switch {
 		case !jwtpolicy.Supported(a):
-			return fmt.Errorf("mcpauth: Identity.JWT.Algorithms: unknown algorithm %q", a)
+			return fmt.Errorf("mcpauth: Options.Identity: JWTOptions.Algorithms: unknown algorithm %q", a)
 		case key != nil && !key.Fits(a):
-			return fmt.Errorf("mcpauth: Identity.JWT.Algorithms: %s does not fit the %s", a, jwtpolicy.KeyType(key))
+			return fmt.Errorf("mcpauth: Options.Identity: JWTOptions.Algorithms: %s does not fit the %s", a, jwtpolicy.KeyType(key))
 		case key == nil && jwtpolicy.IsHMAC(a):
-			return fmt.Errorf("mcpauth: Identity.JWT.Algorithms: %s needs Identity.JWT.Secret, not a JWKS", a)
+			return fmt.Errorf("mcpauth: Options.Identity: JWTOptions.Algorithms: %s needs JWTOptions.Secret, not a JWKS", a)
 		}
 	}
 	if key != nil && key.Secret != nil {
 		// Short secrets still verify (see jwtpolicy.Key), as in
 		// permit-fastmcp, but deserve a warning.
 		if need := jwtpolicy.MinSecretSize(algs); len(key.Secret) < need {
-			i.logger.Warn(fmt.Sprintf("mcpauth: Identity.JWT.Secret is shorter than %d bytes; RFC 7518 requires at least the hash size", need))
+			i.logger.Warn(fmt.Sprintf("mcpauth: Options.Identity: JWTOptions.Secret is shorter than %d bytes; RFC 7518 requires at least the hash size", need))
 		}
 	}
 	v, err := jwtpolicy.NewVerifier(jwtpolicy.Config{
@@ -314,7 +372,7 @@ func (i *identifier) setupJWT(o JWTOptions) error {
 		Algorithms:    algs,
 		Issuer:        o.Issuer,
 		Audience:      o.Audience,
-		Leeway:        cmpOrDuration(o.Leeway, DefaultJWTLeeway),
+		Leeway:        cmpOrDuration(o.Leeway, defaultJWTLeeway),
 		RequireExpiry: !o.AllowNoExpiry,
 		Now:           now,
 		CacheSize:     verifiedTokenCacheSize,
@@ -323,14 +381,14 @@ func (i *identifier) setupJWT(o JWTOptions) error {
 		CacheTTL: min(jwtpolicy.DefaultCacheTTL, cmpOrDuration(o.JWKSRefresh, jwtpolicy.DefaultJWKSRefresh)),
 	})
 	if err != nil {
-		return fmt.Errorf("mcpauth: Identity.JWT: %s", strings.TrimPrefix(err.Error(), "jwt: "))
+		return fmt.Errorf("mcpauth: Options.Identity: JWTOptions: %s", strings.TrimPrefix(err.Error(), "jwt: "))
 	}
 	if o.Audience == "" {
-		i.logger.Warn("mcpauth: Identity.JWT.Audience is empty: tokens issued for any audience are accepted; " +
+		i.logger.Warn("mcpauth: Options.Identity: JWTOptions.Audience is empty: tokens issued for any audience are accepted; " +
 			"the MCP authorization spec requires servers to check that tokens were issued for them")
 	}
 	i.verifier = v
-	i.claim = cmpOr(o.Claim, DefaultJWTClaim)
+	i.claim = cmpOr(o.Claim, defaultJWTClaim)
 	return nil
 }
 
@@ -346,7 +404,7 @@ func cmpOrDuration(d, def time.Duration) time.Duration {
 func checkJWKSURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("mcpauth: Identity.JWT.JWKSURL %q is not an absolute URL", s)
+		return fmt.Errorf("mcpauth: Options.Identity: JWTOptions.JWKSURL %q is not an absolute URL", s)
 	}
 	switch u.Scheme {
 	case "https":
@@ -357,7 +415,7 @@ func checkJWKSURL(s string) error {
 			return nil
 		}
 	}
-	return errors.New("mcpauth: Identity.JWT.JWKSURL must use https (http only for loopback hosts)")
+	return errors.New("mcpauth: Options.Identity: JWTOptions.JWKSURL must use https (http only for loopback hosts)")
 }
 
 // identify returns the caller's identity with Tenant set.
@@ -404,15 +462,15 @@ func (i *identifier) identify(r *http.Request) (*Identity, error) {
 // counts as none presented.
 func (i *identifier) identifyPresented(r *http.Request) (*Identity, error) {
 	switch i.mode {
-	case IdentityHeader, IdentityJWT:
+	case identityHeader, identityJWT:
 		if vals := r.Header[i.header]; len(vals) == 0 || (len(vals) == 1 && vals[0] == "") {
 			return i.anonymous(r)
 		}
-	case IdentityContext:
+	case identityContext:
 		if p, ok := PrincipalFromContext(r.Context()); !ok || p.Subject == "" {
 			return i.anonymous(r)
 		}
-	case IdentityCustom:
+	case identityFunc:
 		id, err := i.identify(r)
 		if err != nil && errors.Is(err, ErrUnauthenticated) && !errors.Is(err, ErrForbidden) {
 			return i.anonymous(r)
@@ -435,7 +493,7 @@ func (i *identifier) isUnknown(id *Identity) bool {
 	}
 	// A valid JWT without the user claim is the unknown user too.
 	_, jwt := id.User.Attributes["jwt"]
-	return jwt && i.mode == IdentityJWT
+	return jwt && i.mode == identityJWT
 }
 
 // anonymous is the identity of a request without a credential: none, or the
@@ -451,17 +509,17 @@ func (i *identifier) anonymous(r *http.Request) (*Identity, error) {
 // claims in JWT mode, for the tenant claim.
 func (i *identifier) identifyUser(r *http.Request) (*Identity, map[string]any, error) {
 	switch i.mode {
-	case IdentityFixed:
+	case identityFixed:
 		return &Identity{User: User{Key: i.fixedUser, Attributes: i.fixedAttrs}}, nil, nil
-	case IdentityHeader:
+	case identityHeader:
 		cred, err := i.credential(r, attrMissingIdentityHeader, attrInvalidIdentityHeader)
 		if err != nil {
 			return nil, nil, err
 		}
 		return &Identity{User: User{Key: cred, Attributes: i.headerAttrs}}, nil, nil
-	case IdentityJWT:
+	case identityJWT:
 		return i.identifyJWT(r)
-	case IdentityContext:
+	case identityContext:
 		return i.identifyContext(r)
 	default:
 		id, err := i.identifyCustom(r)
@@ -573,10 +631,10 @@ func (i *identifier) identifyCustom(r *http.Request) (*Identity, error) {
 		if errors.Is(err, ErrUnauthenticated) {
 			return nil, &identityError{kind: attrIdentityFuncError, cause: err}
 		}
-		return nil, fmt.Errorf("mcpauth: Identity.Func: %w", err)
+		return nil, fmt.Errorf("mcpauth: identity func: %w", err)
 	}
 	if id == nil || id.User.Key == "" {
-		return nil, errors.New("mcpauth: Identity.Func returned no user and no error")
+		return nil, errors.New("mcpauth: identity func returned no user and no error")
 	}
 	cp := *id
 	return &cp, nil

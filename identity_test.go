@@ -121,9 +121,20 @@ func idPublicPEM(tb testing.TB, pub any) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
 
-func mustIdentifier(tb testing.TB, id IdentityOptions, tenant TenantOptions) *identifier {
+func mustIdentifier(tb testing.TB, id IdentitySource, tenant TenantOptions) *identifier {
 	tb.Helper()
-	i, err := newIdentifier(id, tenant, nil)
+	return newTestIdentifier(tb, id, false, tenant)
+}
+
+// mustUnknownIdentifier is mustIdentifier with Options.AllowUnknownUser.
+func mustUnknownIdentifier(tb testing.TB, id IdentitySource, tenant TenantOptions) *identifier {
+	tb.Helper()
+	return newTestIdentifier(tb, id, true, tenant)
+}
+
+func newTestIdentifier(tb testing.TB, id IdentitySource, allowUnknown bool, tenant TenantOptions) *identifier {
+	tb.Helper()
+	i, err := newIdentifier(id, allowUnknown, tenant, nil)
 	if err != nil {
 		tb.Fatalf("newIdentifier: %v", err)
 	}
@@ -147,43 +158,39 @@ func idWithPrincipal(r *http.Request, p *Principal) *http.Request {
 
 func TestNewIdentifierErrors(t *testing.T) {
 	k := idKeysOnce()
-	hs := func(o JWTOptions) IdentityOptions { return IdentityOptions{Mode: IdentityJWT, JWT: o} }
+	hs := func(o JWTOptions) IdentitySource { return JWTIdentity(o) }
 	tests := []struct {
 		name   string
-		id     IdentityOptions
+		id     IdentitySource
 		tenant TenantOptions
 		want   string
 	}{
-		{"unknown mode", IdentityOptions{Mode: 42}, TenantOptions{}, "mcpauth: Identity.Mode 42 is not a known IdentityMode"},
-		{"empty secret", hs(JWTOptions{Secret: []byte{}}), TenantOptions{}, "mcpauth: Identity.JWT.Secret is empty"},
-		{"no key", hs(JWTOptions{}), TenantOptions{}, "mcpauth: Identity.JWT: set exactly one of Secret, PublicKey, PublicKeyPEM, JWKSURL"},
-		{"two keys", hs(JWTOptions{Secret: idSecret, JWKSURL: "https://idp.example/jwks"}), TenantOptions{}, "mcpauth: Identity.JWT: set exactly one of Secret, PublicKey, PublicKeyPEM, JWKSURL"},
-		{"empty secret and a key", hs(JWTOptions{Secret: []byte{}, PublicKey: &k.rsa.PublicKey}), TenantOptions{}, "mcpauth: Identity.JWT: set exactly one of Secret, PublicKey, PublicKeyPEM, JWKSURL"},
-		{"unknown algorithm", hs(JWTOptions{Secret: idSecret, Algorithms: []string{"HS256", "XS1"}}), TenantOptions{}, `mcpauth: Identity.JWT.Algorithms: unknown algorithm "XS1"`},
-		{"alg none", hs(JWTOptions{Secret: idSecret, Algorithms: []string{"none"}}), TenantOptions{}, `mcpauth: Identity.JWT.Algorithms: unknown algorithm "none"`},
-		{"HS256 with RSA key", hs(JWTOptions{PublicKey: &k.rsa.PublicKey, Algorithms: []string{"RS256", "HS256"}}), TenantOptions{}, "mcpauth: Identity.JWT.Algorithms: HS256 does not fit the RSA public key"},
-		{"RS256 with secret", hs(JWTOptions{Secret: idSecret, Algorithms: []string{"RS256"}}), TenantOptions{}, "mcpauth: Identity.JWT.Algorithms: RS256 does not fit the HMAC secret"},
-		{"ES384 with P-256 PEM", hs(JWTOptions{PublicKeyPEM: idPublicPEM(t, &k.p256.PublicKey), Algorithms: []string{"ES384"}}), TenantOptions{}, "mcpauth: Identity.JWT.Algorithms: ES384 does not fit the P-256 public key"},
-		{"HS256 with JWKS", hs(JWTOptions{JWKSURL: "https://idp.example/jwks", Algorithms: []string{"HS256"}}), TenantOptions{}, "mcpauth: Identity.JWT.Algorithms: HS256 needs Identity.JWT.Secret, not a JWKS"},
-		{"bad PEM", hs(JWTOptions{PublicKeyPEM: []byte("not pem")}), TenantOptions{}, "mcpauth: Identity.JWT.PublicKeyPEM: no PEM block found"},
-		{"private key as public key", hs(JWTOptions{PublicKey: k.rsa}), TenantOptions{}, "mcpauth: Identity.JWT.PublicKey: unsupported public key type *rsa.PrivateKey"},
-		{"JWKS over http", hs(JWTOptions{JWKSURL: "http://idp.example/jwks"}), TenantOptions{}, "mcpauth: Identity.JWT.JWKSURL must use https (http only for loopback hosts)"},
-		{"JWKS relative", hs(JWTOptions{JWKSURL: "/jwks"}), TenantOptions{}, `mcpauth: Identity.JWT.JWKSURL "/jwks" is not an absolute URL`},
-		{"negative leeway", hs(JWTOptions{Secret: idSecret, Leeway: -time.Second}), TenantOptions{}, "mcpauth: Identity.JWT.Leeway is negative"},
-		{"negative refresh", hs(JWTOptions{JWKSURL: "https://idp.example/jwks", JWKSRefresh: -time.Second}), TenantOptions{}, "mcpauth: Identity.JWT.JWKSRefresh is negative"},
-		{"JWT key outside JWT mode", IdentityOptions{Mode: IdentityHeader, JWT: JWTOptions{Secret: idSecret}}, TenantOptions{}, "mcpauth: Identity.JWT has a key but Identity.Mode is not IdentityJWT"},
-		{"regex without group", IdentityOptions{Mode: IdentityHeader, HeaderRegex: `^Token \S+$`}, TenantOptions{}, "mcpauth: Identity.HeaderRegex \"^Token \\\\S+$\" has no capture group"},
-		{"regex invalid", IdentityOptions{Mode: IdentityJWT, HeaderRegex: `(`, JWT: JWTOptions{Secret: idSecret}}, TenantOptions{}, "mcpauth: Identity.HeaderRegex: error parsing regexp: missing closing ): `(`"},
-		{"custom without func", IdentityOptions{Mode: IdentityCustom}, TenantOptions{}, "mcpauth: Identity.Func is nil in IdentityCustom mode"},
-		{"func outside custom mode", IdentityOptions{Func: func(*http.Request) (*Identity, error) { return nil, nil }}, TenantOptions{}, "mcpauth: Identity.Func is set but Identity.Mode is not IdentityCustom"},
-		{"tenant claim and header", IdentityOptions{Mode: IdentityContext}, TenantOptions{Claim: "org", Header: "X-Tenant"}, "mcpauth: Tenant: set at most one of Claim and Header"},
-		{"tenant claim in fixed mode", IdentityOptions{}, TenantOptions{Claim: "org"}, "mcpauth: Tenant.Claim needs Identity.Mode IdentityJWT or IdentityContext"},
-		{"tenant claim in header mode", IdentityOptions{Mode: IdentityHeader}, TenantOptions{Claim: "org"}, "mcpauth: Tenant.Claim needs Identity.Mode IdentityJWT or IdentityContext"},
-		{"tenant required without source", IdentityOptions{}, TenantOptions{Required: true}, "mcpauth: Tenant.Required needs Tenant.Claim or Tenant.Header"},
+		{"empty secret", hs(JWTOptions{Secret: []byte{}}), TenantOptions{}, "mcpauth: Options.Identity: JWTOptions.Secret is empty"},
+		{"no key", hs(JWTOptions{}), TenantOptions{}, "mcpauth: Options.Identity: JWTOptions: set exactly one of Secret, PublicKey, JWKSURL"},
+		{"two keys", hs(JWTOptions{Secret: idSecret, JWKSURL: "https://idp.example/jwks"}), TenantOptions{}, "mcpauth: Options.Identity: JWTOptions: set exactly one of Secret, PublicKey, JWKSURL"},
+		{"empty secret and a key", hs(JWTOptions{Secret: []byte{}, PublicKey: &k.rsa.PublicKey}), TenantOptions{}, "mcpauth: Options.Identity: JWTOptions: set exactly one of Secret, PublicKey, JWKSURL"},
+		{"unknown algorithm", hs(JWTOptions{Secret: idSecret, Algorithms: []string{"HS256", "XS1"}}), TenantOptions{}, `mcpauth: Options.Identity: JWTOptions.Algorithms: unknown algorithm "XS1"`},
+		{"alg none", hs(JWTOptions{Secret: idSecret, Algorithms: []string{"none"}}), TenantOptions{}, `mcpauth: Options.Identity: JWTOptions.Algorithms: unknown algorithm "none"`},
+		{"HS256 with RSA key", hs(JWTOptions{PublicKey: &k.rsa.PublicKey, Algorithms: []string{"RS256", "HS256"}}), TenantOptions{}, "mcpauth: Options.Identity: JWTOptions.Algorithms: HS256 does not fit the RSA public key"},
+		{"RS256 with secret", hs(JWTOptions{Secret: idSecret, Algorithms: []string{"RS256"}}), TenantOptions{}, "mcpauth: Options.Identity: JWTOptions.Algorithms: RS256 does not fit the HMAC secret"},
+		{"ES384 with P-256 key", hs(JWTOptions{PublicKey: &k.p256.PublicKey, Algorithms: []string{"ES384"}}), TenantOptions{}, "mcpauth: Options.Identity: JWTOptions.Algorithms: ES384 does not fit the P-256 public key"},
+		{"HS256 with JWKS", hs(JWTOptions{JWKSURL: "https://idp.example/jwks", Algorithms: []string{"HS256"}}), TenantOptions{}, "mcpauth: Options.Identity: JWTOptions.Algorithms: HS256 needs JWTOptions.Secret, not a JWKS"},
+		{"private key as public key", hs(JWTOptions{PublicKey: k.rsa}), TenantOptions{}, "mcpauth: Options.Identity: JWTOptions.PublicKey: unsupported public key type *rsa.PrivateKey"},
+		{"JWKS over http", hs(JWTOptions{JWKSURL: "http://idp.example/jwks"}), TenantOptions{}, "mcpauth: Options.Identity: JWTOptions.JWKSURL must use https (http only for loopback hosts)"},
+		{"JWKS relative", hs(JWTOptions{JWKSURL: "/jwks"}), TenantOptions{}, `mcpauth: Options.Identity: JWTOptions.JWKSURL "/jwks" is not an absolute URL`},
+		{"negative leeway", hs(JWTOptions{Secret: idSecret, Leeway: -time.Second}), TenantOptions{}, "mcpauth: Options.Identity: JWTOptions.Leeway is negative"},
+		{"negative refresh", hs(JWTOptions{JWKSURL: "https://idp.example/jwks", JWKSRefresh: -time.Second}), TenantOptions{}, "mcpauth: Options.Identity: JWTOptions.JWKSRefresh is negative"},
+		{"regex without group", HeaderIdentity("", `^Token \S+$`), TenantOptions{}, "mcpauth: Options.Identity: HeaderRegex \"^Token \\\\S+$\" has no capture group"},
+		{"regex invalid", JWTIdentity(JWTOptions{HeaderRegex: `(`, Secret: idSecret}), TenantOptions{}, "mcpauth: Options.Identity: HeaderRegex: error parsing regexp: missing closing ): `(`"},
+		{"func identity without func", FuncIdentity(nil), TenantOptions{}, "mcpauth: Options.Identity: FuncIdentity with a nil IdentityFunc"},
+		{"tenant claim and header", ContextIdentity(), TenantOptions{Claim: "org", Header: "X-Tenant"}, "mcpauth: Options.Tenant: set at most one of Claim and Header"},
+		{"tenant claim in fixed mode", IdentitySource{}, TenantOptions{Claim: "org"}, "mcpauth: Options.Tenant.Claim needs JWTIdentity or ContextIdentity"},
+		{"tenant claim in header mode", HeaderIdentity("", ""), TenantOptions{Claim: "org"}, "mcpauth: Options.Tenant.Claim needs JWTIdentity or ContextIdentity"},
+		{"tenant required without source", IdentitySource{}, TenantOptions{Required: true}, "mcpauth: Options.Tenant.Required needs Claim or Header"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := newIdentifier(tt.id, tt.tenant, nil)
+			_, err := newIdentifier(tt.id, false, tt.tenant, nil)
 			if err == nil || err.Error() != tt.want {
 				t.Fatalf("newIdentifier: got error %v, want %q", err, tt.want)
 			}
@@ -195,17 +202,17 @@ func TestNewIdentifierAccepts(t *testing.T) {
 	k := idKeysOnce()
 	tests := []struct {
 		name string
-		id   IdentityOptions
+		id   IdentitySource
 	}{
-		{"zero value", IdentityOptions{}},
-		{"JWKS on loopback http", IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{JWKSURL: "http://127.0.0.1:8080/jwks"}}},
-		{"JWKS on localhost http", IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{JWKSURL: "http://localhost/jwks"}}},
-		{"RSA PEM with PS256 only", IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKeyPEM: idPublicPEM(t, &k.rsa.PublicKey), Algorithms: []string{"PS256"}}}},
-		{"HS512", IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Algorithms: []string{"HS512"}}}},
+		{"zero value", IdentitySource{}},
+		{"JWKS on loopback http", JWTIdentity(JWTOptions{JWKSURL: "http://127.0.0.1:8080/jwks"})},
+		{"JWKS on localhost http", JWTIdentity(JWTOptions{JWKSURL: "http://localhost/jwks"})},
+		{"RSA key with PS256 only", JWTIdentity(JWTOptions{PublicKey: &k.rsa.PublicKey, Algorithms: []string{"PS256"}})},
+		{"HS512", JWTIdentity(JWTOptions{Secret: idSecret, Algorithms: []string{"HS512"}})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := newIdentifier(tt.id, TenantOptions{}, nil); err != nil {
+			if _, err := newIdentifier(tt.id, false, TenantOptions{}, nil); err != nil {
 				t.Fatalf("newIdentifier: %v", err)
 			}
 		})
@@ -216,19 +223,19 @@ func TestIdentify(t *testing.T) {
 	k := idKeysOnce()
 	exp := idNow.Add(time.Hour)
 	claims := map[string]any{"sub": "alice", "exp": idNum(exp), "scope": "tools:read  tools:call", "org": "acme"}
-	hsJWT := IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret}}
+	hsJWT := JWTIdentity(JWTOptions{Secret: idSecret})
 	hsToken := func(c map[string]any) string { return signJWT(t, "HS256", idSecret, nil, c) }
 	principal := &Principal{
 		Subject: "user-1", Email: "u@example.com", ClientID: "client-9",
 		Scopes: []string{"mcp"}, Expiry: exp, Attributes: map[string]any{"tier": 3, "org": "acme"},
 	}
-	custom := func(id *Identity, err error) IdentityOptions {
-		return IdentityOptions{Mode: IdentityCustom, Func: func(*http.Request) (*Identity, error) { return id, err }}
+	custom := func(id *Identity, err error) IdentitySource {
+		return FuncIdentity(func(*http.Request) (*Identity, error) { return id, err })
 	}
 
 	tests := []struct {
 		name    string
-		id      IdentityOptions
+		id      IdentitySource
 		req     *http.Request
 		want    *Identity
 		wantErr error  // wrapped sentinel, when an error is expected
@@ -241,52 +248,52 @@ func TestIdentify(t *testing.T) {
 		},
 		{
 			name: "fixed user",
-			id:   IdentityOptions{FixedUser: "svc"},
+			id:   FixedIdentity("svc"),
 			req:  idRequest("Authorization: Bearer ignored"),
 			want: &Identity{User: User{Key: "svc", Attributes: map[string]any{"type": "fixed_identity"}}, Tenant: "default"},
 		},
 		{
 			name: "header",
-			id:   IdentityOptions{Mode: IdentityHeader, Header: "x-user-id"},
+			id:   HeaderIdentity("x-user-id", ""),
 			req:  idRequest("X-User-Id: bob"),
 			want: &Identity{User: User{Key: "bob", Attributes: map[string]any{"header": "x-user-id"}}, Tenant: "default"},
 		},
 		{
 			name: "header Authorization strips Bearer",
-			id:   IdentityOptions{Mode: IdentityHeader},
+			id:   HeaderIdentity("", ""),
 			req:  idRequest("Authorization: Bearer api-key-1"),
 			want: &Identity{User: User{Key: "api-key-1", Attributes: map[string]any{"header": "Authorization"}}, Tenant: "default"},
 		},
 		{
 			name: "header Authorization lower-case bearer",
-			id:   IdentityOptions{Mode: IdentityHeader},
+			id:   HeaderIdentity("", ""),
 			req:  idRequest("authorization: bearer api-key-1"),
 			want: &Identity{User: User{Key: "api-key-1", Attributes: map[string]any{"header": "Authorization"}}, Tenant: "default"},
 		},
 		{
 			name: "header with regex",
-			id:   IdentityOptions{Mode: IdentityHeader, Header: "X-Caller", HeaderRegex: `^user=(\w+)$`},
+			id:   HeaderIdentity("X-Caller", `^user=(\w+)$`),
 			req:  idRequest("X-Caller: user=carol"),
 			want: &Identity{User: User{Key: "carol", Attributes: map[string]any{"header": "X-Caller"}}, Tenant: "default"},
 		},
 		{
-			name: "header regex mismatch", id: IdentityOptions{Mode: IdentityHeader, Header: "X-Caller", HeaderRegex: `^user=(\w+)$`},
+			name: "header regex mismatch", id: HeaderIdentity("X-Caller", `^user=(\w+)$`),
 			req: idRequest("X-Caller: admin"), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: malformed X-Caller header",
 		},
 		{
-			name: "header Authorization without scheme", id: IdentityOptions{Mode: IdentityHeader},
+			name: "header Authorization without scheme", id: HeaderIdentity("", ""),
 			req: idRequest("Authorization: api-key-1"), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: malformed Authorization header",
 		},
 		{
-			name: "header missing", id: IdentityOptions{Mode: IdentityHeader, Header: "X-User"},
+			name: "header missing", id: HeaderIdentity("X-User", ""),
 			req: idRequest(), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: missing X-User header",
 		},
 		{
-			name: "header empty", id: IdentityOptions{Mode: IdentityHeader, Header: "X-User"},
+			name: "header empty", id: HeaderIdentity("X-User", ""),
 			req: idRequest("X-User: "), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: missing X-User header",
 		},
 		{
-			name: "header twice", id: IdentityOptions{Mode: IdentityHeader, Header: "X-User"},
+			name: "header twice", id: HeaderIdentity("X-User", ""),
 			req: idRequest("X-User: a", "X-User: b"), wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: more than one X-User header",
 		},
 		{
@@ -309,7 +316,7 @@ func TestIdentify(t *testing.T) {
 		},
 		{
 			name: "jwt other claim and scp string",
-			id:   IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Claim: "email"}},
+			id:   JWTIdentity(JWTOptions{Secret: idSecret, Claim: "email"}),
 			req:  idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": "1", "email": "a@example.com", "scp": "x y"})),
 			want: &Identity{
 				User:   User{Key: "a@example.com", Attributes: map[string]any{"jwt": map[string]any{"sub": "1", "email": "a@example.com", "scp": "x y", "exp": idExp}}},
@@ -318,7 +325,7 @@ func TestIdentify(t *testing.T) {
 		},
 		{
 			name: "jwt custom header and regex",
-			id:   IdentityOptions{Mode: IdentityJWT, Header: "X-Token", HeaderRegex: `^JWT (.+)$`, JWT: JWTOptions{Secret: idSecret}},
+			id:   JWTIdentity(JWTOptions{Header: "X-Token", HeaderRegex: `^JWT (.+)$`, Secret: idSecret}),
 			req:  idRequest("X-Token: JWT " + hsToken(map[string]any{"sub": "dan"})),
 			want: &Identity{User: User{Key: "dan", Attributes: map[string]any{"jwt": map[string]any{"sub": "dan", "exp": idExp}}}, Tenant: "default", Expiry: idExpiry},
 		},
@@ -340,7 +347,7 @@ func TestIdentify(t *testing.T) {
 		},
 		{
 			name: "jwt expired within a configured leeway",
-			id:   IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Leeway: 2 * time.Minute}},
+			id:   JWTIdentity(JWTOptions{Secret: idSecret, Leeway: 2 * time.Minute}),
 			req:  idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "exp": idNum(idNow.Add(-time.Minute))})),
 			want: &Identity{
 				User:   User{Key: "a", Attributes: map[string]any{"jwt": map[string]any{"sub": "a", "exp": idNum(idNow.Add(-time.Minute))}}},
@@ -348,22 +355,22 @@ func TestIdentify(t *testing.T) {
 			},
 		},
 		{
-			name: "jwt wrong issuer", id: IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Issuer: "https://idp.example"}},
+			name: "jwt wrong issuer", id: JWTIdentity(JWTOptions{Secret: idSecret, Issuer: "https://idp.example"}),
 			req:     idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "iss": "https://evil.example"})),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: wrong issuer",
 		},
 		{
-			name: "jwt wrong audience", id: IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, Audience: "mcp"}},
+			name: "jwt wrong audience", id: JWTIdentity(JWTOptions{Secret: idSecret, Audience: "mcp"}),
 			req:     idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "aud": []string{"other"}})),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: wrong audience",
 		},
 		{
-			name: "jwt required expiry by default", id: IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret}},
+			name: "jwt required expiry by default", id: JWTIdentity(JWTOptions{Secret: idSecret}),
 			req:     idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "exp": nil})),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: token has no expiry",
 		},
 		{
-			name: "jwt without expiry allowed", id: IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret, AllowNoExpiry: true}},
+			name: "jwt without expiry allowed", id: JWTIdentity(JWTOptions{Secret: idSecret, AllowNoExpiry: true}),
 			req:  idRequest("Authorization: Bearer " + hsToken(map[string]any{"sub": "a", "exp": nil})),
 			want: &Identity{User: User{Key: "a", Attributes: map[string]any{"jwt": map[string]any{"sub": "a"}}}, Tenant: "default"},
 		},
@@ -386,25 +393,25 @@ func TestIdentify(t *testing.T) {
 		},
 		{
 			name:    "jwt alg confusion with the PEM as HMAC secret",
-			id:      IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKeyPEM: idPublicPEM(t, &k.rsa.PublicKey)}},
+			id:      JWTIdentity(JWTOptions{PublicKey: &k.rsa.PublicKey}),
 			req:     idRequest("Authorization: Bearer " + signJWT(t, "HS256", idPublicPEM(t, &k.rsa.PublicKey), nil, map[string]any{"sub": "admin"})),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: invalid token: jwt: algorithm not allowed",
 		},
 		{
 			name: "jwt RS256 with a PEM key",
-			id:   IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKeyPEM: idPublicPEM(t, &k.rsa.PublicKey)}},
+			id:   JWTIdentity(JWTOptions{PublicKey: &k.rsa.PublicKey}),
 			req:  idRequest("Authorization: Bearer " + signJWT(t, "RS256", k.rsa, nil, map[string]any{"sub": "rsa-user"})),
 			want: &Identity{User: User{Key: "rsa-user", Attributes: map[string]any{"jwt": map[string]any{"sub": "rsa-user", "exp": idExp}}}, Tenant: "default", Expiry: idExpiry},
 		},
 		{
 			name: "jwt ES256 with a public key",
-			id:   IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{PublicKey: &k.p256.PublicKey}},
+			id:   JWTIdentity(JWTOptions{PublicKey: &k.p256.PublicKey}),
 			req:  idRequest("Authorization: Bearer " + signJWT(t, "ES256", k.p256, nil, map[string]any{"sub": "ec-user"})),
 			want: &Identity{User: User{Key: "ec-user", Attributes: map[string]any{"jwt": map[string]any{"sub": "ec-user", "exp": idExp}}}, Tenant: "default", Expiry: idExpiry},
 		},
 		{
 			name: "context",
-			id:   IdentityOptions{Mode: IdentityContext},
+			id:   ContextIdentity(),
 			req:  idWithPrincipal(idRequest(), principal),
 			want: &Identity{
 				User: User{Key: "user-1", Attributes: map[string]any{
@@ -415,16 +422,16 @@ func TestIdentify(t *testing.T) {
 		},
 		{
 			name: "context minimal principal",
-			id:   IdentityOptions{Mode: IdentityContext},
+			id:   ContextIdentity(),
 			req:  idWithPrincipal(idRequest(), &Principal{Subject: "s"}),
 			want: &Identity{User: User{Key: "s", Attributes: map[string]any{}}, Tenant: "default", Principal: &Principal{Subject: "s"}},
 		},
 		{
-			name: "context without principal", id: IdentityOptions{Mode: IdentityContext}, req: idRequest("Authorization: Bearer x"),
+			name: "context without principal", id: ContextIdentity(), req: idRequest("Authorization: Bearer x"),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: no principal in the request context",
 		},
 		{
-			name: "context with empty subject", id: IdentityOptions{Mode: IdentityContext}, req: idWithPrincipal(idRequest(), &Principal{Email: "x@example.com"}),
+			name: "context with empty subject", id: ContextIdentity(), req: idWithPrincipal(idRequest(), &Principal{Email: "x@example.com"}),
 			wantErr: ErrUnauthenticated, errText: "mcpauth: unauthenticated: no principal in the request context",
 		},
 		{
@@ -445,15 +452,15 @@ func TestIdentify(t *testing.T) {
 		},
 		{
 			name: "custom failure", id: custom(nil, errors.New("db down")), req: idRequest(),
-			errText: "mcpauth: Identity.Func: db down",
+			errText: "mcpauth: identity func: db down",
 		},
 		{
 			name: "custom returns nothing", id: custom(nil, nil), req: idRequest(),
-			errText: "mcpauth: Identity.Func returned no user and no error",
+			errText: "mcpauth: identity func returned no user and no error",
 		},
 		{
 			name: "custom returns an empty key", id: custom(&Identity{}, nil), req: idRequest(),
-			errText: "mcpauth: Identity.Func returned no user and no error",
+			errText: "mcpauth: identity func returned no user and no error",
 		},
 	}
 	for _, tt := range tests {
@@ -494,7 +501,7 @@ func TestNewIdentifierWarnings(t *testing.T) {
 		want []string
 	}{
 		{"short secret, no audience", JWTOptions{Secret: []byte("short")}, []string{
-			"Identity.JWT.Secret is shorter than 32 bytes", "Identity.JWT.Audience is empty",
+			"JWTOptions.Secret is shorter than 32 bytes", "JWTOptions.Audience is empty",
 		}},
 		{"good secret and audience", JWTOptions{Secret: idSecret, Audience: "mcp"}, nil},
 	}
@@ -502,7 +509,7 @@ func TestNewIdentifierWarnings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf strings.Builder
 			logger := slog.New(slog.NewTextHandler(&buf, nil))
-			if _, err := newIdentifier(IdentityOptions{Mode: IdentityJWT, JWT: tt.jwt}, TenantOptions{}, logger); err != nil {
+			if _, err := newIdentifier(JWTIdentity(tt.jwt), false, TenantOptions{}, logger); err != nil {
 				t.Fatal(err)
 			}
 			out := buf.String()
@@ -523,7 +530,7 @@ func TestNewIdentifierWarnings(t *testing.T) {
 
 func TestIdentifyDoesNotMutateInputs(t *testing.T) {
 	p := &Principal{Subject: "s", Email: "e@example.com", Scopes: []string{"a"}, Attributes: map[string]any{"k": "v"}}
-	i := mustIdentifier(t, IdentityOptions{Mode: IdentityContext}, TenantOptions{})
+	i := mustIdentifier(t, ContextIdentity(), TenantOptions{})
 	id, err := i.identify(idWithPrincipal(idRequest(), p))
 	if err != nil {
 		t.Fatal(err)
@@ -536,7 +543,7 @@ func TestIdentifyDoesNotMutateInputs(t *testing.T) {
 	}
 
 	orig := &Identity{User: User{Key: "f"}}
-	ci := mustIdentifier(t, IdentityOptions{Mode: IdentityCustom, Func: func(*http.Request) (*Identity, error) { return orig, nil }}, TenantOptions{Fixed: "t"})
+	ci := mustIdentifier(t, FuncIdentity(func(*http.Request) (*Identity, error) { return orig, nil }), TenantOptions{Fixed: "t"})
 	if _, err := ci.identify(idRequest()); err != nil {
 		t.Fatal(err)
 	}
@@ -546,7 +553,7 @@ func TestIdentifyDoesNotMutateInputs(t *testing.T) {
 }
 
 func TestIdentifyAllowUnknown(t *testing.T) {
-	hsJWT := IdentityOptions{Mode: IdentityJWT, AllowUnknown: true, JWT: JWTOptions{Secret: idSecret}}
+	hsJWT := JWTIdentity(JWTOptions{Secret: idSecret})
 	expired := signJWT(t, "HS256", idSecret, nil, map[string]any{"sub": "a", "exp": idNum(idNow.Add(-time.Hour))})
 	forged := signJWT(t, "HS256", []byte("not the secret, but long enough to pass"), nil, map[string]any{"sub": "admin"})
 	noSub := map[string]any{"name": "n", "exp": idNum(idNow.Add(time.Hour))}
@@ -555,7 +562,7 @@ func TestIdentifyAllowUnknown(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		id    IdentityOptions
+		id    IdentitySource
 		req   *http.Request
 		token string // must not appear anywhere in the identity
 		want  *Identity
@@ -570,18 +577,18 @@ func TestIdentifyAllowUnknown(t *testing.T) {
 			idRequest("Authorization: Bearer " + signJWT(t, "HS256", idSecret, nil, noSub)), "",
 			&Identity{User: User{Key: "unknown", Attributes: map[string]any{"jwt": map[string]any{"name": "n", "exp": idNum(idNow.Add(time.Hour))}}}, Tenant: "default", Expiry: idNow.Add(time.Hour)},
 		},
-		{"missing identity header", IdentityOptions{Mode: IdentityHeader, Header: "X-User", AllowUnknown: true}, idRequest(), "", unknown(map[string]any{"type": "missing_identity_header"})},
-		{"bad identity header", IdentityOptions{Mode: IdentityHeader, AllowUnknown: true}, idRequest("Authorization: key"), "key", unknown(map[string]any{"type": "invalid_identity_header_format"})},
-		{"missing principal", IdentityOptions{Mode: IdentityContext, AllowUnknown: true}, idRequest(), "", unknown(map[string]any{"type": "missing_principal"})},
+		{"missing identity header", HeaderIdentity("X-User", ""), idRequest(), "", unknown(map[string]any{"type": "missing_identity_header"})},
+		{"bad identity header", HeaderIdentity("", ""), idRequest("Authorization: key"), "key", unknown(map[string]any{"type": "invalid_identity_header_format"})},
+		{"missing principal", ContextIdentity(), idRequest(), "", unknown(map[string]any{"type": "missing_principal"})},
 		{
 			"custom unauthenticated",
-			IdentityOptions{Mode: IdentityCustom, AllowUnknown: true, Func: func(*http.Request) (*Identity, error) { return nil, ErrUnauthenticated }},
+			FuncIdentity(func(*http.Request) (*Identity, error) { return nil, ErrUnauthenticated }),
 			idRequest(), "", unknown(map[string]any{"type": "identity_func_error"}),
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			i := mustIdentifier(t, tt.id, TenantOptions{})
+			i := mustUnknownIdentifier(t, tt.id, TenantOptions{})
 			got, err := i.identify(tt.req)
 			if err != nil {
 				t.Fatalf("identify: %v", err)
@@ -596,28 +603,28 @@ func TestIdentifyAllowUnknown(t *testing.T) {
 	}
 
 	// AllowUnknown never hides a custom function's own failure.
-	i := mustIdentifier(t, IdentityOptions{Mode: IdentityCustom, AllowUnknown: true, Func: func(*http.Request) (*Identity, error) {
+	i := mustUnknownIdentifier(t, FuncIdentity(func(*http.Request) (*Identity, error) {
 		return nil, errors.New("db down")
-	}}, TenantOptions{})
+	}), TenantOptions{})
 	if id, err := i.identify(idRequest()); err == nil {
 		t.Errorf("identify with a failing Func: got %+v, want an error", id)
 	}
 }
 
 func TestInvalidCredential(t *testing.T) {
-	hsJWT := IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret}}
+	hsJWT := JWTIdentity(JWTOptions{Secret: idSecret})
 	tests := []struct {
 		name string
-		id   IdentityOptions
+		id   IdentitySource
 		req  *http.Request
 		want bool
 	}{
 		{"missing bearer token", hsJWT, idRequest(), false},
 		{"bad bearer token", hsJWT, idRequest("Authorization: Bearer x.y.z"), true},
 		{"wrong scheme", hsJWT, idRequest("Authorization: Basic eA=="), true},
-		{"missing header", IdentityOptions{Mode: IdentityHeader, Header: "X-User"}, idRequest(), false},
-		{"missing principal", IdentityOptions{Mode: IdentityContext}, idRequest(), false},
-		{"custom", IdentityOptions{Mode: IdentityCustom, Func: func(*http.Request) (*Identity, error) { return nil, ErrUnauthenticated }}, idRequest(), true},
+		{"missing header", HeaderIdentity("X-User", ""), idRequest(), false},
+		{"missing principal", ContextIdentity(), idRequest(), false},
+		{"custom", FuncIdentity(func(*http.Request) (*Identity, error) { return nil, ErrUnauthenticated }), idRequest(), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -636,7 +643,7 @@ func TestInvalidCredential(t *testing.T) {
 }
 
 func TestIdentifyErrorsNeverContainTheToken(t *testing.T) {
-	i := mustIdentifier(t, IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret}}, TenantOptions{})
+	i := mustIdentifier(t, JWTIdentity(JWTOptions{Secret: idSecret}), TenantOptions{})
 	for _, tok := range []string{
 		"not-a-jwt-SECRETVALUE",
 		signJWT(t, "HS256", []byte("some other secret that is long enough"), nil, map[string]any{"sub": "SECRETVALUE"}),
@@ -650,18 +657,18 @@ func TestIdentifyErrorsNeverContainTheToken(t *testing.T) {
 }
 
 func TestIdentifyTenant(t *testing.T) {
-	hsJWT := IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret}}
+	hsJWT := JWTIdentity(JWTOptions{Secret: idSecret})
 	tok := func(c map[string]any) string { return "Authorization: Bearer " + signJWT(t, "HS256", idSecret, nil, c) }
 	tests := []struct {
 		name    string
-		id      IdentityOptions
+		id      IdentitySource
 		tenant  TenantOptions
 		req     *http.Request
 		want    string
 		errText string
 	}{
-		{"default", IdentityOptions{}, TenantOptions{}, idRequest(), "default", ""},
-		{"fixed", IdentityOptions{}, TenantOptions{Fixed: "acme"}, idRequest(), "acme", ""},
+		{"default", IdentitySource{}, TenantOptions{}, idRequest(), "default", ""},
+		{"fixed", IdentitySource{}, TenantOptions{Fixed: "acme"}, idRequest(), "acme", ""},
 		{"claim", hsJWT, TenantOptions{Claim: "org"}, idRequest(tok(map[string]any{"sub": "a", "org": "acme"})), "acme", ""},
 		{"numeric claim", hsJWT, TenantOptions{Claim: "org"}, idRequest(tok(map[string]any{"sub": "a", "org": 7})), "7", ""},
 		{"claim missing falls back", hsJWT, TenantOptions{Claim: "org", Fixed: "fallback"}, idRequest(tok(map[string]any{"sub": "a"})), "fallback", ""},
@@ -669,26 +676,21 @@ func TestIdentifyTenant(t *testing.T) {
 		{"claim missing required", hsJWT, TenantOptions{Claim: "org", Required: true}, idRequest(tok(map[string]any{"sub": "a"})), "", `mcpauth: forbidden: tenant claim "org" is missing`},
 		{"claim not a string required", hsJWT, TenantOptions{Claim: "org", Required: true}, idRequest(tok(map[string]any{"sub": "a", "org": []string{"x"}})), "", `mcpauth: forbidden: tenant claim "org" is missing`},
 		{
-			"claim required with unknown user",
-			IdentityOptions{Mode: IdentityJWT, AllowUnknown: true, JWT: JWTOptions{Secret: idSecret}},
-			TenantOptions{Claim: "org", Required: true}, idRequest(), "", `mcpauth: forbidden: tenant claim "org" is missing`,
-		},
-		{
-			"context claim", IdentityOptions{Mode: IdentityContext}, TenantOptions{Claim: "org"},
+			"context claim", ContextIdentity(), TenantOptions{Claim: "org"},
 			idWithPrincipal(idRequest(), &Principal{Subject: "s", Attributes: map[string]any{"org": "acme"}}), "acme", "",
 		},
 		{
-			"context claim missing required", IdentityOptions{Mode: IdentityContext}, TenantOptions{Claim: "org", Required: true},
+			"context claim missing required", ContextIdentity(), TenantOptions{Claim: "org", Required: true},
 			idWithPrincipal(idRequest(), &Principal{Subject: "s"}), "", `mcpauth: forbidden: tenant claim "org" is missing`,
 		},
-		{"header", IdentityOptions{}, TenantOptions{Header: "x-tenant"}, idRequest("X-Tenant: acme"), "acme", ""},
-		{"header missing falls back", IdentityOptions{}, TenantOptions{Header: "X-Tenant"}, idRequest(), "default", ""},
-		{"header missing required", IdentityOptions{}, TenantOptions{Header: "X-Tenant", Required: true}, idRequest(), "", "mcpauth: forbidden: tenant header X-Tenant is missing"},
-		{"header empty required", IdentityOptions{}, TenantOptions{Header: "X-Tenant", Required: true}, idRequest("X-Tenant: "), "", "mcpauth: forbidden: tenant header X-Tenant is missing"},
-		{"header twice", IdentityOptions{}, TenantOptions{Header: "X-Tenant"}, idRequest("X-Tenant: a", "X-Tenant: b"), "", "mcpauth: forbidden: more than one X-Tenant header"},
+		{"header", IdentitySource{}, TenantOptions{Header: "x-tenant"}, idRequest("X-Tenant: acme"), "acme", ""},
+		{"header missing falls back", IdentitySource{}, TenantOptions{Header: "X-Tenant"}, idRequest(), "default", ""},
+		{"header missing required", IdentitySource{}, TenantOptions{Header: "X-Tenant", Required: true}, idRequest(), "", "mcpauth: forbidden: tenant header X-Tenant is missing"},
+		{"header empty required", IdentitySource{}, TenantOptions{Header: "X-Tenant", Required: true}, idRequest("X-Tenant: "), "", "mcpauth: forbidden: tenant header X-Tenant is missing"},
+		{"header twice", IdentitySource{}, TenantOptions{Header: "X-Tenant"}, idRequest("X-Tenant: a", "X-Tenant: b"), "", "mcpauth: forbidden: more than one X-Tenant header"},
 		{
 			"custom tenant wins over header",
-			IdentityOptions{Mode: IdentityCustom, Func: func(*http.Request) (*Identity, error) { return &Identity{User: User{Key: "u"}, Tenant: "mine"}, nil }},
+			FuncIdentity(func(*http.Request) (*Identity, error) { return &Identity{User: User{Key: "u"}, Tenant: "mine"}, nil }),
 			TenantOptions{Header: "X-Tenant"}, idRequest("X-Tenant: theirs"), "mine", "",
 		},
 	}
@@ -709,6 +711,13 @@ func TestIdentifyTenant(t *testing.T) {
 				t.Errorf("tenant: got %q, want %q", got.Tenant, tt.want)
 			}
 		})
+	}
+
+	// A required tenant claim is required of the unknown user too.
+	i := mustUnknownIdentifier(t, JWTIdentity(JWTOptions{Secret: idSecret}), TenantOptions{Claim: "org", Required: true})
+	const want = `mcpauth: forbidden: tenant claim "org" is missing`
+	if _, err := i.identify(idRequest()); err == nil || err.Error() != want || !errors.Is(err, ErrForbidden) {
+		t.Errorf("claim required with unknown user: got error %v, want %q wrapping ErrForbidden", err, want)
 	}
 }
 
@@ -740,9 +749,7 @@ func idJWKSServer(t *testing.T, kid string, pub *ecdsa.PublicKey) (*httptest.Ser
 func TestIdentifyJWKS(t *testing.T) {
 	k := idKeysOnce()
 	srv, requests := idJWKSServer(t, "key-1", &k.p256.PublicKey)
-	i := mustIdentifier(t, IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{
-		JWKSURL: srv.URL + "/jwks", HTTPClient: srv.Client(), Issuer: "https://idp.example", Audience: "https://mcp.example",
-	}}, TenantOptions{Claim: "tid", Required: true})
+	i := mustIdentifier(t, JWTIdentity(JWTOptions{JWKSURL: srv.URL + "/jwks", HTTPClient: srv.Client(), Issuer: "https://idp.example", Audience: "https://mcp.example"}), TenantOptions{Claim: "tid", Required: true})
 	claims := map[string]any{"sub": "u1", "iss": "https://idp.example", "aud": "https://mcp.example", "tid": "t-9", "exp": idNum(idNow.Add(time.Minute))}
 	tok := signJWT(t, "ES256", k.p256, map[string]any{"kid": "key-1"}, claims)
 	for range 3 {
@@ -777,7 +784,7 @@ func TestIdentifyJWKS(t *testing.T) {
 func TestIdentifyConcurrent(t *testing.T) {
 	k := idKeysOnce()
 	srv, requests := idJWKSServer(t, "key-1", &k.p256.PublicKey)
-	i := mustIdentifier(t, IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{JWKSURL: srv.URL, HTTPClient: srv.Client()}}, TenantOptions{Claim: "org"})
+	i := mustIdentifier(t, JWTIdentity(JWTOptions{JWKSURL: srv.URL, HTTPClient: srv.Client()}), TenantOptions{Claim: "org"})
 	var toks []string
 	for n := range 8 {
 		toks = append(toks, signJWT(t, "ES256", k.p256, map[string]any{"kid": "key-1"}, map[string]any{"sub": fmt.Sprint("u", n), "org": fmt.Sprint("o", n)}))
@@ -831,7 +838,7 @@ func BenchmarkIdentifyJWT(b *testing.B) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			c.jwt.Issuer, c.jwt.Audience = "https://idp.example", "https://mcp.example"
-			i := mustIdentifier(b, IdentityOptions{Mode: IdentityJWT, JWT: c.jwt}, TenantOptions{Claim: "org"})
+			i := mustIdentifier(b, JWTIdentity(c.jwt), TenantOptions{Claim: "org"})
 			r := idRequest("Authorization: Bearer " + c.tok)
 			b.ReportAllocs()
 			for b.Loop() {
@@ -842,5 +849,21 @@ func BenchmarkIdentifyJWT(b *testing.B) {
 				identitySink = id
 			}
 		})
+	}
+}
+
+// TestJWTIdentityCopies checks that JWTIdentity keeps its own copy of the
+// secret and algorithms: changing the caller's slices afterwards must not
+// change what New verifies with.
+func TestJWTIdentityCopies(t *testing.T) {
+	secret := append([]byte(nil), idSecret...)
+	algs := []string{"HS256"}
+	src := JWTIdentity(JWTOptions{Secret: secret, Algorithms: algs})
+	secret[0] ^= 0xff
+	algs[0] = "HS512"
+	i := mustIdentifier(t, src, TenantOptions{})
+	tok := signJWT(t, "HS256", idSecret, nil, map[string]any{"sub": "a", "exp": idNum(idNow.Add(time.Hour))})
+	if _, err := i.identify(idRequest("Authorization: Bearer " + tok)); err != nil {
+		t.Errorf("identify with the secret given to JWTIdentity: %v", err)
 	}
 }

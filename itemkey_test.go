@@ -62,11 +62,11 @@ func TestItemKeysMatchCheckKeys(t *testing.T) {
 	}
 	options := map[string]Options{
 		"defaults":       {},
-		"prefixes":       {ServerName: "srv", ActionPrefix: "mcp:", NoServerPrefix: true, ResourcePrefix: "r_"},
+		"prefixes":       {ServerName: "srv", ActionPrefix: "mcp:", ResourcePrefix: "r_"},
 		"legacy types":   {LegacyResourceTypes: true},
 		"nested args":    {NestedArguments: true},
 		"everything":     {ServerName: "s", ActionPrefix: "p-", LegacyResourceTypes: true, NestedArguments: true},
-		"no arg prefix":  {NoArgumentPrefix: true},
+		"no arg prefix":  {ArgumentPrefix: NoPrefix},
 		"rename collide": {ArgumentCollision: CollisionRename},
 	}
 	names := []string{"greet", "a.b_c/d", "greet-jwt", "ünïcode ✓", "file:///a/b?c=d", "db://{id}", "x"}

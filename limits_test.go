@@ -35,7 +35,7 @@ func (b *watchedBody) Close() error { return nil }
 
 func jwtMiddleware(t *testing.T, authz Authorizer, opts Options) *Middleware {
 	t.Helper()
-	opts.Identity = IdentityOptions{Mode: IdentityJWT, JWT: JWTOptions{Secret: idSecret}}
+	opts.Identity = JWTIdentity(JWTOptions{Secret: idSecret})
 	m, err := New(authz, &opts)
 	if err != nil {
 		t.Fatal(err)
@@ -145,10 +145,10 @@ func TestArgumentLimits(t *testing.T) {
 		opts       Limits
 		wantCode   int
 	}{
-		{name: "200,000 keys", args: `{` + keys.String() + `}`, wantCode: CodeInvalidParams},
-		{name: "40 levels", args: deep, wantCode: CodeInvalidParams},
+		{name: "200,000 keys", args: `{` + keys.String() + `}`, wantCode: -32602},
+		{name: "40 levels", args: deep, wantCode: -32602},
 		{name: "40 levels with a higher limit", args: deep, opts: Limits{MaxArgumentDepth: 64}},
-		{name: "5 values over a limit of 4", args: `{"a":1,"b":[1,2]}`, opts: Limits{MaxArgumentValues: 4}, wantCode: CodeInvalidParams},
+		{name: "5 values over a limit of 4", args: `{"a":1,"b":[1,2]}`, opts: Limits{MaxArgumentValues: 4}, wantCode: -32602},
 		{name: "5 values at a limit of 5", args: `{"a":1,"b":[1,2]}`, opts: Limits{MaxArgumentValues: 5}},
 	}
 	for _, tt := range tests {
@@ -194,7 +194,7 @@ func itoa(i int) string {
 // server ends the binding too.
 func TestSessionIdleAndServerEnd(t *testing.T) {
 	m, err := New(&recorder{}, &Options{
-		Identity: IdentityOptions{Mode: IdentityHeader, Header: "X-User"},
+		Identity: HeaderIdentity("X-User", ""),
 		Sessions: SessionOptions{IdleTimeout: time.Minute},
 	})
 	if err != nil {
@@ -355,7 +355,7 @@ func TestSlowBodyCut(t *testing.T) {
 // binds is never bound, so every request naming it is refused, the
 // creator's included (fail closed), and the binding table stays empty.
 func TestSessionIDTooLongNotBound(t *testing.T) {
-	m, err := New(&recorder{}, &Options{Identity: IdentityOptions{Mode: IdentityHeader, Header: "X-User"}})
+	m, err := New(&recorder{}, &Options{Identity: HeaderIdentity("X-User", "")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/jsonrpc"
+	"github.com/mcpauth/mcpauth/internal/mcpspec"
 )
 
 // listFilter rewrites the responses to list requests so that a caller sees
@@ -851,7 +852,7 @@ func (f *listFilter) itemRequest(method, itemMethod string, key []byte) Request 
 // filterFailure returns the JSON-RPC error that replaces a list response
 // that could not be filtered: failing closed means showing nothing.
 func (f *listFilter) filterFailure(id json.RawMessage, reason string) []byte {
-	e := &rpcError{Code: CodeInternalError, Message: "Internal error"}
+	e := &rpcError{Code: mcpspec.CodeInternalError, Message: "Internal error"}
 	if f.m.opts.Deny.ExposeReason {
 		e.Data = reason
 	}

@@ -322,7 +322,7 @@ func isRefusal(msg []byte) bool {
 	var r struct {
 		Error *struct{ Code int } `json:"error"`
 	}
-	return json.Unmarshal(msg, &r) == nil && r.Error != nil && r.Error.Code == CodeInternalError
+	return json.Unmarshal(msg, &r) == nil && r.Error != nil && r.Error.Code == -32603
 }
 
 // checkFiltered checks what the client received (data) for the server's

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mcpauth/mcpauth/internal/jsonrpc"
+	"github.com/mcpauth/mcpauth/internal/mcpspec"
 )
 
 // Attribute names the built-in mapping sets on resources. Tool and prompt
@@ -34,11 +35,7 @@ var reservedAttrs = map[string]bool{
 // mapping knows, converted to interface values once instead of per request.
 var boxedMethods = func() map[string]any {
 	m := make(map[string]any)
-	for _, s := range []string{
-		MethodToolsCall, MethodToolsList, MethodPromptsList, MethodPromptsGet, MethodResourcesList,
-		MethodResourcesTemplatesList, MethodResourcesRead, MethodResourcesSubscribe,
-		MethodResourcesUnsubscribe, MethodCompletionComplete,
-	} {
+	for _, s := range mcpspec.Names(func(x mcpspec.Method) bool { return x.Mapped }) {
 		m[s] = s
 	}
 	return m
@@ -49,6 +46,80 @@ func boxMethod(s string) any {
 		return v
 	}
 	return s
+}
+
+// mappingLayer chooses how each message is mapped to a check: by the
+// configured [MappingFunc], or by the built-in mapper, whose tools/call
+// path decodes arguments straight into the check's attributes. It is
+// embedded in Middleware, built once by New and read-only afterwards.
+type mappingLayer struct {
+	mapper  *mapper
+	mapping MappingFunc // Options.Mapping, or the built-in mapper's
+	builtin bool        // mapping is the built-in mapper
+	coarse  bool        // list requests are checked as a whole
+	rawArgs bool        // the built-in tools/call path may skip the arguments map
+}
+
+func newMappingLayer(o *Options) mappingLayer {
+	l := mappingLayer{
+		mapper:  newMapper(o),
+		mapping: o.Mapping,
+		coarse:  o.ListFiltering != ListFilterItems,
+		// Nested arguments are one attribute; audited arguments are logged
+		// from the Request: both need the arguments map.
+		rawArgs: !o.NestedArguments && !o.AuditArguments,
+	}
+	if l.mapping == nil {
+		l.mapping = l.mapper.mapRequest
+		l.builtin = true
+	}
+	return l
+}
+
+// paramsError is a message whose params the mapping cannot read: the
+// middleware answers it with JSON-RPC invalid params, giving reason.
+type paramsError struct {
+	reason string
+	err    error
+}
+
+func (e *paramsError) Error() string { return e.reason + ": " + e.err.Error() }
+func (e *paramsError) Unwrap() error { return e.err }
+
+// mapMessage maps one decoded message to the check that authorizes it;
+// ok is false when it needs none (a list request without the coarse
+// check). req holds the message's envelope and caller; mapMessage decodes
+// params.arguments and params.ref into it as the mapping needs them, and
+// fails with a *paramsError when they cannot be read. dst is storage for
+// the check, used when single (the body holds one message): a batch's
+// checks each need their own.
+func (l *mappingLayer) mapMessage(ctx context.Context, req *Request, msg *jsonrpc.Message, dst *Check, single bool) (c *Check, ok bool, err error) {
+	raw := l.builtin && l.rawArgs && single && msg.Method == mcpspec.ToolsCall
+	if !raw && len(msg.Arguments) > 0 && string(msg.Arguments) != "null" {
+		args, err := jsonrpc.DecodeObject(msg.Arguments)
+		if err != nil {
+			return nil, false, &paramsError{"params.arguments is not a valid object", err}
+		}
+		req.Arguments = args
+	}
+	if msg.Method == mcpspec.CompletionComplete && len(msg.Ref) > 0 {
+		typ, name, uri, err := jsonrpc.DecodeRef(msg.Ref)
+		if err != nil {
+			return nil, false, &paramsError{"params.ref is not a valid reference", err}
+		}
+		req.Ref = &CompletionRef{Type: typ, Name: name, URI: uri}
+	}
+	switch {
+	case mcpspec.IsList(msg.Method) && !l.coarse:
+		// Filtered item by item when the result comes back.
+		return nil, false, nil
+	case raw:
+		return l.mapper.mapToolCallRaw(dst, req, msg)
+	case l.builtin && single:
+		return l.mapper.mapInto(ctx, dst, req)
+	default:
+		return l.mapping(ctx, req)
+	}
 }
 
 // maxInternedArgNames bounds the table of prefixed argument names. Names
@@ -87,23 +158,23 @@ func newMapper(o *Options) *mapper {
 	if m.server == "" {
 		m.server = DefaultServerName
 	}
-	if o.NoArgumentPrefix {
-		m.argPrefix = ""
-	} else if m.argPrefix == "" {
-		m.argPrefix = DefaultArgumentPrefix
-	}
-	if o.NoServerPrefix {
-		m.typePrefix = o.ResourcePrefix
-		if m.typePrefix == "" {
-			m.typePrefix = DefaultResourcePrefix
-		}
-	} else {
-		m.typePrefix = m.server + "_"
-	}
+	m.argPrefix = prefix(o.ArgumentPrefix, DefaultArgumentPrefix)
+	m.typePrefix = prefix(o.ResourcePrefix, m.server+"_")
 	m.toolsType = m.typePrefix + "tools"
 	m.promptsType = m.typePrefix + "prompts"
 	m.resourcesType = m.typePrefix + "resources"
 	return m
+}
+
+// prefix resolves a prefix option: "" means def, NoPrefix none.
+func prefix(p, def string) string {
+	switch p {
+	case "":
+		return def
+	case NoPrefix:
+		return ""
+	}
+	return p
 }
 
 // DefaultMapping returns the built-in mapping configured by opts (nil means

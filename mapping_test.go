@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mcpauth/mcpauth/internal/jsonrpc"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -78,7 +79,7 @@ func TestMappingGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			rec := &recorder{}
-			m, err := New(rec, &Options{CoarseListCheck: true})
+			m, err := New(rec, &Options{ListFiltering: ListFilterAndCheck})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -231,10 +232,20 @@ func TestMappingOptions(t *testing.T) {
 			Resource: Resource{Type: "mcp_server_prompts:p", Tenant: "default", Attributes: map[string]any{
 				"mcp_method": "prompts/get", "resource_type": "prompts", "prompt_name": "p"}},
 		}}},
-		{"no server prefix", &Options{NoServerPrefix: true, CoarseListCheck: true, ActionPrefix: "mcp:"}, list, []Check{{
+		{"no server prefix", &Options{ResourcePrefix: "mcp_", ListFiltering: ListFilterAndCheck, ActionPrefix: "mcp:"}, list, []Check{{
 			User: fixed, Action: "mcp:list",
 			Resource: Resource{Type: "mcp_tools", Tenant: "default", Attributes: map[string]any{
 				"mcp_method": "tools/list", "resource_type": "tools"}},
+		}}},
+		{"no resource prefix", &Options{ResourcePrefix: NoPrefix, ListFiltering: ListCheckOnly}, list, []Check{{
+			User: fixed, Action: "list",
+			Resource: Resource{Type: "tools", Tenant: "default", Attributes: map[string]any{
+				"mcp_method": "tools/list", "resource_type": "tools"}},
+		}}},
+		{"resource prefix does not change tools/call", &Options{ResourcePrefix: "r_"}, call, []Check{{
+			User: fixed, Action: "greet",
+			Resource: Resource{Type: "mcp_server", Tenant: "default", Attributes: map[string]any{
+				"tool_name": "greet", "mcp_method": "tools/call", "arg_number": json.Number("5")}},
 		}}},
 		{"action prefix not on tools/call", &Options{ActionPrefix: "mcp:"}, call, []Check{{
 			User: fixed, Action: "greet",
@@ -242,7 +253,7 @@ func TestMappingOptions(t *testing.T) {
 				"tool_name": "greet", "mcp_method": "tools/call", "arg_number": json.Number("5")}},
 		}}},
 		{"list filtering alone makes no coarse check", &Options{}, list, nil},
-		{"disabled filtering falls back to the coarse check", &Options{DisableListFiltering: true}, list, []Check{{
+		{"disabled filtering falls back to the coarse check", &Options{ListFiltering: ListCheckOnly}, list, []Check{{
 			User: fixed, Action: "list",
 			Resource: Resource{Type: "mcp_server_tools", Tenant: "default", Attributes: map[string]any{
 				"mcp_method": "tools/list", "resource_type": "tools"}},
@@ -270,7 +281,7 @@ func TestMappingOptions(t *testing.T) {
 func TestArgumentCollision(t *testing.T) {
 	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet","arguments":{"tool_name":"admin-tool","tenant":"other","x":1}}}`
 	t.Run("deny", func(t *testing.T) {
-		checks, err := mapOne(t, &Options{NoArgumentPrefix: true}, body)
+		checks, err := mapOne(t, &Options{ArgumentPrefix: NoPrefix}, body)
 		if !errors.Is(err, ErrMalformedRequest) {
 			t.Fatalf("err = %v, want ErrMalformedRequest", err)
 		}
@@ -279,7 +290,7 @@ func TestArgumentCollision(t *testing.T) {
 		}
 	})
 	t.Run("rename", func(t *testing.T) {
-		checks, err := mapOne(t, &Options{NoArgumentPrefix: true, ArgumentCollision: CollisionRename}, body)
+		checks, err := mapOne(t, &Options{ArgumentPrefix: NoPrefix, ArgumentCollision: CollisionRename}, body)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,7 +311,7 @@ func TestPublicTools(t *testing.T) {
 	rec := &recorder{allow: func(Check) bool { return false }}
 	m, err := New(rec, &Options{
 		PublicTools: []string{"login"},
-		Identity:    IdentityOptions{Mode: IdentityHeader, Header: "X-User"},
+		Identity:    HeaderIdentity("X-User", ""),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -372,5 +383,74 @@ func TestCheckKeepsBody(t *testing.T) {
 	}
 	if b.String() != body {
 		t.Errorf("body after Check = %q, want %q", b.String(), body)
+	}
+}
+
+// TestMapMessagePaths checks the mapping layer's choice: a custom mapping
+// sees every message it must map (single or batched) with its arguments
+// decoded, and list requests reach no mapping without the coarse check.
+func TestMapMessagePaths(t *testing.T) {
+	decode := func(t *testing.T, body string) *jsonrpc.Message {
+		t.Helper()
+		msgs, _, err := jsonrpc.Decode([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &msgs[0]
+	}
+	const call = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet","arguments":{"n":1}}}`
+	const list = `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`
+	tt := []struct {
+		name      string
+		opts      Options
+		body      string
+		single    bool
+		wantCalls int  // calls of the custom mapping
+		wantCheck bool // a check comes back
+		wantArgs  bool // the custom mapping saw the arguments
+		wantErr   bool // a paramsError
+	}{
+		{"custom, single", Options{}, call, true, 1, true, true, false},
+		{"custom, batched", Options{}, call, false, 1, true, true, false},
+		{"custom, list without coarse check", Options{}, list, true, 0, false, false, false},
+		{"custom, list with coarse check", Options{ListFiltering: ListFilterAndCheck}, list, true, 1, true, false, false},
+	}
+	for _, tc := range tt {
+		t.Run(tc.name, func(t *testing.T) {
+			calls, sawArgs := 0, false
+			o := tc.opts
+			o.Mapping = func(ctx context.Context, r *Request) (*Check, bool, error) {
+				calls++
+				sawArgs = r.Arguments["n"] != nil
+				return &Check{Action: "x"}, true, nil
+			}
+			l := newMappingLayer(&o)
+			var dst Check
+			c, ok, err := l.mapMessage(context.Background(), &Request{Method: decode(t, tc.body).Method}, decode(t, tc.body), &dst, tc.single)
+			var pe *paramsError
+			if gotErr := errors.As(err, &pe); gotErr != tc.wantErr || (!gotErr && err != nil) {
+				t.Fatalf("err = %v, want paramsError %v", err, tc.wantErr)
+			}
+			if calls != tc.wantCalls || (ok && c != nil) != tc.wantCheck || sawArgs != tc.wantArgs {
+				t.Errorf("calls %d, check %v, args %v; want %d, %v, %v", calls, ok && c != nil, sawArgs, tc.wantCalls, tc.wantCheck, tc.wantArgs)
+			}
+		})
+	}
+
+	// The built-in mapping of a single tools/call takes the raw path: the
+	// check lands in dst and the Request gets no arguments map.
+	l := newMappingLayer(&Options{})
+	var dst Check
+	req := &Request{Method: MethodToolsCall, Name: "greet"}
+	c, ok, err := l.mapMessage(context.Background(), req, decode(t, call), &dst, true)
+	if err != nil || !ok || c != &dst || req.Arguments != nil || dst.Resource.Attributes["arg_n"] == nil {
+		t.Errorf("built-in single tools/call: c==&dst %v, ok %v, err %v, req.Arguments %v, attrs %v",
+			c == &dst, ok, err, req.Arguments, dst.Resource.Attributes)
+	}
+	// Audited arguments need the map.
+	l = newMappingLayer(&Options{AuditArguments: true})
+	req = &Request{Method: MethodToolsCall, Name: "greet"}
+	if _, _, err := l.mapMessage(context.Background(), req, decode(t, call), &dst, true); err != nil || req.Arguments == nil {
+		t.Errorf("AuditArguments: err %v, req.Arguments %v, want the arguments decoded", err, req.Arguments)
 	}
 }

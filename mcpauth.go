@@ -20,26 +20,24 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/jsonrpc"
+	"github.com/mcpauth/mcpauth/internal/mcpspec"
 )
 
 // Middleware authorizes MCP Streamable HTTP requests. It is safe for
 // concurrent use. Create it with [New].
 type Middleware struct {
-	authz     Authorizer
-	opts      Options // normalized copy
-	mapping   MappingFunc
-	mapper    *mapper
-	builtin   bool // mapping is the built-in mapper
-	ident     *identifier
-	bypass    []string
-	public    map[string]bool
-	logger    *slog.Logger
-	cache     *decisionCache
-	sessions  *sessions
-	maxBody   int64
-	maxAnon   int64 // body cap for requests without a credential
-	filtering bool  // per-item list filtering
-	coarse    bool  // coarse list check
+	authz        Authorizer
+	opts         Options // normalized copy
+	mappingLayer         // chooses how each message is mapped (mapping.go)
+	ident        *identifier
+	bypass       []string
+	public       map[string]bool
+	logger       *slog.Logger
+	cache        *decisionCache
+	sessions     *sessions
+	maxBody      int64
+	maxAnon      int64 // body cap for requests without a credential
+	filtering    bool  // per-item list filtering
 
 	tools toolRecord // actions shared by listed tools (ambiguous.go)
 
@@ -100,25 +98,19 @@ func New(authz Authorizer, opts *Options) (*Middleware, error) {
 		bypass:    o.BypassMethods,
 		maxBody:   o.MaxBodyBytes,
 		logger:    o.Logger,
-		filtering: !o.DisableListFiltering,
-		coarse:    o.CoarseListCheck || o.DisableListFiltering,
+		filtering: o.ListFiltering != ListCheckOnly,
 	}
 	if m.logger == nil {
 		m.logger = slog.New(slog.DiscardHandler)
 	}
-	m.mapper = newMapper(&o)
-	m.mapping = o.Mapping
-	if m.mapping == nil {
-		m.mapping = m.mapper.mapRequest
-		m.builtin = true
-	}
+	m.mappingLayer = newMappingLayer(&o)
 	if len(o.PublicTools) > 0 {
 		m.public = make(map[string]bool, len(o.PublicTools))
 		for _, t := range o.PublicTools {
 			m.public[t] = true
 		}
 	}
-	id, err := newIdentifier(o.Identity, o.Tenant, m.logger)
+	id, err := newIdentifier(o.Identity, o.AllowUnknownUser, o.Tenant, m.logger)
 	if err != nil {
 		return nil, err
 	}
@@ -157,41 +149,46 @@ func normalize(o *Options) error {
 	o.PublicTools = append([]string(nil), o.PublicTools...)
 	switch {
 	case o.MaxBodyBytes == 0:
-		o.MaxBodyBytes = DefaultMaxBodyBytes
+		o.MaxBodyBytes = defaultMaxBodyBytes
 	case o.MaxBodyBytes < 0:
 		return errors.New("mcpauth: Options.MaxBodyBytes is negative")
 	}
 	l := &o.Limits
-	orDefault(&l.MaxAnonymousBodyBytes, DefaultMaxAnonymousBodyBytes)
-	orDefault(&l.BodyReadTimeout, DefaultBodyReadTimeout)
-	orDefault(&l.MaxArgumentValues, DefaultMaxArgumentValues)
-	orDefault(&l.MaxArgumentDepth, DefaultMaxArgumentDepth)
+	orDefault(&l.MaxAnonymousBodyBytes, defaultMaxAnonymousBodyBytes)
+	orDefault(&l.BodyReadTimeout, defaultBodyReadTimeout)
+	orDefault(&l.MaxArgumentValues, defaultMaxArgumentValues)
+	orDefault(&l.MaxArgumentDepth, defaultMaxArgumentDepth)
 	if l.MaxAnonymousBodyBytes < 0 || l.MaxArgumentValues < 0 || l.MaxArgumentDepth < 0 {
 		return errors.New("mcpauth: Options.Limits: negative limit")
 	}
-	orDefault(&o.Sessions.IdleTimeout, DefaultSessionIdleTimeout)
-	orDefault(&o.Sessions.MaxSessions, DefaultMaxSessions)
+	orDefault(&o.Sessions.IdleTimeout, defaultSessionIdleTimeout)
+	orDefault(&o.Sessions.MaxSessions, defaultMaxSessions)
 	if o.Sessions.MaxSessions < 0 {
 		return errors.New("mcpauth: Options.Sessions.MaxSessions is negative")
 	}
 	if o.ArgumentCollision != CollisionDeny && o.ArgumentCollision != CollisionRename {
 		return fmt.Errorf("mcpauth: Options.ArgumentCollision: unknown value %d", o.ArgumentCollision)
 	}
+	switch o.ListFiltering {
+	case ListFilterItems, ListFilterAndCheck, ListCheckOnly:
+	default:
+		return fmt.Errorf("mcpauth: Options.ListFiltering: unknown value %d", o.ListFiltering)
+	}
 	if o.UnknownMethods != UnknownDeny && o.UnknownMethods != UnknownCheckAccess {
 		return fmt.Errorf("mcpauth: Options.UnknownMethods: unknown value %d", o.UnknownMethods)
 	}
-	orDefault(&o.Deny.Code, DefaultDenyCode)
-	orDefault(&o.Deny.Message, DefaultDenyMessage)
+	orDefault(&o.Deny.Code, defaultDenyCode)
+	orDefault(&o.Deny.Message, defaultDenyMessage)
 	switch o.Deny.ToolCall {
 	case ToolDenyResult, ToolDenyError, ToolDenyHTTP403:
 	default:
 		return fmt.Errorf("mcpauth: Options.Deny.ToolCall: unknown value %d", o.Deny.ToolCall)
 	}
 	c := &o.Cache
-	orDefault(&c.Size, DefaultCacheSize)
-	orDefault(&c.AllowTTL, DefaultAllowTTL)
-	orDefault(&c.DenyTTL, DefaultDenyTTL)
-	orDefault(&c.PDPTimeout, DefaultPDPTimeout)
+	orDefault(&c.Size, defaultCacheSize)
+	orDefault(&c.AllowTTL, defaultAllowTTL)
+	orDefault(&c.DenyTTL, defaultDenyTTL)
+	orDefault(&c.PDPTimeout, defaultPDPTimeout)
 	if c.AllowTTL < 0 || c.DenyTTL < 0 || c.PDPTimeout < 0 {
 		return errors.New("mcpauth: Options.Cache: negative duration")
 	}
@@ -504,7 +501,7 @@ func (m *Middleware) evaluate(w http.ResponseWriter, r *http.Request) *evaluatio
 		return ev
 	}
 	if !isJSON(r.Header.Get("Content-Type")) {
-		return fail(m.protocolDenial(http.StatusUnsupportedMediaType, CodeInvalidRequest,
+		return fail(m.protocolDenial(http.StatusUnsupportedMediaType, mcpspec.CodeInvalidRequest,
 			"Unsupported Media Type", "content type is not application/json", nil))
 	}
 	// Identify a caller who presents a credential before reading the body:
@@ -535,17 +532,17 @@ func (m *Middleware) evaluate(w http.ResponseWriter, r *http.Request) *evaluatio
 	body, err := m.readBodyTimed(w, r, max)
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return fail(m.protocolDenial(http.StatusRequestTimeout, CodeInvalidRequest, "Request Timeout",
+			return fail(m.protocolDenial(http.StatusRequestTimeout, mcpspec.CodeInvalidRequest, "Request Timeout",
 				"body not received within "+m.opts.Limits.BodyReadTimeout.String(), err))
 		}
 		if errors.Is(err, errBodyTooLarge) && max < m.maxBody {
 			return fail(m.unauthenticated(r))
 		}
 		if errors.Is(err, errBodyTooLarge) {
-			return fail(m.protocolDenial(http.StatusRequestEntityTooLarge, CodeInvalidRequest,
+			return fail(m.protocolDenial(http.StatusRequestEntityTooLarge, mcpspec.CodeInvalidRequest,
 				"Request Entity Too Large", "body exceeds "+strconv.FormatInt(m.maxBody, 10)+" bytes", err))
 		}
-		return fail(m.protocolDenial(http.StatusBadRequest, CodeParseError, "Parse error", "body could not be read", err))
+		return fail(m.protocolDenial(http.StatusBadRequest, mcpspec.CodeParseError, "Parse error", "body could not be read", err))
 	}
 	msgs, batch, err := jsonrpc.Decode(body)
 	if err != nil {
@@ -553,21 +550,21 @@ func (m *Middleware) evaluate(w http.ResponseWriter, r *http.Request) *evaluatio
 		if errors.As(err, &je) {
 			return fail(m.protocolDenial(http.StatusBadRequest, je.Code, codeMessage(je.Code), je.Message, err))
 		}
-		return fail(m.protocolDenial(http.StatusBadRequest, CodeParseError, "Parse error", "malformed JSON", err))
+		return fail(m.protocolDenial(http.StatusBadRequest, mcpspec.CodeParseError, "Parse error", "malformed JSON", err))
 	}
 	if batch && !m.opts.AllowBatch {
-		return fail(m.protocolDenial(http.StatusBadRequest, CodeInvalidRequest, "Invalid Request",
+		return fail(m.protocolDenial(http.StatusBadRequest, mcpspec.CodeInvalidRequest, "Invalid Request",
 			"batch requests are not supported", nil))
 	}
 	if !batch {
 		if reason := headerMismatch(r.Header, &msgs[0]); reason != "" {
-			return fail(m.protocolDenial(http.StatusBadRequest, CodeInvalidRequest, "Invalid Request", reason, nil))
+			return fail(m.protocolDenial(http.StatusBadRequest, mcpspec.CodeInvalidRequest, "Invalid Request", reason, nil))
 		}
 	}
 	ev.batch = batch
 	if st.id == "" {
 		for i := range msgs {
-			if msgs[i].Method == MethodInitialize {
+			if msgs[i].Method == mcpspec.Initialize {
 				ev.session.creates = true
 			}
 		}
@@ -692,11 +689,11 @@ func batchIDs(msgs []jsonrpc.Message) []json.RawMessage {
 
 func codeMessage(code int) string {
 	switch code {
-	case CodeParseError:
+	case mcpspec.CodeParseError:
 		return "Parse error"
-	case CodeInvalidRequest:
+	case mcpspec.CodeInvalidRequest:
 		return "Invalid Request"
-	case CodeInvalidParams:
+	case mcpspec.CodeInvalidParams:
 		return "Invalid params"
 	}
 	return "Invalid Request"
@@ -716,15 +713,6 @@ func (m *Middleware) bypassed(method string) bool {
 		if matchMethod(p, method) {
 			return true
 		}
-	}
-	return false
-}
-
-// isListMethod reports whether method is one of the four list methods.
-func isListMethod(method string) bool {
-	switch method {
-	case MethodToolsList, MethodPromptsList, MethodResourcesList, MethodResourcesTemplatesList:
-		return true
 	}
 	return false
 }
@@ -774,50 +762,12 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 		Identity: ev.identity,
 		Tenant:   ev.tenant,
 	}
-	// The warm path: the built-in mapping of a tools/call with flattened
-	// arguments decodes them straight into the check's attributes.
-	rawArgs := m.builtin && !ev.batch && msg.Method == MethodToolsCall &&
-		!m.opts.NestedArguments && !m.opts.AuditArguments
-	if !rawArgs && len(msg.Arguments) > 0 && string(msg.Arguments) != "null" {
-		args, err := jsonrpc.DecodeObject(msg.Arguments)
-		if err != nil {
-			d := m.invalidParams(msg, "params.arguments is not a valid object", err)
-			return d, false, false
-		}
-		req.Arguments = args
-	}
-	if msg.Method == MethodCompletionComplete && len(msg.Ref) > 0 {
-		typ, name, uri, err := jsonrpc.DecodeRef(msg.Ref)
-		if err != nil {
-			return m.invalidParams(msg, "params.ref is not a valid reference", err), false, false
-		}
-		req.Ref = &CompletionRef{Type: typ, Name: name, URI: uri}
-	}
-	if isListMethod(msg.Method) {
-		if msg.ID != nil && (m.filtering || m.observesTools(msg.Method)) {
-			if ev.lists == nil {
-				ev.lists = make(map[string]string, 1)
-			}
-			ev.lists[canonicalID(msg.ID)] = msg.Method
-		}
-		if !m.coarse {
-			return nil, false, false
-		}
-	}
-	var (
-		c   *Check
-		ok  bool
-		err error
-	)
-	if rawArgs {
-		c, ok, err = m.mapper.mapToolCallRaw(&ev.check, req, msg)
-	} else if m.builtin && !ev.batch {
-		c, ok, err = m.mapper.mapInto(r.Context(), &ev.check, req)
-	} else {
-		c, ok, err = m.mapping(r.Context(), req)
-	}
+	c, ok, err := m.mapMessage(r.Context(), req, msg, &ev.check, !ev.batch)
 	if err != nil {
+		var pe *paramsError
 		switch {
+		case errors.As(err, &pe):
+			return m.invalidParams(msg, pe.reason, pe.err), false, false
 		case errors.Is(err, ErrNoMapping):
 			d := m.forbidden(msg, nil, "method "+strconv.Quote(msg.Method)+" is not allowed", err)
 			m.tel.decided(r.Context(), msg.Method, msg.Name, outDeny, srcMapping)
@@ -826,6 +776,12 @@ func (m *Middleware) authorizeMessage(r *http.Request, ev *evaluation, msg *json
 		default:
 			return m.invalidParams(msg, "request cannot be authorized", err), false, false
 		}
+	}
+	if mcpspec.IsList(msg.Method) && msg.ID != nil && (m.filtering || m.observesTools(msg.Method)) {
+		if ev.lists == nil {
+			ev.lists = make(map[string]string, 1)
+		}
+		ev.lists[canonicalID(msg.ID)] = msg.Method
 	}
 	if !ok || c == nil {
 		return nil, false, false
@@ -895,7 +851,7 @@ func (m *Middleware) forbidden(msg *jsonrpc.Message, c *Check, reason string, er
 }
 
 func (m *Middleware) invalidParams(msg *jsonrpc.Message, reason string, err error) *Denial {
-	code := CodeInvalidParams
+	code := mcpspec.CodeInvalidParams
 	var je *jsonrpc.Error
 	if errors.As(err, &je) && je.Code != 0 {
 		code = je.Code

@@ -85,7 +85,7 @@ func TestHandlerResponses(t *testing.T) {
 		},
 		{
 			name: "denied other method is JSON-RPC -32010", authz: denyAll(),
-			opts: &Options{DisableListFiltering: true},
+			opts: &Options{ListFiltering: ListCheckOnly},
 			req:  func() *http.Request { return postJSON(list) }, wantStatus: 200,
 			wantBody: `{"jsonrpc":"2.0","id":"x","error":{"code":-32010,"message":"Unauthorized"}}`,
 		},
@@ -174,13 +174,13 @@ func TestHandlerResponses(t *testing.T) {
 		},
 		{
 			name: "unauthenticated is 401 with a Bearer challenge", authz: &recorder{},
-			opts: &Options{Identity: IdentityOptions{Mode: IdentityHeader, Header: "X-User"}},
+			opts: &Options{Identity: HeaderIdentity("X-User", "")},
 			req:  func() *http.Request { return postJSON(call) }, wantStatus: 401,
 			wantBody: `{"jsonrpc":"2.0","id":7,"error":{"code":-32010,"message":"Unauthenticated"}}`,
 		},
 		{
 			name: "GET without identity is 401", authz: &recorder{},
-			opts: &Options{Identity: IdentityOptions{Mode: IdentityHeader, Header: "X-User"}},
+			opts: &Options{Identity: HeaderIdentity("X-User", "")},
 			req:  func() *http.Request { return httptest.NewRequest(http.MethodGet, "/mcp", nil) }, wantStatus: 401,
 			wantBody: `{"jsonrpc":"2.0","id":null,"error":{"code":-32010,"message":"Unauthenticated"}}`,
 		},
@@ -191,7 +191,7 @@ func TestHandlerResponses(t *testing.T) {
 		},
 		{
 			name: "OPTIONS passes untouched", authz: denyAll(),
-			opts:       &Options{Identity: IdentityOptions{Mode: IdentityHeader, Header: "X-User"}},
+			opts:       &Options{Identity: HeaderIdentity("X-User", "")},
 			req:        func() *http.Request { return httptest.NewRequest(http.MethodOptions, "/mcp", nil) },
 			wantStatus: 200, wantBody: `{"jsonrpc":"2.0","id":1,"result":{}}`, wantNext: true,
 		},
@@ -280,9 +280,7 @@ func TestMCPHeadersCrossChecked(t *testing.T) {
 }
 
 func TestResourceMetadataChallenge(t *testing.T) {
-	m, err := New(&recorder{}, &Options{Identity: IdentityOptions{
-		Mode: IdentityHeader, Header: "X-User", ResourceMetadataURL: "https://mcp.example/.well-known/oauth-protected-resource/mcp",
-	}})
+	m, err := New(&recorder{}, &Options{Identity: HeaderIdentity("X-User", ""), ResourceMetadataURL: "https://mcp.example/.well-known/oauth-protected-resource/mcp"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,9 +292,7 @@ func TestResourceMetadataChallenge(t *testing.T) {
 }
 
 func TestInvalidTokenChallenge(t *testing.T) {
-	m, err := New(&recorder{}, &Options{Identity: IdentityOptions{
-		Mode: IdentityJWT, JWT: JWTOptions{Secret: []byte("0123456789abcdef0123456789abcdef")},
-	}})
+	m, err := New(&recorder{}, &Options{Identity: JWTIdentity(JWTOptions{Secret: []byte("0123456789abcdef0123456789abcdef")})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,6 +402,9 @@ func TestNewValidation(t *testing.T) {
 		{"empty public tool", &Options{PublicTools: []string{""}}, "mcpauth: Options.PublicTools[0] is empty"},
 		{"bad tool deny style", &Options{Deny: DenyOptions{ToolCall: 9}}, "mcpauth: Options.Deny.ToolCall: unknown value 9"},
 		{"negative ttl", &Options{Cache: CacheOptions{DenyTTL: -1}}, "mcpauth: Options.Cache: negative duration"},
+		{"bad list mode", &Options{ListFiltering: 7}, "mcpauth: Options.ListFiltering: unknown value 7"},
+		{"nil identity func", &Options{Identity: FuncIdentity(nil)}, "mcpauth: Options.Identity: FuncIdentity with a nil IdentityFunc"},
+		{"JWT without a key", &Options{Identity: JWTIdentity(JWTOptions{})}, "mcpauth: Options.Identity: JWTOptions: set exactly one of Secret, PublicKey, JWKSURL"},
 	}
 	for _, tc := range tt {
 		t.Run(tc.name, func(t *testing.T) {

@@ -20,7 +20,7 @@ import (
 func replica(t *testing.T, authz Authorizer, n repository.Notifier, logger *slog.Logger) *Middleware {
 	t.Helper()
 	m, err := New(authz, &Options{
-		Identity: IdentityOptions{Mode: IdentityHeader, Header: "X-User"},
+		Identity: HeaderIdentity("X-User", ""),
 		Notifier: n,
 		Logger:   logger,
 	})

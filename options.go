@@ -13,31 +13,42 @@ import (
 	"github.com/mcpauth/mcpauth/repository"
 )
 
-// Defaults used when the corresponding [Options] field is zero.
+// Defaults of the mapping, which policies are written against: the
+// resource type of tools/call, the tenant of every check and the prefix of
+// argument attributes when the corresponding [Options] fields are zero.
 const (
 	DefaultServerName     = "mcp_server"
 	DefaultTenant         = "default"
 	DefaultArgumentPrefix = "arg_"
-	DefaultResourcePrefix = "mcp_"
-	DefaultMaxBodyBytes   = 4 << 20
-	DefaultDenyCode       = -32010
-	DefaultDenyMessage    = "Unauthorized"
-	DefaultIdentityHeader = "Authorization"
-	DefaultHeaderRegex    = `(?i)^bearer (.+)$`
-	DefaultJWTClaim       = "sub"
-	DefaultFixedUser      = "client"
-	DefaultCacheSize      = 10000
-	DefaultAllowTTL       = 60 * time.Second
-	DefaultDenyTTL        = 10 * time.Second
-	DefaultPDPTimeout     = 5 * time.Second
-	DefaultJWTLeeway      = 30 * time.Second
+)
 
-	DefaultMaxAnonymousBodyBytes = 64 << 10
-	DefaultBodyReadTimeout       = 30 * time.Second
-	DefaultMaxArgumentValues     = 4096
-	DefaultMaxArgumentDepth      = 32
-	DefaultSessionIdleTimeout    = time.Hour
-	DefaultMaxSessions           = 100000
+// NoPrefix, as [Options.ResourcePrefix] or [Options.ArgumentPrefix], means
+// no prefix at all (the empty string means the default prefix).
+const NoPrefix = "-"
+
+// Defaults used when the corresponding [Options] field is zero. Each
+// field's documentation gives its default.
+const (
+	defaultResourcePrefix = "mcp_" // permit-fastmcp's, for the env loader
+	defaultMaxBodyBytes   = 4 << 20
+	defaultDenyCode       = -32010
+	defaultDenyMessage    = "Unauthorized"
+	defaultIdentityHeader = "Authorization"
+	defaultHeaderRegex    = `(?i)^bearer (.+)$`
+	defaultJWTClaim       = "sub"
+	defaultFixedUser      = "client"
+	defaultCacheSize      = 10000
+	defaultAllowTTL       = 60 * time.Second
+	defaultDenyTTL        = 10 * time.Second
+	defaultPDPTimeout     = 5 * time.Second
+	defaultJWTLeeway      = 30 * time.Second
+
+	defaultMaxAnonymousBodyBytes = 64 << 10
+	defaultBodyReadTimeout       = 30 * time.Second
+	defaultMaxArgumentValues     = 4096
+	defaultMaxArgumentDepth      = 32
+	defaultSessionIdleTimeout    = time.Hour
+	defaultMaxSessions           = 100000
 )
 
 // DefaultBypassMethods are the JSON-RPC methods passed on without a check
@@ -61,24 +72,17 @@ type Options struct {
 	// tools/call, as in permit-fastmcp. Default "".
 	ActionPrefix string
 
-	// NoServerPrefix makes resource types for methods other than tools/call
-	// use ResourcePrefix instead of ServerName+"_" (permit-fastmcp's
-	// prefix_resource_with_server_name=false).
-	NoServerPrefix bool
-
-	// ResourcePrefix is used instead of ServerName+"_" when NoServerPrefix is
-	// set. Default "mcp_".
+	// ResourcePrefix is the prefix of the resource types of methods other
+	// than tools/call ("{prefix}tools", "{prefix}resources", ...). Default
+	// ServerName+"_". [NoPrefix] means none. permit-fastmcp's
+	// prefix_resource_with_server_name=false is ResourcePrefix "mcp_".
 	ResourcePrefix string
 
 	// ArgumentPrefix is prepended to each top-level tools/call argument name
-	// to form an ABAC attribute. Default "arg_". Set NoArgumentPrefix for no
-	// prefix at all.
+	// to form an ABAC attribute. Default "arg_". [NoPrefix] uses the
+	// argument names themselves; names that would overwrite a built-in
+	// attribute are then handled according to ArgumentCollision.
 	ArgumentPrefix string
-
-	// NoArgumentPrefix uses the argument names themselves as attribute
-	// names. Names that would overwrite a built-in attribute are handled
-	// according to ArgumentCollision.
-	NoArgumentPrefix bool
 
 	// NestedArguments sends tools/call arguments as one "arguments" attribute
 	// instead of flattening them into ArgumentPrefix+name attributes.
@@ -126,11 +130,22 @@ type Options struct {
 	// tenant "default".
 	Tenant TenantOptions
 
-	// Identity says how the caller is identified. Default: the fixed user
-	// "client".
-	Identity IdentityOptions
+	// Identity says how the caller is identified: [FixedIdentity],
+	// [HeaderIdentity], [JWTIdentity], [ContextIdentity] or [FuncIdentity].
+	// The zero value is FixedIdentity("client").
+	Identity IdentitySource
 
-	// MaxBodyBytes caps the request body the middleware reads. Default 4 MiB.
+	// AllowUnknownUser is permit-fastmcp's behaviour: a request without a
+	// valid identity is checked as user "unknown" with attributes saying
+	// why, instead of being rejected with HTTP 401. Not for production.
+	AllowUnknownUser bool
+
+	// ResourceMetadataURL, when set, is advertised in the WWW-Authenticate
+	// challenge of 401 responses (RFC 9728).
+	ResourceMetadataURL string
+
+	// MaxBodyBytes caps the request body the middleware reads. Default 4 MiB
+	// (4 << 20).
 	// A larger body is rejected with HTTP 413.
 	MaxBodyBytes int64
 
@@ -173,14 +188,11 @@ type Options struct {
 	// until its TTL.
 	Notifier repository.Notifier
 
-	// DisableListFiltering turns off per-item filtering of tools/list,
-	// prompts/list, resources/list and resources/templates/list results.
-	DisableListFiltering bool
-
-	// CoarseListCheck additionally (or, with DisableListFiltering, instead)
-	// checks each list request as a whole against "{server}_{kind}"/"list",
-	// as permit-fastmcp does.
-	CoarseListCheck bool
+	// ListFiltering says how tools/list, prompts/list, resources/list and
+	// resources/templates/list are authorized. The default,
+	// [ListFilterItems], removes the items the caller may not use from
+	// their results.
+	ListFiltering ListMode
 
 	// OnToolsList, when set, is called with the tools of every successful
 	// tools/list result the middleware passes on, as the server sent them
@@ -268,7 +280,7 @@ type ArgumentCollision int
 const (
 	// CollisionDeny refuses the request with a JSON-RPC invalid-params error.
 	CollisionDeny ArgumentCollision = iota
-	// CollisionRename stores the argument under DefaultArgumentPrefix+name.
+	// CollisionRename stores the argument under "arg_"+name.
 	CollisionRename
 )
 
@@ -282,6 +294,23 @@ const (
 	// UnknownCheckAccess checks them as resource "{server}_method:<m>" with
 	// action "access", as permit-fastmcp does.
 	UnknownCheckAccess
+)
+
+// ListMode selects how list requests are authorized. The zero value
+// filters list results item by item.
+type ListMode int
+
+const (
+	// ListFilterItems passes list requests on and removes from their
+	// results every item whose own check (a tools/call, prompts/get or
+	// resources/read of it) is denied.
+	ListFilterItems ListMode = iota
+	// ListFilterAndCheck also checks each list request as a whole against
+	// "{server}_{kind}" / "list", as permit-fastmcp does, before filtering.
+	ListFilterAndCheck
+	// ListCheckOnly checks each list request as a whole and passes its
+	// results on unfiltered, as permit-fastmcp does.
+	ListCheckOnly
 )
 
 // TenantOptions selects the tenant source. At most one of Claim and Header
@@ -299,25 +328,6 @@ type TenantOptions struct {
 	Required bool
 }
 
-// IdentityMode selects how the caller is identified.
-type IdentityMode int
-
-const (
-	// IdentityFixed uses IdentityOptions.FixedUser for every request.
-	IdentityFixed IdentityMode = iota
-	// IdentityHeader uses the value of IdentityOptions.Header (after
-	// IdentityOptions.HeaderRegex, when set) as the user key.
-	IdentityHeader
-	// IdentityJWT verifies a JWT from IdentityOptions.Header and uses the
-	// IdentityOptions.JWT.Claim claim as the user key.
-	IdentityJWT
-	// IdentityContext uses the [Principal] stored in the request context by
-	// an authentication layer.
-	IdentityContext
-	// IdentityCustom calls IdentityOptions.Func.
-	IdentityCustom
-)
-
 // Identity is the result of identifying a caller. Its maps (the user
 // attributes, JWT claims) may be shared between requests: treat them as
 // read-only, and copy before changing them in a [MappingFunc].
@@ -331,7 +341,7 @@ type Identity struct {
 	// Expiry is when the credential expires (zero if unknown). Cached allows
 	// never outlive it.
 	Expiry time.Time
-	// Principal is the context principal in IdentityContext mode.
+	// Principal is the context principal with [ContextIdentity].
 	Principal *Principal
 }
 
@@ -339,47 +349,25 @@ type Identity struct {
 // [ErrUnauthenticated] when the request carries no valid identity.
 type IdentityFunc func(r *http.Request) (*Identity, error)
 
-// IdentityOptions configures identification.
-type IdentityOptions struct {
-	// Mode selects the source. Default IdentityFixed.
-	Mode IdentityMode
-	// FixedUser is the user key in IdentityFixed mode. Default "client".
-	FixedUser string
-	// Header is the request header read in IdentityHeader and IdentityJWT
-	// modes. Default "Authorization".
-	Header string
-	// HeaderRegex extracts the credential from Header: its first capture
-	// group is used. Default `(?i)^bearer (.+)$` (the scheme is
-	// case-insensitive, RFC 7235) in JWT mode; in header mode
-	// the default is to use the whole value unless the header is
-	// Authorization, where the default regex applies.
-	HeaderRegex string
-	// JWT configures verification in IdentityJWT mode.
-	JWT JWTOptions
-	// Func identifies the caller in IdentityCustom mode.
-	Func IdentityFunc
-	// AllowUnknown is permit-fastmcp's behaviour: a request without a valid
-	// identity is checked as user "unknown" with attributes saying why,
-	// instead of being rejected with HTTP 401. Not for production.
-	AllowUnknown bool
-	// ResourceMetadataURL, when set, is advertised in the WWW-Authenticate
-	// challenge of 401 responses (RFC 9728).
-	ResourceMetadataURL string
-}
-
-// JWTOptions configures JWT verification. Exactly one key source must be
-// set: Secret (HS256/384/512), PublicKey or PublicKeyPEM (RS*, PS*, ES*,
-// EdDSA), or JWKSURL. Verification uses github.com/go-jose/go-jose/v4; the
-// cache of verified tokens runs one cleanup goroutine for the life of the
-// process, so make a Middleware once, not per request.
+// JWTOptions configures [JWTIdentity]. Exactly one key source must be
+// set: Secret (HS256/384/512), PublicKey (RS*, PS*, ES*, EdDSA), or
+// JWKSURL. Verification uses github.com/go-jose/go-jose/v4; the cache of
+// verified tokens runs one cleanup goroutine for the life of the process,
+// so make a Middleware once, not per request.
 type JWTOptions struct {
+	// Header is the request header carrying the token. Default
+	// "Authorization".
+	Header string
+	// HeaderRegex extracts the token from Header: its first capture group
+	// is used. Default `(?i)^bearer (.+)$` (the scheme is case-insensitive,
+	// RFC 7235).
+	HeaderRegex string
 	// Secret is the HMAC secret. An empty secret is refused by New.
 	Secret []byte
-	// PublicKey is an *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey.
+	// PublicKey is an *rsa.PublicKey, *ecdsa.PublicKey or
+	// ed25519.PublicKey. For a PEM-encoded key or certificate, parse it
+	// with crypto/x509 first.
 	PublicKey crypto.PublicKey
-	// PublicKeyPEM is a PEM-encoded public key ("PUBLIC KEY" or
-	// "RSA PUBLIC KEY") or certificate.
-	PublicKeyPEM []byte
 	// JWKSURL is fetched for keys; they are cached and refreshed.
 	JWKSURL string
 	// JWKSRefresh is how long fetched keys are reused. Default 10 minutes.

@@ -20,13 +20,13 @@ import (
 	"go.uber.org/zap"
 )
 
-// DefaultPDPURL is the address of a local Permit PDP container, used when
+// defaultPDPURL is the address of a local Permit PDP container, used when
 // [PermitOptions.PDPURL] is empty.
-const DefaultPDPURL = "http://localhost:7766"
+const defaultPDPURL = "http://localhost:7766"
 
-// DefaultPDPMaxIdleConns is the number of idle keep-alive connections to
+// defaultPDPMaxIdleConns is the number of idle keep-alive connections to
 // the PDP that the default HTTP client of [NewPermit] keeps.
-const DefaultPDPMaxIdleConns = 64
+const defaultPDPMaxIdleConns = 64
 
 // maxPDPAnswerBytes caps the body of one PDP answer.
 const maxPDPAnswerBytes = 8 << 20
@@ -36,7 +36,7 @@ type PermitOptions struct {
 	// PDPURL is the base URL of the Permit PDP, such as
 	// "http://localhost:7766" for a local container or
 	// "https://cloudpdp.api.permit.io" for the cloud PDP (RBAC only).
-	// Default [DefaultPDPURL].
+	// Default "http://localhost:7766".
 	PDPURL string
 
 	// APIKey is the Permit environment API key, sent as a bearer token.
@@ -45,14 +45,14 @@ type PermitOptions struct {
 
 	// Timeout bounds each HTTP request to the PDP, from sending it to
 	// reading the whole answer. Default: HTTPClient.Timeout when HTTPClient
-	// is set and has one, otherwise [DefaultPDPTimeout]. Negative values
+	// is set and has one, otherwise [defaultPDPTimeout]. Negative values
 	// are refused.
 	Timeout time.Duration
 
 	// HTTPClient supplies the transport (connection pool) used for every
 	// request; its Timeout is used only as the default of Timeout. Default:
 	// a client with its own keep-alive transport, cloned from
-	// http.DefaultTransport, keeping up to [DefaultPDPMaxIdleConns] idle
+	// http.DefaultTransport, keeping up to 64 idle
 	// connections.
 	HTTPClient *http.Client
 
@@ -119,7 +119,7 @@ func NewPermit(opts *PermitOptions) (*Permit, error) {
 	}
 	pdp := opts.PDPURL
 	if pdp == "" {
-		pdp = DefaultPDPURL
+		pdp = defaultPDPURL
 	}
 	u, err := url.Parse(pdp)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
@@ -137,7 +137,7 @@ func NewPermit(opts *PermitOptions) (*Permit, error) {
 		timeout = opts.HTTPClient.Timeout
 	}
 	if timeout == 0 {
-		timeout = DefaultPDPTimeout
+		timeout = defaultPDPTimeout
 	}
 
 	var base http.RoundTripper
@@ -174,8 +174,8 @@ func defaultPDPTransport() http.RoundTripper {
 		return http.DefaultTransport
 	}
 	t = t.Clone()
-	t.MaxIdleConns = DefaultPDPMaxIdleConns
-	t.MaxIdleConnsPerHost = DefaultPDPMaxIdleConns
+	t.MaxIdleConns = defaultPDPMaxIdleConns
+	t.MaxIdleConnsPerHost = defaultPDPMaxIdleConns
 	return t
 }
 

@@ -9,7 +9,7 @@ import (
 
 // Principal is an authenticated caller, placed in the request context by an
 // authentication layer (such as the provider module's bearer middleware) and
-// read by the middleware's [IdentityContext] mode.
+// read by the middleware's [ContextIdentity].
 type Principal struct {
 	// Subject is the user's stable identifier; it becomes the Permit user key.
 	Subject string

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/mcpauthenv"
 )
 
 // TestREADMESnippets checks that every Go block of README.md marked
@@ -65,10 +65,10 @@ func readFile(t *testing.T, name string) string {
 }
 
 // TestREADMEEnvTable checks that the README lists every environment
-// variable OptionsFromEnv reads, with its default.
+// variable mcpauthenv.FromEnv reads, with its default.
 func TestREADMEEnvTable(t *testing.T) {
 	readme := readFile(t, "README.md")
-	for _, v := range mcpauth.EnvVars() {
+	for _, v := range mcpauthenv.Vars() {
 		def := "—"
 		if v.Default != "" {
 			def = "`" + v.Default + "`"

@@ -5,23 +5,22 @@ package mcpauth
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/mcpauth/mcpauth/internal/mcpspec"
 )
 
-// MCP method names the middleware knows.
+// MCP method names the built-in mapping knows, for custom [MappingFunc]s.
 const (
-	MethodInitialize             = "initialize"
-	MethodPing                   = "ping"
-	MethodServerDiscover         = "server/discover"
-	MethodToolsCall              = "tools/call"
-	MethodToolsList              = "tools/list"
-	MethodPromptsList            = "prompts/list"
-	MethodPromptsGet             = "prompts/get"
-	MethodResourcesList          = "resources/list"
-	MethodResourcesTemplatesList = "resources/templates/list"
-	MethodResourcesRead          = "resources/read"
-	MethodResourcesSubscribe     = "resources/subscribe"
-	MethodResourcesUnsubscribe   = "resources/unsubscribe"
-	MethodCompletionComplete     = "completion/complete"
+	MethodToolsCall              = mcpspec.ToolsCall              // "tools/call"
+	MethodToolsList              = mcpspec.ToolsList              // "tools/list"
+	MethodPromptsList            = mcpspec.PromptsList            // "prompts/list"
+	MethodPromptsGet             = mcpspec.PromptsGet             // "prompts/get"
+	MethodResourcesList          = mcpspec.ResourcesList          // "resources/list"
+	MethodResourcesTemplatesList = mcpspec.ResourcesTemplatesList // "resources/templates/list"
+	MethodResourcesRead          = mcpspec.ResourcesRead          // "resources/read"
+	MethodResourcesSubscribe     = mcpspec.ResourcesSubscribe     // "resources/subscribe"
+	MethodResourcesUnsubscribe   = mcpspec.ResourcesUnsubscribe   // "resources/unsubscribe"
+	MethodCompletionComplete     = mcpspec.CompletionComplete     // "completion/complete"
 )
 
 // Request is one decoded JSON-RPC request, as a [MappingFunc] sees it.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/mcpauth/mcpauth/internal/mcpspec"
 )
 
 // HeaderSessionID is the MCP Streamable HTTP session header.
@@ -17,10 +19,6 @@ const HeaderSessionID = "Mcp-Session-Id"
 // maxSessionIDLen bounds the session ids the middleware binds. The MCP
 // specification asks for visible ASCII; servers use 16 to 64 characters.
 const maxSessionIDLen = 256
-
-// codeSessionNotFound is the JSON-RPC error code of the 404 answer for an
-// unknown session, as the MCP TypeScript SDK answers it.
-const codeSessionNotFound = -32001
 
 // owner is the identity a session is bound to: the user key and tenant of
 // the request that created it, or nobody for an anonymous session.
@@ -31,7 +29,7 @@ type owner struct {
 }
 
 // ownerOf returns the owner that a request with identity id acts as. A
-// missing identity, and the "unknown" user of IdentityOptions.AllowUnknown,
+// missing identity, and the "unknown" user of Options.AllowUnknownUser,
 // are anonymous.
 func (m *Middleware) ownerOf(id *Identity) owner {
 	if id == nil || m.ident.isUnknown(id) {
@@ -126,7 +124,7 @@ func (m *Middleware) checkSession(r *http.Request, id *Identity) (sessionState, 
 		return st, nil
 	}
 	if len(vals) != 1 || vals[0] == "" {
-		return st, m.protocolDenial(http.StatusBadRequest, CodeInvalidRequest, "Invalid Request",
+		return st, m.protocolDenial(http.StatusBadRequest, mcpspec.CodeInvalidRequest, "Invalid Request",
 			"exactly one non-empty "+HeaderSessionID+" header is allowed", nil)
 	}
 	st.id = vals[0]
@@ -142,7 +140,7 @@ func (m *Middleware) checkSession(r *http.Request, id *Identity) (sessionState, 
 		// session id exists.
 		return st, &Denial{
 			Status:  http.StatusNotFound,
-			Code:    codeSessionNotFound,
+			Code:    mcpspec.CodeSessionNotFound,
 			Message: "Session not found",
 			Reason:  "unknown session",
 			Err:     ErrUnknownSession,

@@ -4,6 +4,10 @@ package mcpauth_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -63,13 +67,13 @@ func sessionModes() []sessionMode {
 	return []sessionMode{
 		{
 			name:      "header",
-			opts:      mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityHeader, Header: "X-User"}},
+			opts:      mcpauth.Options{Identity: mcpauth.HeaderIdentity("X-User", "")},
 			cred:      header("X-User"),
 			anonymous: true,
 		},
 		{
 			name: "jwt",
-			opts: mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityJWT, JWT: mcpauth.JWTOptions{Secret: []byte(sessionSecret)}}},
+			opts: mcpauth.Options{Identity: mcpauth.JWTIdentity(mcpauth.JWTOptions{Secret: []byte(sessionSecret)})},
 			cred: func(t *testing.T, user string) http.Header {
 				tok := hs256(t, sessionSecret, map[string]any{"sub": user, "exp": time.Now().Add(time.Hour).Unix()})
 				return http.Header{"Authorization": {"Bearer " + tok}}
@@ -79,7 +83,7 @@ func sessionModes() []sessionMode {
 		},
 		{
 			name: "context",
-			opts: mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityContext}},
+			opts: mcpauth.Options{Identity: mcpauth.ContextIdentity()},
 			outer: func(h http.Handler) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if u := r.Header.Get("X-Principal"); u != "" {
@@ -93,13 +97,13 @@ func sessionModes() []sessionMode {
 		},
 		{
 			name: "custom",
-			opts: mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityCustom, Func: func(r *http.Request) (*mcpauth.Identity, error) {
+			opts: mcpauth.Options{Identity: mcpauth.FuncIdentity(func(r *http.Request) (*mcpauth.Identity, error) {
 				k := r.Header.Get("X-Api-Key")
 				if !strings.HasPrefix(k, "key-") {
 					return nil, mcpauth.ErrUnauthenticated
 				}
 				return &mcpauth.Identity{User: mcpauth.User{Key: strings.TrimPrefix(k, "key-")}}, nil
-			}}},
+			})},
 			cred:      func(_ *testing.T, user string) http.Header { return http.Header{"X-Api-Key": {"key-" + user}} },
 			anonymous: true,
 		},
@@ -392,4 +396,20 @@ func TestManySessionsBounded(t *testing.T) {
 	if served != 5 {
 		t.Errorf("sessions still bound after 12 opened with MaxSessions 5: %d, want 5", served)
 	}
+}
+
+// hs256 signs claims as an HS256 JWT with secret.
+func hs256(t *testing.T, secret string, claims map[string]any) string {
+	t.Helper()
+	enc := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	signing := enc(map[string]string{"alg": "HS256", "typ": "JWT"}) + "." + enc(claims)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(signing))
+	return signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }

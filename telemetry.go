@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/mcpauth/mcpauth/internal/mcpspec"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -103,16 +104,11 @@ const (
 
 var sourceNames = [numSources]string{sourceCache, sourcePDP, sourceBypass, sourceMapping}
 
-// telemetryMethods are the methods recorded by name; index len is "_OTHER".
-var telemetryMethods = [...]string{
-	MethodInitialize, MethodPing, MethodServerDiscover, MethodToolsCall, MethodToolsList,
-	MethodPromptsList, MethodPromptsGet, MethodResourcesList, MethodResourcesTemplatesList,
-	MethodResourcesRead, MethodResourcesSubscribe, MethodResourcesUnsubscribe,
-	MethodCompletionComplete, "logging/setLevel", "notifications/initialized",
-	"notifications/cancelled", "notifications/progress", "notifications/roots/list_changed",
-}
+// telemetryMethods are the methods recorded by name (every method the
+// middleware knows); index len(telemetryMethods) is "_OTHER".
+var telemetryMethods = mcpspec.Names(func(mcpspec.Method) bool { return true })
 
-const numMethods = len(telemetryMethods) + 1
+var numMethods = len(telemetryMethods) + 1
 
 func methodIndex(method string) int {
 	for i, m := range telemetryMethods {
@@ -161,11 +157,11 @@ type telemetry struct {
 	refused     metric.Int64Counter
 	reg         metric.Registration
 
-	byMethod   [numMethods]decisionTable
+	byMethod   []decisionTable
 	tools      sync.Map // tool name -> *decisionTable
 	toolCount  atomic.Int32
 	toolOther  decisionTable
-	listOpts   [numMethods][2][]metric.AddOption // kept, filtered
+	listOpts   [][2][]metric.AddOption // kept, filtered
 	refuseOpts map[string][]metric.AddOption
 	// PDP: [operation check/bulk], and for the duration [ok, timeout,
 	// canceled, failed].
@@ -260,6 +256,8 @@ func newTelemetry(o TelemetryOptions, c *decisionCache) (*telemetry, error) {
 		return nil, err
 	}
 
+	t.byMethod = make([]decisionTable, numMethods)
+	t.listOpts = make([][2][]metric.AddOption, numMethods)
 	for mi := range numMethods {
 		t.byMethod[mi] = newDecisionTable(keyMethod.String(methodName(mi)))
 		t.listOpts[mi][0] = addOpts(keyMethod.String(methodName(mi)), keyListOutcome.String("kept"))

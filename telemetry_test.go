@@ -59,7 +59,7 @@ func newTelemetryE2E(t *testing.T, opts *mcpauth.Options) *telemetryE2E {
 	if opts == nil {
 		opts = &mcpauth.Options{}
 	}
-	opts.Identity = mcpauth.IdentityOptions{Mode: mcpauth.IdentityHeader, Header: "X-User"}
+	opts.Identity = mcpauth.HeaderIdentity("X-User", "")
 	opts.Telemetry.MeterProvider = mp
 	opts.Telemetry.TracerProvider = tp
 	e.mw, err = mcpauth.New(authz, opts)

@@ -37,8 +37,12 @@ func TestOnToolsList(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got := -1
 			var names []string
+			lists := ListFilterItems
+			if !tc.filtering {
+				lists = ListCheckOnly
+			}
 			m, err := New(&recorder{allow: func(c Check) bool { return c.Action == "greet" || c.Action == "list" }}, &Options{
-				DisableListFiltering: !tc.filtering,
+				ListFiltering: lists,
 				OnToolsList: func(r *http.Request, tools []json.RawMessage) {
 					if r == nil {
 						t.Error("no request")

@@ -26,7 +26,7 @@ func trafficMiddleware(t *testing.T, pdp *permittest.Server) *mcpauth.Middleware
 		t.Fatal(err)
 	}
 	mw, err := mcpauth.New(authz, &mcpauth.Options{
-		Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityHeader, Header: "X-User"},
+		Identity: mcpauth.HeaderIdentity("X-User", ""),
 	})
 	if err != nil {
 		t.Fatal(err)

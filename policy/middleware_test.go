@@ -75,7 +75,7 @@ func TestDemoThroughMiddleware(t *testing.T) {
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			mw, err := mcpauth.New(policy.Demo(), &mcpauth.Options{
-				Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityHeader, Header: "X-User"},
+				Identity: mcpauth.HeaderIdentity("X-User", ""),
 			})
 			if err != nil {
 				t.Fatal(err)

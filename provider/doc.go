@@ -34,7 +34,7 @@
 //	defer p.Close()
 //
 //	authz, _ := mcpauth.NewPermit(&mcpauth.PermitOptions{PDPURL: pdpURL, APIKey: apiKey})
-//	mw, _ := mcpauth.New(authz, &mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityContext}})
+//	mw, _ := mcpauth.New(authz, &mcpauth.Options{Identity: mcpauth.ContextIdentity()})
 //
 //	mux := http.NewServeMux()
 //	p.Mount(mux) // metadata, /register, /authorize, consent, callback, /token, /revoke

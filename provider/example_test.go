@@ -112,7 +112,7 @@ func Example_withMcpauth() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	mw, err := mcpauth.New(authz, &mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityContext}})
+	mw, err := mcpauth.New(authz, &mcpauth.Options{Identity: mcpauth.ContextIdentity()})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -165,7 +165,7 @@ func TestGoSDKClientEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mw, err := mcpauth.New(authz, &mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityContext}})
+	mw, err := mcpauth.New(authz, &mcpauth.Options{Identity: mcpauth.ContextIdentity()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func Example_withMiddleware() {
 		log.Fatal(err)
 	}
 	defer p.Close()
-	mw, err := mcpauth.New(authz, &mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityContext}})
+	mw, err := mcpauth.New(authz, &mcpauth.Options{Identity: mcpauth.ContextIdentity()})
 	if err != nil {
 		log.Fatal(err)
 	}

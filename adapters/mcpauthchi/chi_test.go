@@ -88,7 +88,7 @@ func connect(t *testing.T, endpoint, user string) *mcp.ClientSession {
 func newMiddleware(t *testing.T) *mcpauth.Middleware {
 	t.Helper()
 	mw, err := mcpauth.New(policy.Demo(), &mcpauth.Options{
-		Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityHeader, Header: "X-User"},
+		Identity: mcpauth.HeaderIdentity("X-User", ""),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ func ExampleMiddleware() {
 	// Every caller is "client" here; real servers identify callers by a
 	// JWT, a header or the OAuth provider.
 	mw, err := mcpauth.New(policy.Demo(), &mcpauth.Options{
-		Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityFixed, FixedUser: "client"},
+		Identity: mcpauth.FixedIdentity("client"),
 	})
 	if err != nil {
 		log.Fatal(err)

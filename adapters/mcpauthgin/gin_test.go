@@ -96,7 +96,7 @@ func connect(t *testing.T, endpoint, user string) *mcp.ClientSession {
 func newEngine(t *testing.T, rec *record, sdkOpts *mcp.StreamableHTTPOptions) *gin.Engine {
 	t.Helper()
 	mw, err := mcpauth.New(policy.Demo(), &mcpauth.Options{
-		Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityContext},
+		Identity: mcpauth.ContextIdentity(),
 	})
 	if err != nil {
 		t.Fatal(err)

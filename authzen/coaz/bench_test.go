@@ -73,9 +73,9 @@ func BenchmarkMap(b *testing.B) {
 // key covers).
 func BenchmarkServeCached(b *testing.B) {
 	claims := exampleClaims()
-	ident := mcpauth.IdentityOptions{Mode: mcpauth.IdentityCustom, Func: func(*http.Request) (*mcpauth.Identity, error) {
+	ident := mcpauth.FuncIdentity(func(*http.Request) (*mcpauth.Identity, error) {
 		return identity(claims), nil
-	}}
+	})
 	allow := mcpauth.AuthorizerFunc(func(context.Context, mcpauth.Check) (bool, error) { return true, nil })
 	body := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_customer","arguments":{"id":"cust-12345","case":"case-67890"}}}`)
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

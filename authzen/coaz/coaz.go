@@ -32,11 +32,12 @@ const (
 const (
 	// CodeDenied is the code of an authorization denial.
 	CodeDenied = -32001
-	// CodeMappingError is the code of a mapping error (Invalid params).
-	CodeMappingError = mcpauth.CodeInvalidParams
-	// CodePDPError is the code of a PDP communication failure (Internal
-	// error).
-	CodePDPError = mcpauth.CodeInternalError
+	// CodeMappingError is the code of a mapping error (JSON-RPC Invalid
+	// params).
+	CodeMappingError = -32602
+	// CodePDPError is the code of a PDP communication failure (JSON-RPC
+	// Internal error).
+	CodePDPError = -32603
 )
 
 // PassThrough are the methods the binding lets through without asking the
@@ -158,8 +159,8 @@ func orDefault[T comparable](p *T, def T) {
 
 // Configure sets opts up for the binding: Mapping and OnToolsList (kept
 // and called too when already set) to m; BypassMethods, when nil, to
-// [PassThrough] (so initialize and every other method is mapped); list
-// filtering off and the coarse list check on, since the binding authorizes
+// [PassThrough] (so initialize and every other method is mapped);
+// ListFiltering to [mcpauth.ListCheckOnly], since the binding authorizes
 // list methods as a whole; Deny.Code, when zero, to [CodeDenied]; and,
 // when Deny.Handler is nil, a handler answering decision failures with
 // [CodePDPError] as a JSON-RPC error. Mapping errors are answered by the
@@ -181,13 +182,12 @@ func (m *Mapping) Configure(opts *mcpauth.Options) {
 	if opts.BypassMethods == nil {
 		opts.BypassMethods = append([]string(nil), PassThrough...)
 	}
-	opts.DisableListFiltering = true
-	opts.CoarseListCheck = true
+	opts.ListFiltering = mcpauth.ListCheckOnly
 	if opts.Deny.Code == 0 {
 		opts.Deny.Code = CodeDenied
 	}
 	if opts.Deny.Handler == nil {
-		expose, style, rm := opts.Deny.ExposeReason, opts.Deny.ToolCall, opts.Identity.ResourceMetadataURL
+		expose, style, rm := opts.Deny.ExposeReason, opts.Deny.ToolCall, opts.ResourceMetadataURL
 		opts.Deny.Handler = func(w http.ResponseWriter, r *http.Request, d *mcpauth.Denial) {
 			if errors.Is(d.Err, mcpauth.ErrDecisionFailed) {
 				pd := *d

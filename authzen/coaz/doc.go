@@ -15,7 +15,7 @@
 //
 //	pdp, _ := mcpauth.NewAuthZEN(&mcpauth.AuthZENOptions{PDPURL: "https://pdp.example.com", Discover: true})
 //	mapping, _ := coaz.New(nil)
-//	opts := &mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityJWT, JWT: jwtOpts}}
+//	opts := &mcpauth.Options{Identity: mcpauth.JWTIdentity(jwtOpts)}
 //	mapping.Configure(opts)
 //	mw, _ := mcpauth.New(pdp, opts)
 //
@@ -139,7 +139,7 @@
 // # The token variable
 //
 // In the middleware's JWT identity mode, token holds every claim of the
-// verified JWT. With a context principal (IdentityContext) it holds sub,
+// verified JWT. With a context principal (ContextIdentity) it holds sub,
 // client_id, aud, scope, email and exp taken from the principal; in other
 // modes only sub, the user key. Numbers are doubles, as CEL reads JSON.
 package coaz

@@ -164,10 +164,7 @@ func TestEndToEndDeclaredMapping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := &mcpauth.Options{Identity: mcpauth.IdentityOptions{
-		Mode: mcpauth.IdentityJWT,
-		JWT:  mcpauth.JWTOptions{Secret: []byte(jwtSecret), Audience: audience},
-	}}
+	opts := &mcpauth.Options{Identity: mcpauth.JWTIdentity(mcpauth.JWTOptions{Secret: []byte(jwtSecret), Audience: audience})}
 	mapping.Configure(opts)
 	mw, err := mcpauth.New(az, opts)
 	if err != nil {

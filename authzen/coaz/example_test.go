@@ -25,10 +25,10 @@ func ExampleMapping_Configure() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	opts := &mcpauth.Options{Identity: mcpauth.IdentityOptions{
-		Mode: mcpauth.IdentityJWT,
-		JWT:  mcpauth.JWTOptions{JWKSURL: "https://auth.example.com/jwks.json", Audience: "https://mcp.example.com"},
-	}}
+	opts := &mcpauth.Options{Identity: mcpauth.JWTIdentity(mcpauth.JWTOptions{
+		JWKSURL:  "https://auth.example.com/jwks.json",
+		Audience: "https://mcp.example.com",
+	})}
 	mapping.Configure(opts)
 	mw, err := mcpauth.New(pdp, opts)
 	if err != nil {

@@ -48,8 +48,8 @@ func TestProfileFigures(t *testing.T) {
 	tools := append(list.Tools, figure(t, "fig-coaz-multi"), figure(t, "fig-coaz-conditions"))
 
 	pdp := &recordingPDP{}
-	opts := &mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityCustom,
-		Func: func(*http.Request) (*mcpauth.Identity, error) { return identity(claims), nil }}}
+	opts := &mcpauth.Options{Identity: mcpauth.FuncIdentity(
+		func(*http.Request) (*mcpauth.Identity, error) { return identity(claims), nil })}
 	newMapping(t, nil, "").Configure(opts)
 	mw, err := mcpauth.New(mcpauth.AuthorizerFunc(pdp.Allowed), opts)
 	if err != nil {

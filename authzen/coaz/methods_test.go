@@ -94,8 +94,8 @@ func TestMethods(t *testing.T) {
 	for _, tc := range tt {
 		t.Run(tc.method, func(t *testing.T) {
 			pdp := &recordingPDP{}
-			opts := &mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityCustom,
-				Func: func(*http.Request) (*mcpauth.Identity, error) { return identity(claims), nil }}}
+			opts := &mcpauth.Options{Identity: mcpauth.FuncIdentity(
+				func(*http.Request) (*mcpauth.Identity, error) { return identity(claims), nil })}
 			newMapping(t, nil, exampleTools).Configure(opts)
 			mw, err := mcpauth.New(mcpauth.AuthorizerFunc(pdp.Allowed), opts)
 			if err != nil {

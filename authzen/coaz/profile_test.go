@@ -401,7 +401,7 @@ func TestConfigure(t *testing.T) {
 	m := newMapping(t, nil, "")
 	var o mcpauth.Options
 	m.Configure(&o)
-	if o.Mapping == nil || o.OnToolsList == nil || !o.DisableListFiltering || !o.CoarseListCheck ||
+	if o.Mapping == nil || o.OnToolsList == nil || o.ListFiltering != mcpauth.ListCheckOnly ||
 		o.Deny.Code != coaz.CodeDenied || o.Deny.Handler == nil || strings.Join(o.BypassMethods, ",") != "ping,notifications/*" {
 		t.Errorf("got %+v", o)
 	}

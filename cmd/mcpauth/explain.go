@@ -21,8 +21,9 @@ import (
 	"github.com/mcpauth/mcpauth/policy"
 )
 
-// maxInputBytes caps the request and response files.
-const maxInputBytes = mcpauth.DefaultMaxBodyBytes
+// maxInputBytes caps the request and response files: the middleware's
+// default Options.MaxBodyBytes.
+const maxInputBytes = 4 << 20
 
 const explainUsage = `usage: mcpauth explain [flags] [REQUEST_FILE | -]
 
@@ -50,7 +51,7 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	user := fs.String("user", "", "identify the caller as user `KEY` (default \"client\", the middleware's fixed user)")
 	token := fs.String("jwt", "", "identify the caller by the HS256 JWT `TOKEN` (needs -jwt-secret)")
 	secret := fs.String("jwt-secret", "", "HMAC `SECRET` that verifies -jwt")
-	claim := fs.String("jwt-claim", mcpauth.DefaultJWTClaim, "JWT `CLAIM` holding the user key")
+	claim := fs.String("jwt-claim", "sub", "JWT `CLAIM` holding the user key")
 	tenant := fs.String("tenant", "", "check in tenant `T` (default \"default\")")
 	server := fs.String("server", mcpauth.DefaultServerName, "server `NAME`: the resource type of tools/call")
 	public := fs.String("public", "", "comma-separated public tool `NAMES` (checked by nobody)")
@@ -115,11 +116,14 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		warnListCollisions(stderr, responseTools(respBody))
 	}
 
+	argPrefix := p.ArgumentPrefix()
+	if argPrefix == "" {
+		argPrefix = mcpauth.NoPrefix
+	}
 	opts := &mcpauth.Options{
-		ServerName:       *server,
-		ArgumentPrefix:   p.ArgumentPrefix(),
-		NoArgumentPrefix: p.ArgumentPrefix() == "",
-		DisableAudit:     true,
+		ServerName:     *server,
+		ArgumentPrefix: argPrefix,
+		DisableAudit:   true,
 		// Every check must reach the policy to be explained.
 		Cache: mcpauth.CacheOptions{Size: -1},
 	}
@@ -129,10 +133,9 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case *token != "":
-		opts.Identity.Mode = mcpauth.IdentityJWT
-		opts.Identity.JWT = mcpauth.JWTOptions{Secret: []byte(*secret), Claim: *claim}
+		opts.Identity = mcpauth.JWTIdentity(mcpauth.JWTOptions{Secret: []byte(*secret), Claim: *claim})
 	case *user != "":
-		opts.Identity.FixedUser = *user
+		opts.Identity = mcpauth.FixedIdentity(*user)
 	}
 	rec := &recorder{p: p}
 	mw, err := mcpauth.New(rec, opts)

@@ -22,7 +22,7 @@ import (
 // reaches mcp-go, whatever its HTTP method or JSON-RPC kind.
 func TestMCPGoSessionsBoundToCreator(t *testing.T) {
 	mw, err := mcpauth.New(mcpauth.AuthorizerFunc(func(context.Context, mcpauth.Check) (bool, error) { return true, nil }),
-		&mcpauth.Options{Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityHeader, Header: "X-User"}})
+		&mcpauth.Options{Identity: mcpauth.HeaderIdentity("X-User", "")})
 	if err != nil {
 		t.Fatal(err)
 	}

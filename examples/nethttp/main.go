@@ -49,10 +49,8 @@ func newHandler(secret []byte) (http.Handler, error) {
 	// PDPURL: "http://localhost:7766", APIKey: os.Getenv("PERMIT_API_KEY")}).
 	authz := policy.Demo()
 	mw, err := mcpauth.New(authz, &mcpauth.Options{
-		Identity: mcpauth.IdentityOptions{
-			Mode: mcpauth.IdentityJWT, // the "sub" claim is the user key
-			JWT:  mcpauth.JWTOptions{Secret: secret, Audience: "hello"},
-		},
+		// The "sub" claim is the user key.
+		Identity: mcpauth.JWTIdentity(mcpauth.JWTOptions{Secret: secret, Audience: "hello"}),
 	})
 	if err != nil {
 		return nil, err

@@ -134,12 +134,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// decision-cache purges; the provider finds it on the store by itself.
 	notifier, _ := store.(repository.Notifier)
 	mw, err := mcpauth.New(authz, &mcpauth.Options{
-		Identity: mcpauth.IdentityOptions{
-			Mode:                mcpauth.IdentityContext,
-			ResourceMetadataURL: p.ResourceMetadataURL(),
-		},
-		Logger:   logger,
-		Notifier: notifier,
+		Identity:            mcpauth.ContextIdentity(),
+		ResourceMetadataURL: p.ResourceMetadataURL(),
+		Logger:              logger,
+		Notifier:            notifier,
 	})
 	if err != nil {
 		return err

@@ -39,7 +39,7 @@
 //
 // # How it is wired
 //
-// The caller is identified by a verified JWT (mcpauth.IdentityJWT). The
+// The caller is identified by a verified JWT (mcpauth.JWTIdentity). The
 // login tool is listed in mcpauth.Options.PublicTools, so it needs neither
 // a token nor a policy rule. Decisions come from policy.Demo() or, with the
 // Permit variables set, from mcpauth.NewPermit. The go-sdk handler runs

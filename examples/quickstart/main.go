@@ -80,13 +80,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}()
 	mw, err := mcpauth.New(authz, &mcpauth.Options{
 		Telemetry: tel.opts,
-		Identity: mcpauth.IdentityOptions{
-			Mode: mcpauth.IdentityJWT,
-			JWT: mcpauth.JWTOptions{
-				Secret:   []byte(secret),
-				Audience: demo.Audience,
-			},
-		},
+		Identity: mcpauth.JWTIdentity(mcpauth.JWTOptions{
+			Secret:   []byte(secret),
+			Audience: demo.Audience,
+		}),
 		PublicTools: []string{"login"},
 		Logger:      logger,
 	})

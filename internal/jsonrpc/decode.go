@@ -8,13 +8,15 @@ import (
 	"strconv"
 
 	"github.com/mcpauth/mcpauth/internal/jsonscan"
+	"github.com/mcpauth/mcpauth/internal/mcpspec"
 )
 
-// JSON-RPC error codes carried by [Error].
+// JSON-RPC error codes carried by [Error], from the one list in
+// internal/mcpspec.
 const (
-	CodeParseError     = -32700
-	CodeInvalidRequest = -32600
-	CodeInvalidParams  = -32602
+	CodeParseError     = mcpspec.CodeParseError
+	CodeInvalidRequest = mcpspec.CodeInvalidRequest
+	CodeInvalidParams  = mcpspec.CodeInvalidParams
 )
 
 // Error is a decode failure with its JSON-RPC code: [CodeParseError] for
@@ -94,16 +96,6 @@ var (
 	envelopeNames = []string{"jsonrpc", "id", "method", "params", "result", "error"}
 	paramNames    = []string{"name", "uri", "arguments", "ref"}
 	refNames      = []string{"type", "name", "uri"}
-)
-
-// MCP methods whose authorization depends on their params.
-const (
-	methodToolsCall            = "tools/call"
-	methodPromptsGet           = "prompts/get"
-	methodResourcesRead        = "resources/read"
-	methodResourcesSubscribe   = "resources/subscribe"
-	methodResourcesUnsubscribe = "resources/unsubscribe"
-	methodCompletionComplete   = "completion/complete"
 )
 
 // Decode decodes one HTTP POST body. A top-level array is a batch: batch is
@@ -394,13 +386,11 @@ func decodeMessage(b []byte, i, depth int, m *Message) (int, error) {
 	if idNull {
 		m.ID = nil
 	}
-	switch m.Method {
-	case methodToolsCall, methodPromptsGet, methodResourcesRead, methodResourcesSubscribe,
-		methodResourcesUnsubscribe, methodCompletionComplete:
+	if x, _ := mcpspec.Lookup(m.Method); x.Params {
 		if !paramsObject {
 			return 0, invalidParams("invalid params: " + m.Method + ` needs "params" to be an object`)
 		}
-		if m.Method == methodCompletionComplete && m.Ref != nil {
+		if m.Method == mcpspec.CompletionComplete && m.Ref != nil {
 			if _, _, _, err := DecodeRef(m.Ref); err != nil {
 				return 0, err
 			}
@@ -568,43 +558,8 @@ func isDigits(n []byte) bool {
 // constant for the MCP methods so the common case does not allocate.
 func methodString(raw []byte, esc bool) (string, bool) {
 	if !esc {
-		switch string(raw) {
-		case "initialize":
-			return "initialize", true
-		case "ping":
-			return "ping", true
-		case "server/discover":
-			return "server/discover", true
-		case methodToolsCall:
-			return methodToolsCall, true
-		case "tools/list":
-			return "tools/list", true
-		case "prompts/list":
-			return "prompts/list", true
-		case methodPromptsGet:
-			return methodPromptsGet, true
-		case "resources/list":
-			return "resources/list", true
-		case "resources/templates/list":
-			return "resources/templates/list", true
-		case methodResourcesRead:
-			return methodResourcesRead, true
-		case methodResourcesSubscribe:
-			return methodResourcesSubscribe, true
-		case methodResourcesUnsubscribe:
-			return methodResourcesUnsubscribe, true
-		case methodCompletionComplete:
-			return methodCompletionComplete, true
-		case "logging/setLevel":
-			return "logging/setLevel", true
-		case "notifications/initialized":
-			return "notifications/initialized", true
-		case "notifications/cancelled":
-			return "notifications/cancelled", true
-		case "notifications/progress":
-			return "notifications/progress", true
-		case "notifications/roots/list_changed":
-			return "notifications/roots/list_changed", true
+		if m, ok := mcpspec.LookupBytes(raw); ok {
+			return m.Name, true
 		}
 	}
 	return strictString(raw, esc)

@@ -145,6 +145,17 @@ func stdlibDecode(raw json.RawMessage) any {
 	return v
 }
 
+// The methods whose params the middleware authorizes, spelled out here
+// rather than read from internal/mcpspec, which these tests check.
+const (
+	methodToolsCall            = "tools/call"
+	methodPromptsGet           = "prompts/get"
+	methodResourcesRead        = "resources/read"
+	methodResourcesSubscribe   = "resources/subscribe"
+	methodResourcesUnsubscribe = "resources/unsubscribe"
+	methodCompletionComplete   = "completion/complete"
+)
+
 // paramMethods are the methods whose params the middleware authorizes.
 var paramMethods = map[string]bool{
 	methodToolsCall: true, methodPromptsGet: true, methodResourcesRead: true,

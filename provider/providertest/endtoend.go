@@ -117,9 +117,7 @@ func EndToEnd(t *testing.T, clientName string, serve func(app *App) http.Handler
 	if err != nil {
 		t.Fatalf("providertest: policy: %v", err)
 	}
-	mw, err := mcpauth.New(pol, &mcpauth.Options{Identity: mcpauth.IdentityOptions{
-		Mode: mcpauth.IdentityContext, ResourceMetadataURL: p.ResourceMetadataURL(),
-	}})
+	mw, err := mcpauth.New(pol, &mcpauth.Options{Identity: mcpauth.ContextIdentity(), ResourceMetadataURL: p.ResourceMetadataURL()})
 	if err != nil {
 		t.Fatalf("providertest: mcpauth.New: %v", err)
 	}

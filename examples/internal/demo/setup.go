@@ -65,13 +65,10 @@ func ParseSetup(name string, args []string, getenv func(string) string, out io.W
 // signed with Secret for [Audience], with an expiry, and login public.
 func (s *Setup) Options() *mcpauth.Options {
 	return &mcpauth.Options{
-		Identity: mcpauth.IdentityOptions{
-			Mode: mcpauth.IdentityJWT,
-			JWT: mcpauth.JWTOptions{
-				Secret:   s.Secret,
-				Audience: Audience,
-			},
-		},
+		Identity: mcpauth.JWTIdentity(mcpauth.JWTOptions{
+			Secret:   s.Secret,
+			Audience: Audience,
+		}),
 		PublicTools: []string{"login"},
 		Logger:      s.Logger,
 	}

@@ -274,7 +274,7 @@ func TestPurgeReachesEveryReplica(t *testing.T) {
 	recB := repositorytest.NewRecorder(newStore(t, srv.URL(), "decisions"))
 	newMW := func(n repository.Notifier, authz mcpauth.Authorizer) *mcpauth.Middleware {
 		m, err := mcpauth.New(authz, &mcpauth.Options{
-			Identity: mcpauth.IdentityOptions{Mode: mcpauth.IdentityHeader, Header: "X-User"},
+			Identity: mcpauth.HeaderIdentity("X-User", ""),
 			Notifier: n,
 		})
 		if err != nil {

@@ -1,6 +1,6 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
-package mcpauth_test
+package mcpauthenv_test
 
 import (
 	"context"
@@ -30,6 +30,7 @@ import (
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/internal/permittest"
+	"github.com/mcpauth/mcpauth/mcpauthenv"
 )
 
 // mapLookup is a case-sensitive lookup over m, like os.LookupEnv.
@@ -58,12 +59,12 @@ func testPEMs(t *testing.T) (public, private string) {
 		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv}))
 }
 
-func TestOptionsFromLookupUnset(t *testing.T) {
-	o, po, err := mcpauth.OptionsFromLookup(mapLookup(nil))
+func TestFromLookupUnset(t *testing.T) {
+	o, po, err := mcpauthenv.FromLookup(mapLookup(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(&mcpauth.Options{}, o); diff != "" {
+	if diff := cmp.Diff(&mcpauth.Options{}, o, cmpOptions); diff != "" {
 		t.Errorf("Options (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(&mcpauth.PermitOptions{}, po); diff != "" {
@@ -71,8 +72,31 @@ func TestOptionsFromLookupUnset(t *testing.T) {
 	}
 }
 
-func TestOptionsFromLookupVariables(t *testing.T) {
+// cmpOptions compares Options, whose identity source is opaque and may
+// hold an ECDSA key.
+var cmpOptions = cmp.Options{
+	cmp.AllowUnexported(mcpauth.IdentitySource{}),
+	cmp.Comparer(func(a, b *ecdsa.PublicKey) bool { return a.Equal(b) }),
+	cmpopts.IgnoreFields(mcpauth.Options{}, "Mapping"),
+}
+
+// pemKey parses the public key of a "PUBLIC KEY" PEM block.
+func pemKey(t *testing.T, s string) *ecdsa.PublicKey {
+	t.Helper()
+	b, _ := pem.Decode([]byte(s))
+	if b == nil {
+		t.Fatal("no PEM block")
+	}
+	k, err := x509.ParsePKIXPublicKey(b.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.(*ecdsa.PublicKey)
+}
+
+func TestFromLookupVariables(t *testing.T) {
 	pubPEM, _ := testPEMs(t)
+	pub := pemKey(t, pubPEM)
 	tests := []struct {
 		name   string
 		env    map[string]string
@@ -91,10 +115,14 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.BypassMethods = []string{} }, false},
 		{"action prefix", map[string]string{"PERMIT_MCP_ACTION_PREFIX": "mcp-"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ActionPrefix = "mcp-" }, false},
-		{"resource prefix", map[string]string{"PERMIT_MCP_RESOURCE_PREFIX": "x_"},
+		{"resource prefix unused with the server prefix", map[string]string{"PERMIT_MCP_RESOURCE_PREFIX": "x_"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {}, false},
+		{"resource prefix", map[string]string{"PERMIT_MCP_RESOURCE_PREFIX": "x_", "PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME": "false"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ResourcePrefix = "x_" }, false},
 		{"empty resource prefix unused", map[string]string{"PERMIT_MCP_RESOURCE_PREFIX": ""},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {}, false},
+		{"empty resource prefix", map[string]string{"PERMIT_MCP_RESOURCE_PREFIX": "", "PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME": "false"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ResourcePrefix = mcpauth.NoPrefix }, false},
 		{"server name", map[string]string{"PERMIT_MCP_MCP_SERVER_NAME": "weather"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ServerName = "weather" }, false},
 		{"runner pdp url and key", map[string]string{"PERMIT_PDP_URL": "http://pdp:7766", "PERMIT_API_KEY": "permit_key_a"},
@@ -119,66 +147,65 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {}, false},
 		{"header mode", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "header", "PERMIT_MCP_IDENTITY_HEADER": "X-User"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-				o.Identity.Mode, o.Identity.Header = mcpauth.IdentityHeader, "X-User"
+				o.Identity = mcpauth.HeaderIdentity("X-User", "")
 			}, false},
 		{"context mode", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "Context"},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.Mode = mcpauth.IdentityContext }, false},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity = mcpauth.ContextIdentity() }, false},
 		{"fixed mode", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "fixed", "PERMIT_MCP_IDENTITY_FIXED_VALUE": "svc"},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.FixedUser = "svc" }, false},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity = mcpauth.FixedIdentity("svc") }, false},
 		{"source mode is the fixed user client", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "source", "PERMIT_MCP_IDENTITY_FIXED_VALUE": "svc"},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.FixedUser = "client" }, false},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity = mcpauth.FixedIdentity("client") }, false},
 		{"jwt mode with a secret", map[string]string{
 			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": "mysecretkey",
 			"PERMIT_MCP_IDENTITY_JWT_FIELD": "email", "PERMIT_MCP_JWT_ALGORITHMS": `["HS256","HS512"]`,
 			"PERMIT_MCP_IDENTITY_HEADER_REGEX": `[Tt]oken (.+)`,
 		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-			o.Identity.Mode = mcpauth.IdentityJWT
-			o.Identity.JWT.Secret = []byte("mysecretkey")
-			o.Identity.JWT.Claim = "email"
-			o.Identity.JWT.Algorithms = []string{"HS256", "HS512"}
-			o.Identity.HeaderRegex = `^(?:[Tt]oken (.+))`
+			o.Identity = mcpauth.JWTIdentity(mcpauth.JWTOptions{
+				Secret:      []byte("mysecretkey"),
+				Claim:       "email",
+				Algorithms:  []string{"HS256", "HS512"},
+				HeaderRegex: `^(?:[Tt]oken (.+))`,
+			})
 		}, false},
-		{"anchored regex kept", map[string]string{"PERMIT_MCP_IDENTITY_HEADER_REGEX": `^Bearer (.+)$`},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.HeaderRegex = `^Bearer (.+)$` }, false},
+		{"anchored regex kept", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "header", "PERMIT_MCP_IDENTITY_HEADER_REGEX": `^Bearer (.+)$`},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
+				o.Identity = mcpauth.HeaderIdentity("", `^Bearer (.+)$`)
+			}, false},
+		{"regex ignored in fixed mode", map[string]string{"PERMIT_MCP_IDENTITY_HEADER_REGEX": `^Bearer (.+)$`},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {}, false},
 		{"jwt secret as PEM", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "JWT", "PERMIT_MCP_IDENTITY_JWT_SECRET": pubPEM},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-				o.Identity.Mode = mcpauth.IdentityJWT
-				o.Identity.JWT.PublicKeyPEM = []byte(strings.TrimSpace(pubPEM))
+				o.Identity = mcpauth.JWTIdentity(mcpauth.JWTOptions{PublicKey: pub})
 			}, false},
 		{"jwt secret as PEM with escaped newlines", map[string]string{
 			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": strings.ReplaceAll(strings.TrimSpace(pubPEM), "\n", `\n`),
 		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-			o.Identity.Mode = mcpauth.IdentityJWT
-			o.Identity.JWT.PublicKeyPEM = []byte(strings.TrimSpace(pubPEM))
+			o.Identity = mcpauth.JWTIdentity(mcpauth.JWTOptions{PublicKey: pub})
 		}, false},
 		{"fastmcp algorithms with a secret keep HS256", map[string]string{
 			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": "mysecretkey", "PERMIT_MCP_JWT_ALGORITHMS": `["HS256","RS256"]`,
 		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-			o.Identity.Mode = mcpauth.IdentityJWT
-			o.Identity.JWT.Secret = []byte("mysecretkey")
-			o.Identity.JWT.Algorithms = []string{"HS256"}
+			o.Identity = mcpauth.JWTIdentity(mcpauth.JWTOptions{Secret: []byte("mysecretkey"), Algorithms: []string{"HS256"}})
 		}, false},
 		{"fastmcp algorithms with a PEM key keep RS256", map[string]string{
 			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": pubPEM, "PERMIT_MCP_JWT_ALGORITHMS": `["HS256","RS256","ES256"]`,
 		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-			o.Identity.Mode = mcpauth.IdentityJWT
-			o.Identity.JWT.PublicKeyPEM = []byte(strings.TrimSpace(pubPEM))
-			o.Identity.JWT.Algorithms = []string{"RS256", "ES256"}
+			o.Identity = mcpauth.JWTIdentity(mcpauth.JWTOptions{PublicKey: pub, Algorithms: []string{"RS256", "ES256"}})
 		}, false},
 		{"jwt secret ignored outside jwt mode", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "header", "PERMIT_MCP_IDENTITY_JWT_SECRET": "mysecretkey"},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity.Mode = mcpauth.IdentityHeader }, false},
-		{"permit-fastmcp's default regex", map[string]string{"PERMIT_MCP_IDENTITY_HEADER_REGEX": `[Bb]earer (.+)`},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Identity = mcpauth.HeaderIdentity("", "") }, false},
+		{"permit-fastmcp's default regex", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "header", "PERMIT_MCP_IDENTITY_HEADER_REGEX": `[Bb]earer (.+)`},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-				o.Identity.HeaderRegex = mcpauth.DefaultHeaderRegex
+				o.Identity = mcpauth.HeaderIdentity("", `(?i)^bearer (.+)$`)
 			}, false},
 		{"no server prefix", map[string]string{"PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME": "False"},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.NoServerPrefix = true }, false},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ResourcePrefix = "mcp_" }, false},
 		{"nested arguments", map[string]string{"PERMIT_MCP_FLATTEN_TOOL_ARGUMENTS": "0"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.NestedArguments = true }, false},
 		{"argument prefix", map[string]string{"PERMIT_MCP_TOOL_ARGUMENT_PREFIX": "a."},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ArgumentPrefix = "a." }, false},
 		{"no argument prefix", map[string]string{"PERMIT_MCP_TOOL_ARGUMENT_PREFIX": ""},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.NoArgumentPrefix = true }, false},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ArgumentPrefix = mcpauth.NoPrefix }, false},
 		{"tenant sources", map[string]string{
 			"PERMIT_MCP_TENANT": "acme", "PERMIT_MCP_TENANT_CLAIM": "org", "PERMIT_MCP_TENANT_HEADER": "X-Tenant",
 			"PERMIT_MCP_TENANT_REQUIRED": "yes",
@@ -186,22 +213,26 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 			o.Tenant = mcpauth.TenantOptions{Fixed: "acme", Claim: "org", Header: "X-Tenant", Required: true}
 		}, false},
 		{"jwt hardening", map[string]string{
+			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_HEADER": "X-Token",
 			"PERMIT_MCP_JWKS_URL": "https://issuer.example/jwks.json", "PERMIT_MCP_JWKS_REFRESH": "5m",
 			"PERMIT_MCP_JWT_ISSUER": "https://issuer.example", "PERMIT_MCP_JWT_AUDIENCE": "mcp",
 			"PERMIT_MCP_JWT_LEEWAY": "2.5", "PERMIT_MCP_JWT_REQUIRE_EXPIRY": "f",
 		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-			o.Identity.JWT.JWKSURL = "https://issuer.example/jwks.json"
-			o.Identity.JWT.JWKSRefresh = 5 * time.Minute
-			o.Identity.JWT.Issuer = "https://issuer.example"
-			o.Identity.JWT.Audience = "mcp"
-			o.Identity.JWT.Leeway = 2500 * time.Millisecond
-			o.Identity.JWT.AllowNoExpiry = true
+			o.Identity = mcpauth.JWTIdentity(mcpauth.JWTOptions{
+				Header:        "X-Token",
+				JWKSURL:       "https://issuer.example/jwks.json",
+				JWKSRefresh:   5 * time.Minute,
+				Issuer:        "https://issuer.example",
+				Audience:      "mcp",
+				Leeway:        2500 * time.Millisecond,
+				AllowNoExpiry: true,
+			})
 		}, false},
 		{"identity extras", map[string]string{
 			"PERMIT_MCP_ALLOW_UNKNOWN_USER": "Y", "PERMIT_MCP_RESOURCE_METADATA_URL": "https://mcp.example/.well-known/oauth-protected-resource",
 		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-			o.Identity.AllowUnknown = true
-			o.Identity.ResourceMetadataURL = "https://mcp.example/.well-known/oauth-protected-resource"
+			o.AllowUnknownUser = true
+			o.ResourceMetadataURL = "https://mcp.example/.well-known/oauth-protected-resource"
 		}, false},
 		{"mapping extras", map[string]string{
 			"PERMIT_MCP_PUBLIC_TOOLS": `["login"]`, "PERMIT_MCP_UNKNOWN_METHODS": "access",
@@ -233,9 +264,11 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 		{"cache disabled", map[string]string{"PERMIT_MCP_DECISION_CACHE_SIZE": "0"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Cache.Size = -1 }, false},
 		{"lists", map[string]string{"PERMIT_MCP_DISABLE_LIST_FILTERING": "yes", "PERMIT_MCP_COARSE_LIST_CHECK": "on"},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {
-				o.DisableListFiltering, o.CoarseListCheck = true, true
-			}, false},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ListFiltering = mcpauth.ListCheckOnly }, false},
+		{"lists unfiltered", map[string]string{"PERMIT_MCP_DISABLE_LIST_FILTERING": "yes"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ListFiltering = mcpauth.ListCheckOnly }, false},
+		{"coarse list check", map[string]string{"PERMIT_MCP_COARSE_LIST_CHECK": "on"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ListFiltering = mcpauth.ListFilterAndCheck }, false},
 		{"ambiguous tools", map[string]string{"PERMIT_MCP_ALLOW_AMBIGUOUS_TOOLS": "true"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.AllowAmbiguousTools = true }, false},
 	}
@@ -245,7 +278,7 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 			for name := range tt.env {
 				used[name] = true
 			}
-			o, po, err := mcpauth.OptionsFromLookup(mapLookup(tt.env))
+			o, po, err := mcpauthenv.FromLookup(mapLookup(tt.env))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -254,7 +287,7 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 			if got := o.Mapping != nil; got != tt.mapped {
 				t.Errorf("Mapping installed: got %v, want %v", got, tt.mapped)
 			}
-			if diff := cmp.Diff(wantO, o, cmpopts.IgnoreFields(mcpauth.Options{}, "Mapping")); diff != "" {
+			if diff := cmp.Diff(wantO, o, cmpOptions); diff != "" {
 				t.Errorf("Options (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(wantPO, po); diff != "" {
@@ -262,17 +295,17 @@ func TestOptionsFromLookupVariables(t *testing.T) {
 			}
 		})
 	}
-	for _, v := range mcpauth.EnvVars() {
+	for _, v := range mcpauthenv.Vars() {
 		if !used[v.Name] {
 			t.Errorf("%s is not exercised by this test", v.Name)
 		}
 	}
 }
 
-func TestEnvVarsTable(t *testing.T) {
+func TestVarsTable(t *testing.T) {
 	name := regexp.MustCompile(`^PERMIT_[A-Z0-9_]+$`)
 	seen := map[string]bool{}
-	for _, v := range mcpauth.EnvVars() {
+	for _, v := range mcpauthenv.Vars() {
 		if !name.MatchString(v.Name) || seen[v.Name] {
 			t.Errorf("bad or duplicate name %q", v.Name)
 		}
@@ -295,14 +328,14 @@ func TestEnvVarsTable(t *testing.T) {
 	if !seen["PERMIT_PDP_URL"] || !seen["PERMIT_API_KEY"] {
 		t.Error("PERMIT_PDP_URL or PERMIT_API_KEY is missing")
 	}
-	env := mcpauth.EnvVars()
+	env := mcpauthenv.Vars()
 	env[0].Name = "changed"
-	if mcpauth.EnvVars()[0].Name == "changed" {
-		t.Error("EnvVars returns the table itself, not a copy")
+	if mcpauthenv.Vars()[0].Name == "changed" {
+		t.Error("Vars returns the table itself, not a copy")
 	}
 }
 
-func TestOptionsFromLookupErrors(t *testing.T) {
+func TestFromLookupErrors(t *testing.T) {
 	_, privPEM := testPEMs(t)
 	const secret = "s3cr3t-value-never-shown"
 	tests := []struct {
@@ -311,78 +344,81 @@ func TestOptionsFromLookupErrors(t *testing.T) {
 		want string
 	}{
 		{"list not JSON", map[string]string{"PERMIT_MCP_BYPASSED_METHODS": "initialize,ping"},
-			`mcpauth: PERMIT_MCP_BYPASSED_METHODS "initialize,ping" is not a JSON list of strings such as ["a","b"]`},
+			`mcpauthenv: PERMIT_MCP_BYPASSED_METHODS "initialize,ping" is not a JSON list of strings such as ["a","b"]`},
 		{"list of numbers", map[string]string{"PERMIT_MCP_PUBLIC_TOOLS": "[1]"},
-			`mcpauth: PERMIT_MCP_PUBLIC_TOOLS "[1]" is not a JSON list of strings such as ["a","b"]`},
+			`mcpauthenv: PERMIT_MCP_PUBLIC_TOOLS "[1]" is not a JSON list of strings such as ["a","b"]`},
 		{"list null", map[string]string{"PERMIT_MCP_PUBLIC_TOOLS": "null"},
-			`mcpauth: PERMIT_MCP_PUBLIC_TOOLS "null" is not a JSON list of strings such as ["a","b"]`},
+			`mcpauthenv: PERMIT_MCP_PUBLIC_TOOLS "null" is not a JSON list of strings such as ["a","b"]`},
 		{"list with trailing data", map[string]string{"PERMIT_MCP_PUBLIC_TOOLS": `["a"] ["b"]`},
-			`mcpauth: PERMIT_MCP_PUBLIC_TOOLS "[\"a\"] [\"b\"]" is not a JSON list of strings such as ["a","b"]`},
+			`mcpauthenv: PERMIT_MCP_PUBLIC_TOOLS "[\"a\"] [\"b\"]" is not a JSON list of strings such as ["a","b"]`},
 		{"list empty element", map[string]string{"PERMIT_MCP_BYPASSED_METHODS": `["ping",""]`},
-			`mcpauth: PERMIT_MCP_BYPASSED_METHODS has an empty element`},
+			`mcpauthenv: PERMIT_MCP_BYPASSED_METHODS has an empty element`},
 		{"bool", map[string]string{"PERMIT_MCP_ALLOW_BATCH": "maybe"},
-			`mcpauth: PERMIT_MCP_ALLOW_BATCH "maybe" is not a boolean (true/false, 1/0, yes/no, on/off)`},
+			`mcpauthenv: PERMIT_MCP_ALLOW_BATCH "maybe" is not a boolean (true/false, 1/0, yes/no, on/off)`},
 		{"identity mode", map[string]string{"PERMIT_MCP_IDENTITY_MODE": "oauth"},
-			`mcpauth: PERMIT_MCP_IDENTITY_MODE "oauth" is not one of context, fixed, header, jwt, source`},
+			`mcpauthenv: PERMIT_MCP_IDENTITY_MODE "oauth" is not one of context, fixed, header, jwt, source`},
 		{"tool deny", map[string]string{"PERMIT_MCP_TOOL_DENY": "403"},
-			`mcpauth: PERMIT_MCP_TOOL_DENY "403" is not one of error, http403, result`},
+			`mcpauthenv: PERMIT_MCP_TOOL_DENY "403" is not one of error, http403, result`},
 		{"unknown methods", map[string]string{"PERMIT_MCP_UNKNOWN_METHODS": "allow"},
-			`mcpauth: PERMIT_MCP_UNKNOWN_METHODS "allow" is not one of access, deny`},
+			`mcpauthenv: PERMIT_MCP_UNKNOWN_METHODS "allow" is not one of access, deny`},
 		{"collision", map[string]string{"PERMIT_MCP_ARGUMENT_COLLISION": "overwrite"},
-			`mcpauth: PERMIT_MCP_ARGUMENT_COLLISION "overwrite" is not one of deny, rename`},
+			`mcpauthenv: PERMIT_MCP_ARGUMENT_COLLISION "overwrite" is not one of deny, rename`},
 		{"regex", map[string]string{"PERMIT_MCP_IDENTITY_HEADER_REGEX": `Bearer (.+`},
-			"mcpauth: PERMIT_MCP_IDENTITY_HEADER_REGEX is not a valid regular expression: error parsing regexp: missing closing ): `^(?:Bearer (.+)`"},
+			"mcpauthenv: PERMIT_MCP_IDENTITY_HEADER_REGEX is not a valid regular expression: error parsing regexp: missing closing ): `^(?:Bearer (.+)`"},
 		{"regex without group", map[string]string{"PERMIT_MCP_IDENTITY_HEADER_REGEX": `Bearer .+`},
-			`mcpauth: PERMIT_MCP_IDENTITY_HEADER_REGEX has no capture group`},
+			`mcpauthenv: PERMIT_MCP_IDENTITY_HEADER_REGEX has no capture group`},
 		{"algorithms", map[string]string{"PERMIT_MCP_JWT_ALGORITHMS": `["HS256","none"]`},
-			`mcpauth: PERMIT_MCP_JWT_ALGORITHMS has the unsupported algorithm "none"`},
+			`mcpauthenv: PERMIT_MCP_JWT_ALGORITHMS has the unsupported algorithm "none"`},
 		{"bad PEM", map[string]string{"PERMIT_MCP_IDENTITY_JWT_SECRET": "-----BEGIN PUBLIC KEY-----" + secret},
-			`mcpauth: PERMIT_MCP_IDENTITY_JWT_SECRET starts like PEM but holds no valid PEM block`},
+			`mcpauthenv: PERMIT_MCP_IDENTITY_JWT_SECRET starts like PEM but holds no valid PEM block`},
 		{"private key PEM", map[string]string{"PERMIT_MCP_IDENTITY_JWT_SECRET": privPEM},
-			`mcpauth: PERMIT_MCP_IDENTITY_JWT_SECRET holds a private key; give the public key or certificate`},
+			`mcpauthenv: PERMIT_MCP_IDENTITY_JWT_SECRET holds a private key; give the public key or certificate`},
 		{"pdp url", map[string]string{"PERMIT_PDP_URL": "localhost:7766"},
-			`mcpauth: PERMIT_PDP_URL is not an absolute http or https URL`},
+			`mcpauthenv: PERMIT_PDP_URL is not an absolute http or https URL`},
 		{"pdp url with credentials is not echoed", map[string]string{"PERMIT_MCP_PERMIT_PDP_URL": "ftp://user:" + secret + "@pdp"},
-			`mcpauth: PERMIT_MCP_PERMIT_PDP_URL is not an absolute http or https URL`},
+			`mcpauthenv: PERMIT_MCP_PERMIT_PDP_URL is not an absolute http or https URL`},
 		{"jwks url", map[string]string{"PERMIT_MCP_JWKS_URL": "/jwks.json"},
-			`mcpauth: PERMIT_MCP_JWKS_URL is not an absolute http or https URL`},
+			`mcpauthenv: PERMIT_MCP_JWKS_URL is not an absolute http or https URL`},
 		{"resource metadata url", map[string]string{"PERMIT_MCP_RESOURCE_METADATA_URL": "mcp.example"},
-			`mcpauth: PERMIT_MCP_RESOURCE_METADATA_URL is not an absolute http or https URL`},
+			`mcpauthenv: PERMIT_MCP_RESOURCE_METADATA_URL is not an absolute http or https URL`},
 		{"max body", map[string]string{"PERMIT_MCP_MAX_BODY_BYTES": "4MiB"},
-			`mcpauth: PERMIT_MCP_MAX_BODY_BYTES "4MiB" is not a positive integer`},
+			`mcpauthenv: PERMIT_MCP_MAX_BODY_BYTES "4MiB" is not a positive integer`},
 		{"max body zero", map[string]string{"PERMIT_MCP_MAX_BODY_BYTES": "0"},
-			`mcpauth: PERMIT_MCP_MAX_BODY_BYTES "0" is not a positive integer`},
+			`mcpauthenv: PERMIT_MCP_MAX_BODY_BYTES "0" is not a positive integer`},
 		{"deny code", map[string]string{"PERMIT_MCP_DENY_CODE": "x"},
-			`mcpauth: PERMIT_MCP_DENY_CODE "x" is not a non-zero 32-bit integer`},
+			`mcpauthenv: PERMIT_MCP_DENY_CODE "x" is not a non-zero 32-bit integer`},
 		{"cache size", map[string]string{"PERMIT_MCP_DECISION_CACHE_SIZE": "-1"},
-			`mcpauth: PERMIT_MCP_DECISION_CACHE_SIZE "-1" is not a non-negative integer`},
+			`mcpauthenv: PERMIT_MCP_DECISION_CACHE_SIZE "-1" is not a non-negative integer`},
 		{"duration", map[string]string{"PERMIT_MCP_CACHE_ALLOW_TTL": "soon"},
-			`mcpauth: PERMIT_MCP_CACHE_ALLOW_TTL "soon" is not a duration (such as 30s or 1m) or a number of seconds`},
+			`mcpauthenv: PERMIT_MCP_CACHE_ALLOW_TTL "soon" is not a duration (such as 30s or 1m) or a number of seconds`},
 		{"zero duration", map[string]string{"PERMIT_MCP_CACHE_DENY_TTL": "0"},
-			`mcpauth: PERMIT_MCP_CACHE_DENY_TTL "0" is not a positive duration`},
+			`mcpauthenv: PERMIT_MCP_CACHE_DENY_TTL "0" is not a positive duration`},
 		{"negative duration", map[string]string{"PERMIT_MCP_PDP_TIMEOUT": "-1s"},
-			`mcpauth: PERMIT_MCP_PDP_TIMEOUT "-1s" is not a positive duration`},
+			`mcpauthenv: PERMIT_MCP_PDP_TIMEOUT "-1s" is not a positive duration`},
 		{"huge duration", map[string]string{"PERMIT_MCP_JWT_LEEWAY": "1e300"},
-			`mcpauth: PERMIT_MCP_JWT_LEEWAY "1e300" is not a duration (such as 30s or 1m) or a number of seconds`},
+			`mcpauthenv: PERMIT_MCP_JWT_LEEWAY "1e300" is not a duration (such as 30s or 1m) or a number of seconds`},
 		{"long value is shortened", map[string]string{"PERMIT_MCP_ALLOW_BATCH": strings.Repeat("x", 100)},
-			`mcpauth: PERMIT_MCP_ALLOW_BATCH "` + strings.Repeat("x", 64) + `..." is not a boolean (true/false, 1/0, yes/no, on/off)`},
-		{"empty resource prefix without server prefix", map[string]string{
-			"PERMIT_MCP_RESOURCE_PREFIX": "", "PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME": "false",
-		}, `mcpauth: PERMIT_MCP_RESOURCE_PREFIX is empty, which Options cannot express; leave PERMIT_MCP_PREFIX_RESOURCE_WITH_SERVER_NAME true or set a prefix`},
+			`mcpauthenv: PERMIT_MCP_ALLOW_BATCH "` + strings.Repeat("x", 64) + `..." is not a boolean (true/false, 1/0, yes/no, on/off)`},
+		{"JWKS outside jwt mode", map[string]string{
+			"PERMIT_MCP_IDENTITY_MODE": "header", "PERMIT_MCP_JWKS_URL": "https://issuer.example/jwks.json",
+		}, `mcpauthenv: PERMIT_MCP_JWKS_URL is set but PERMIT_MCP_IDENTITY_MODE is not jwt`},
+		{"PEM that is no public key", map[string]string{
+			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",
+		}, `mcpauthenv: PERMIT_MCP_IDENTITY_JWT_SECRET holds a PEM block that is not a public key or certificate`},
 		{"no algorithm for the secret", map[string]string{
 			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_IDENTITY_JWT_SECRET": secret, "PERMIT_MCP_JWT_ALGORITHMS": `["RS256"]`,
-		}, `mcpauth: PERMIT_MCP_JWT_ALGORITHMS has no algorithm for an HMAC secret`},
+		}, `mcpauthenv: PERMIT_MCP_JWT_ALGORITHMS has no algorithm for an HMAC secret`},
 		{"no algorithm for the JWKS", map[string]string{
 			"PERMIT_MCP_IDENTITY_MODE": "jwt", "PERMIT_MCP_JWKS_URL": "https://issuer.example/jwks", "PERMIT_MCP_JWT_ALGORITHMS": `["HS256"]`,
-		}, `mcpauth: PERMIT_MCP_JWT_ALGORITHMS has no algorithm for a public key`},
+		}, `mcpauthenv: PERMIT_MCP_JWT_ALGORITHMS has no algorithm for a public key`},
 		{"known method with two slashes", map[string]string{"PERMIT_MCP_KNOWN_METHODS": `["a/b/c"]`},
-			`mcpauth: PERMIT_MCP_KNOWN_METHODS has "a/b/c", which is not of the form component/verb`},
+			`mcpauthenv: PERMIT_MCP_KNOWN_METHODS has "a/b/c", which is not of the form component/verb`},
 		{"known method without slash", map[string]string{"PERMIT_MCP_KNOWN_METHODS": `["ping"]`},
-			`mcpauth: PERMIT_MCP_KNOWN_METHODS has "ping", which is not of the form component/verb`},
+			`mcpauthenv: PERMIT_MCP_KNOWN_METHODS has "ping", which is not of the form component/verb`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, po, err := mcpauth.OptionsFromLookup(mapLookup(tt.env))
+			o, po, err := mcpauthenv.FromLookup(mapLookup(tt.env))
 			if err == nil || err.Error() != tt.want {
 				t.Fatalf("error:\ngot  %v\nwant %s", err, tt.want)
 			}
@@ -454,7 +490,7 @@ func TestKnownMethodsMapping(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, _, err := mcpauth.OptionsFromLookup(mapLookup(tt.env))
+			o, _, err := mcpauthenv.FromLookup(mapLookup(tt.env))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -478,11 +514,11 @@ func TestKnownMethodsMapping(t *testing.T) {
 	}
 }
 
-func TestOptionsFromEnvCaseInsensitive(t *testing.T) {
+func TestFromEnvCaseInsensitive(t *testing.T) {
 	t.Run("lower case", func(t *testing.T) {
 		t.Setenv("permit_mcp_mcp_server_name", "weather")
 		t.Setenv("Permit_Api_Key", "permit_key_x")
-		o, po, err := mcpauth.OptionsFromEnv()
+		o, po, err := mcpauthenv.FromEnv()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -493,7 +529,7 @@ func TestOptionsFromEnvCaseInsensitive(t *testing.T) {
 	t.Run("upper case wins", func(t *testing.T) {
 		t.Setenv("permit_mcp_mcp_server_name", "lower")
 		t.Setenv("PERMIT_MCP_MCP_SERVER_NAME", "upper")
-		o, _, err := mcpauth.OptionsFromEnv()
+		o, _, err := mcpauthenv.FromEnv()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -504,16 +540,16 @@ func TestOptionsFromEnvCaseInsensitive(t *testing.T) {
 	t.Run("ambiguous spellings", func(t *testing.T) {
 		t.Setenv("permit_mcp_tenant", "a")
 		t.Setenv("Permit_Mcp_Tenant", "b")
-		_, _, err := mcpauth.OptionsFromEnv()
-		re := regexp.MustCompile(`^mcpauth: environment variables (permit_mcp_tenant|Permit_Mcp_Tenant) and (permit_mcp_tenant|Permit_Mcp_Tenant) are both set, with different values$`)
+		_, _, err := mcpauthenv.FromEnv()
+		re := regexp.MustCompile(`^mcpauthenv: environment variables (permit_mcp_tenant|Permit_Mcp_Tenant) and (permit_mcp_tenant|Permit_Mcp_Tenant) are both set, with different values$`)
 		if err == nil || !re.MatchString(err.Error()) {
 			t.Errorf("got %v, want an error naming both variables", err)
 		}
 	})
 	t.Run("bad value", func(t *testing.T) {
 		t.Setenv("permit_mcp_allow_batch", "sometimes")
-		_, _, err := mcpauth.OptionsFromEnv()
-		if want := `mcpauth: PERMIT_MCP_ALLOW_BATCH "sometimes" is not a boolean (true/false, 1/0, yes/no, on/off)`; err == nil || err.Error() != want {
+		_, _, err := mcpauthenv.FromEnv()
+		if want := `mcpauthenv: PERMIT_MCP_ALLOW_BATCH "sometimes" is not a boolean (true/false, 1/0, yes/no, on/off)`; err == nil || err.Error() != want {
 			t.Errorf("got %v, want %s", err, want)
 		}
 	})
@@ -528,7 +564,7 @@ func writeFile(t *testing.T, content string) string {
 	return path
 }
 
-func TestLoadEnvFile(t *testing.T) {
+func TestLoadFile(t *testing.T) {
 	pubPEM, _ := testPEMs(t)
 	content := "\xef\xbb\xbf# permit-fastmcp settings\n" +
 		"\n" +
@@ -544,27 +580,24 @@ func TestLoadEnvFile(t *testing.T) {
 		"PERMIT_MCP_JWT_AUDIENCE='literal\\n $HOME'\n"
 	t.Setenv("PERMIT_API_KEY", "from-env")
 	t.Setenv("PERMIT_MCP_ACTION_PREFIX", "")
-	lookup, err := mcpauth.LoadEnvFile(writeFile(t, content))
+	lookup, err := mcpauthenv.LoadFile(writeFile(t, content))
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, po, err := mcpauth.OptionsFromLookup(lookup)
+	o, po, err := mcpauthenv.FromLookup(lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := &mcpauth.Options{
 		ServerName: "weather",
 		// The environment's empty PERMIT_MCP_ACTION_PREFIX hides the file's.
-		BypassMethods:    []string{"initialize", "ping"},
-		NoArgumentPrefix: true,
-		Tenant:           mcpauth.TenantOptions{Fixed: "acme#not-a-comment"},
-		Deny:             mcpauth.DenyOptions{Message: `Not "allowed"#1`},
-		Identity: mcpauth.IdentityOptions{
-			Mode: mcpauth.IdentityJWT,
-			JWT:  mcpauth.JWTOptions{PublicKeyPEM: []byte(strings.TrimSpace(pubPEM)), Audience: `literal\n $HOME`},
-		},
+		BypassMethods:  []string{"initialize", "ping"},
+		ArgumentPrefix: mcpauth.NoPrefix,
+		Tenant:         mcpauth.TenantOptions{Fixed: "acme#not-a-comment"},
+		Deny:           mcpauth.DenyOptions{Message: `Not "allowed"#1`},
+		Identity:       mcpauth.JWTIdentity(mcpauth.JWTOptions{PublicKey: pemKey(t, pubPEM), Audience: `literal\n $HOME`}),
 	}
-	if diff := cmp.Diff(want, o); diff != "" {
+	if diff := cmp.Diff(want, o, cmpOptions); diff != "" {
 		t.Errorf("Options (-want +got):\n%s", diff)
 	}
 	if po.APIKey != "from-env" {
@@ -575,7 +608,7 @@ func TestLoadEnvFile(t *testing.T) {
 	}
 }
 
-func TestLoadEnvFileErrors(t *testing.T) {
+func TestLoadFileErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		content string
@@ -590,8 +623,8 @@ func TestLoadEnvFileErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeFile(t, tt.content)
-			_, err := mcpauth.LoadEnvFile(path)
-			if err == nil || !strings.HasSuffix(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "mcpauth: ") {
+			_, err := mcpauthenv.LoadFile(path)
+			if err == nil || !strings.HasSuffix(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "mcpauthenv: ") {
 				t.Fatalf("got %v, want an error ending in %q", err, tt.want)
 			}
 			if strings.Contains(err.Error(), "secret") {
@@ -600,16 +633,16 @@ func TestLoadEnvFileErrors(t *testing.T) {
 		})
 	}
 	t.Run("missing file", func(t *testing.T) {
-		_, err := mcpauth.LoadEnvFile(filepath.Join(t.TempDir(), ".env"))
+		_, err := mcpauthenv.LoadFile(filepath.Join(t.TempDir(), ".env"))
 		if !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("got %v, want an error wrapping fs.ErrNotExist", err)
 		}
 	})
 }
 
-// ExampleOptionsFromLookup configures the middleware from permit-fastmcp's
+// ExampleFromLookup configures the middleware from permit-fastmcp's
 // variable names, here from a map instead of the process environment.
-func ExampleOptionsFromLookup() {
+func ExampleFromLookup() {
 	env := map[string]string{
 		"PERMIT_MCP_MCP_SERVER_NAME":         "weather",
 		"PERMIT_MCP_IDENTITY_MODE":           "jwt",
@@ -625,7 +658,7 @@ func ExampleOptionsFromLookup() {
 		"PERMIT_MCP_DISABLE_LIST_FILTERING":  "false",
 		"PERMIT_MCP_PREFIX_RESOURCE_WITH_SE": "ignored: not a known name",
 	}
-	opts, pdp, err := mcpauth.OptionsFromLookup(func(name string) (string, bool) {
+	opts, pdp, err := mcpauthenv.FromLookup(func(name string) (string, bool) {
 		v, ok := env[name]
 		return v, ok
 	})
@@ -634,26 +667,24 @@ func ExampleOptionsFromLookup() {
 		return
 	}
 	fmt.Println("server:", opts.ServerName)
-	fmt.Println("jwt mode:", opts.Identity.Mode == mcpauth.IdentityJWT)
-	fmt.Println("header regex:", opts.Identity.HeaderRegex)
+	fmt.Println("items filtered:", opts.ListFiltering == mcpauth.ListFilterItems)
 	fmt.Println("bypass:", opts.BypassMethods)
 	fmt.Println("public tools:", opts.PublicTools)
 	fmt.Println("deny TTL:", opts.Cache.DenyTTL)
 	fmt.Println("pdp:", pdp.PDPURL)
 	// Output:
 	// server: weather
-	// jwt mode: true
-	// header regex: (?i)^bearer (.+)$
+	// items filtered: true
 	// bypass: [initialize ping notifications/*]
 	// public tools: [login]
 	// deny TTL: 5s
 	// pdp: http://pdp.internal:7766
 }
 
-// FuzzLoadEnvFile checks that the .env parser never panics and that a
+// FuzzLoadFile checks that the .env parser never panics and that a
 // double-quoted value written with the documented escapes reads back
 // unchanged.
-func FuzzLoadEnvFile(f *testing.F) {
+func FuzzLoadFile(f *testing.F) {
 	f.Add([]byte("A=1\n# c\nexport B='x y'\nC=\"l1\nl2\" # c\n"), "plain")
 	f.Add([]byte("A=\"unterminated\n"), "with \"quotes\" and \\ back\\slash")
 	f.Add([]byte("\xef\xbb\xbfA = b # c\r\n=x\n"), "multi\nline\r\nvalue\t#x")
@@ -664,7 +695,7 @@ func FuzzLoadEnvFile(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if lookup, err := mcpauth.LoadEnvFile(path); err == nil {
+		if lookup, err := mcpauthenv.LoadFile(path); err == nil {
 			lookup("A")
 		}
 
@@ -677,9 +708,9 @@ func FuzzLoadEnvFile(f *testing.F) {
 		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		lookup, err := mcpauth.LoadEnvFile(path)
+		lookup, err := mcpauthenv.LoadFile(path)
 		if err != nil {
-			t.Fatalf("LoadEnvFile(%q): %v", content, err)
+			t.Fatalf("LoadFile(%q): %v", content, err)
 		}
 		if got, ok := lookup("permit_mcp_fuzz_value"); !ok || got != value {
 			t.Errorf("round trip of %q: got %q, %v", value, got, ok)
@@ -687,10 +718,10 @@ func FuzzLoadEnvFile(f *testing.F) {
 	})
 }
 
-// ExampleEnvVars lists variables with their option, as a README table
+// ExampleVars lists variables with their option, as a README table
 // would; here only those configuring the Permit decision point.
-func ExampleEnvVars() {
-	for _, v := range mcpauth.EnvVars() {
+func ExampleVars() {
+	for _, v := range mcpauthenv.Vars() {
 		if strings.HasPrefix(v.Field, "PermitOptions.") {
 			fmt.Printf("%s -> %s (default %s, secret %v)\n", v.Name, v.Field, v.Default, v.Secret)
 		}
@@ -719,9 +750,9 @@ func hs256(t *testing.T, secret string, claims map[string]any) string {
 	return signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// TestOptionsFromEnvEndToEnd configures the middleware and the Permit
+// TestFromEnvEndToEnd configures the middleware and the Permit
 // client from variables only, and checks what the PDP receives.
-func TestOptionsFromEnvEndToEnd(t *testing.T) {
+func TestFromEnvEndToEnd(t *testing.T) {
 	type sent struct {
 		User, Action, Type, Tenant string
 		Attributes                 map[string]any
@@ -786,7 +817,7 @@ func TestOptionsFromEnvEndToEnd(t *testing.T) {
 			for k, v := range tt.env {
 				env[k] = v
 			}
-			opts, popts, err := mcpauth.OptionsFromLookup(mapLookup(env))
+			opts, popts, err := mcpauthenv.FromLookup(mapLookup(env))
 			if err != nil {
 				t.Fatal(err)
 			}
