@@ -26,8 +26,9 @@ const (
 	runTimeout = 2 * time.Minute
 )
 
-// check builds a module proxy serving every published module at version
-// from the working tree of repo, then, for each published module alone, in
+// check checks that every public package of the published modules has an
+// Example (checkExamples), builds a module proxy serving every published
+// module at version from the working tree of repo, then, for each published module alone, in
 // a fresh module outside the repository (no replace, no go.work), runs its
 // README install line, builds the program under
 // testdata/consumer/<Program> and runs it. It also checks that the
@@ -43,6 +44,9 @@ func check(repo, version string, keep bool, log func(string, ...any)) (err error
 		return err
 	}
 	if err := checkModuleLists(dirs); err != nil {
+		return err
+	}
+	if err := checkExamples(repo, published, noExample); err != nil {
 		return err
 	}
 	floor, err := goLine(filepath.Join(repo, "go.mod"))

@@ -71,7 +71,7 @@ func git(repo string, args ...string) (string, error) {
 // dryRun prints the tags a release of version would create at HEAD, one
 // per published module, after refusing a non-canonical version, a dirty
 // tree, a sibling requirement at another version, README install lines
-// that are not the release's, and a tag that already exists. It creates
+// that are not the release's, a public package without an Example, and a tag that already exists. It creates
 // and pushes nothing.
 func dryRun(repo, version string, print func(string, ...any)) error {
 	if err := checkVersion(version); err != nil {
@@ -88,6 +88,9 @@ func dryRun(repo, version string, print func(string, ...any)) error {
 		return err
 	}
 	if err := checkInstallLines(repo, version); err != nil {
+		return err
+	}
+	if err := checkExamples(repo, published, noExample); err != nil {
 		return err
 	}
 	head, err := git(repo, "rev-parse", "HEAD")
