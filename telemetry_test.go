@@ -254,6 +254,13 @@ func TestTelemetryDecisions(t *testing.T) {
 			"mcpauth.pdp.active_requests {request}": {{check, 0}},
 		})
 	}
+	// checked is the spans of a decision made by one decision point check.
+	checked := func(action, outcome string) []span {
+		return []span{
+			{Name: "mcpauth.pdp.check", Kind: "client", Parent: "mcpauth.decide", Attrs: pdpAttrs(action, outcome)},
+			{Name: "mcpauth.decide", Kind: "internal", Parent: "caller", Attrs: decideAttrs(action, outcome, "false")},
+		}
+	}
 	toolsCall := func(outcome, source string) point {
 		return point{"mcp.method.name=tools/call,mcpauth.decision.outcome=" + outcome + ",mcpauth.decision.source=" + source, 1}
 	}
@@ -266,27 +273,18 @@ func TestTelemetryDecisions(t *testing.T) {
 		name:    "allow",
 		run:     calls("greet", 1, true),
 		metrics: oneCheck(0, 1, 1, "", toolsCall("allow", "pdp")),
-		spans: []span{
-			{Name: "mcpauth.pdp.check", Kind: "client", Parent: "mcpauth.decide", Attrs: pdpAttrs("greet", "allow")},
-			{Name: "mcpauth.decide", Kind: "internal", Parent: "caller", Attrs: decideAttrs("greet", "allow", "false")},
-		},
+		spans:   checked("greet", "allow"),
 	}, {
 		name:    "cached",
 		run:     calls("greet", 2, true),
 		metrics: oneCheck(1, 1, 1, "", toolsCall("allow", "cache"), toolsCall("allow", "pdp")),
-		spans: []span{
-			{Name: "mcpauth.pdp.check", Kind: "client", Parent: "mcpauth.decide", Attrs: pdpAttrs("greet", "allow")},
-			{Name: "mcpauth.decide", Kind: "internal", Parent: "caller", Attrs: decideAttrs("greet", "allow", "false")},
-			{Name: "mcpauth.decide", Kind: "internal", Parent: "caller", Attrs: decideAttrs("greet", "allow", "true")},
-		},
+		spans: append(checked("greet", "allow"),
+			span{Name: "mcpauth.decide", Kind: "internal", Parent: "caller", Attrs: decideAttrs("greet", "allow", "true")}),
 	}, {
 		name:    "deny",
 		run:     calls("delete_all", 1, false),
 		metrics: oneCheck(0, 1, 1, "", toolsCall("deny", "pdp")),
-		spans: []span{
-			{Name: "mcpauth.pdp.check", Kind: "client", Parent: "mcpauth.decide", Attrs: pdpAttrs("delete-all", "deny")},
-			{Name: "mcpauth.decide", Kind: "internal", Parent: "caller", Attrs: decideAttrs("delete-all", "deny", "false")},
-		},
+		spans:   checked("delete-all", "deny"),
 	}, {
 		name: "pdp error",
 		run: func(t *testing.T, e *telemetryE2E, cs *mcp.ClientSession) {
@@ -516,17 +514,13 @@ func TestTelemetryCoalesced(t *testing.T) {
 		t.Errorf("PDP calls = %d, want 1", got)
 	}
 	const check = "mcpauth.pdp.operation=check"
-	wantMetrics := map[string][]point{
+	wantMetrics := want(cachePoints(0, n, 1), map[string][]point{
 		"mcpauth.decisions {decision}": decisionPoints(
 			point{"mcp.method.name=tools/call,mcpauth.decision.outcome=allow,mcpauth.decision.source=pdp", n}),
-		"mcpauth.cache.hits {hit}":              {{"", 0}},
-		"mcpauth.cache.misses {miss}":           {{"", n}},
-		"mcpauth.cache.evictions {eviction}":    {{"", 0}},
-		"mcpauth.cache.size {entry}":            {{"", 1}},
 		"mcpauth.coalesced {call}":              {{"", n - 1}},
 		"mcpauth.pdp.duration s":                {{check, 1}},
 		"mcpauth.pdp.active_requests {request}": {{check, 0}},
-	}
+	})
 	if diff := cmp.Diff(wantMetrics, e.points(t)); diff != "" {
 		t.Errorf("metrics (-want +got):\n%s", diff)
 	}
@@ -589,18 +583,14 @@ func TestTelemetryEvictions(t *testing.T) {
 		}
 	}
 	const check = "mcpauth.pdp.operation=check"
-	wantMetrics := map[string][]point{
+	wantMetrics := want(cachePoints(0, 4, 2), map[string][]point{
 		"mcpauth.decisions {decision}": decisionPoints(
 			point{"mcp.method.name=tools/call,mcpauth.decision.outcome=allow,mcpauth.decision.source=pdp", 2},
 			point{"mcp.method.name=tools/call,mcpauth.decision.outcome=deny,mcpauth.decision.source=pdp", 2}),
-		"mcpauth.cache.hits {hit}":              {{"", 0}},
-		"mcpauth.cache.misses {miss}":           {{"", 4}},
 		"mcpauth.cache.evictions {eviction}":    {{"", 2}},
-		"mcpauth.cache.size {entry}":            {{"", 2}},
-		"mcpauth.coalesced {call}":              {{"", 0}},
 		"mcpauth.pdp.duration s":                {{check, 4}},
 		"mcpauth.pdp.active_requests {request}": {{check, 0}},
-	}
+	})
 	if diff := cmp.Diff(wantMetrics, e.points(t)); diff != "" {
 		t.Errorf("metrics (-want +got):\n%s", diff)
 	}
