@@ -89,6 +89,19 @@
 // Environment configuration (permit-fastmcp's PERMIT_MCP_* variables) lives
 // in the mcpauthenv package.
 //
+// # Telemetry
+//
+// The middleware records OpenTelemetry metrics (decisions by outcome and
+// source, decision point call durations and calls in flight, the decision
+// cache's hits, misses, evictions, size and coalesced calls, list items
+// kept and filtered, requests refused before any check) and spans
+// (mcpauth.decide, mcpauth.pdp.check, mcpauth.pdp.bulk). It uses only the
+// OpenTelemetry API, a no-op until the program installs an SDK, globally or
+// through [Options.Telemetry]; the SDK is never linked by this package.
+// Attribute values are bounded and never hold a user, a tenant, a tool
+// argument or a credential. The README's Telemetry section has the tables
+// of every metric, attribute and span.
+//
 // # Concurrency
 //
 // A [Middleware] is safe for concurrent use. Options are copied by [New].

@@ -7,22 +7,20 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/oteltest"
 	"github.com/mcpauth/mcpauth/internal/permittest"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -34,24 +32,13 @@ type telemetryE2E struct {
 	pdp    *permittest.Server
 	mw     *mcpauth.Middleware
 	srv    *httptest.Server
-	reader *sdkmetric.ManualReader
-	spans  *tracetest.SpanRecorder
+	rec    *oteltest.Recorder
 	parent trace.SpanContext
 }
 
 func newTelemetryE2E(t *testing.T, opts *mcpauth.Options) *telemetryE2E {
 	t.Helper()
-	e := &telemetryE2E{
-		pdp:    permittest.New(t),
-		reader: sdkmetric.NewManualReader(),
-		spans:  tracetest.NewSpanRecorder(),
-	}
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(e.reader))
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(e.spans))
-	t.Cleanup(func() {
-		_ = mp.Shutdown(context.Background())
-		_ = tp.Shutdown(context.Background())
-	})
+	e := &telemetryE2E{pdp: permittest.New(t), rec: oteltest.New(t)}
 	authz, err := mcpauth.NewPermit(&mcpauth.PermitOptions{PDPURL: e.pdp.URL, APIKey: e.pdp.APIKey})
 	if err != nil {
 		t.Fatal(err)
@@ -60,8 +47,8 @@ func newTelemetryE2E(t *testing.T, opts *mcpauth.Options) *telemetryE2E {
 		opts = &mcpauth.Options{}
 	}
 	opts.Identity = mcpauth.HeaderIdentity("X-User", "")
-	opts.Telemetry.MeterProvider = mp
-	opts.Telemetry.TracerProvider = tp
+	opts.Telemetry.MeterProvider = e.rec.MeterProvider
+	opts.Telemetry.TracerProvider = e.rec.TracerProvider
 	e.mw, err = mcpauth.New(authz, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -121,54 +108,23 @@ func (e *telemetryE2E) ctx() context.Context {
 	return trace.ContextWithRemoteSpanContext(context.Background(), e.parent)
 }
 
-// point is one metric data point: its attributes as "k=v" pairs, sorted,
-// and its value (the count of a histogram).
+// point is an [oteltest.Point] that the tables below may write unkeyed.
 type point struct {
 	Attrs string
 	Value int64
 }
 
-// points collects the middleware's metrics: name -> points sorted by
-// attributes. Histograms give their count.
+// points collects the middleware's metrics: "name unit" -> points sorted
+// by attributes (a histogram gives its count).
 func (e *telemetryE2E) points(t *testing.T) map[string][]point {
 	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := e.reader.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
 	out := map[string][]point{}
-	for _, sm := range rm.ScopeMetrics {
-		if sm.Scope.Name != mcpauth.TelemetryScope {
-			t.Errorf("unexpected scope %q", sm.Scope.Name)
-			continue
-		}
-		for _, m := range sm.Metrics {
-			var ps []point
-			switch d := m.Data.(type) {
-			case metricdata.Sum[int64]:
-				for _, dp := range d.DataPoints {
-					ps = append(ps, point{attrString(dp.Attributes), dp.Value})
-				}
-			case metricdata.Histogram[float64]:
-				for _, dp := range d.DataPoints {
-					ps = append(ps, point{attrString(dp.Attributes), int64(dp.Count)})
-				}
-			default:
-				t.Fatalf("metric %s: unexpected data %T", m.Name, m.Data)
-			}
-			sort.Slice(ps, func(i, j int) bool { return ps[i].Attrs < ps[j].Attrs })
-			out[m.Name+" "+m.Unit] = ps
+	for name, ps := range e.rec.Metrics(t, mcpauth.TelemetryScope) {
+		for _, p := range ps {
+			out[name] = append(out[name], point(p))
 		}
 	}
 	return out
-}
-
-func attrString(s attribute.Set) string {
-	var parts []string
-	for _, kv := range s.ToSlice() {
-		parts = append(parts, string(kv.Key)+"="+kv.Value.Emit())
-	}
-	return strings.Join(parts, ",")
 }
 
 // span is an ended span, simplified for comparison.
@@ -180,11 +136,11 @@ type span struct {
 	Status codes.Code
 }
 
-// spans returns the ended spans in end order, checking that each belongs
+// endedSpans returns the ended spans in end order, checking that each belongs
 // to the caller's trace.
 func (e *telemetryE2E) endedSpans(t *testing.T) []span {
 	t.Helper()
-	ended := e.spans.Ended()
+	ended := e.rec.Ended()
 	names := map[trace.SpanID]string{e.parent.SpanID(): "caller"}
 	for _, s := range ended {
 		names[s.SpanContext().SpanID()] = s.Name()
@@ -194,10 +150,7 @@ func (e *telemetryE2E) endedSpans(t *testing.T) []span {
 		if s.SpanContext().TraceID() != e.parent.TraceID() {
 			t.Errorf("span %s: trace %s, want the caller's %s", s.Name(), s.SpanContext().TraceID(), e.parent.TraceID())
 		}
-		attrs := map[string]string{}
-		for _, kv := range s.Attributes() {
-			attrs[string(kv.Key)] = kv.Value.Emit()
-		}
+		attrs := oteltest.AttrMap(s.Attributes())
 		parent, ok := names[s.Parent().SpanID()]
 		if !ok {
 			parent = "unknown " + s.Parent().SpanID().String()
@@ -278,80 +231,67 @@ func TestTelemetryDecisions(t *testing.T) {
 	pdpAttrs := func(action, outcome string) map[string]string {
 		return map[string]string{"mcpauth.resource.type": "mcp_server", "mcpauth.action": action, "mcpauth.decision.outcome": outcome}
 	}
+	// calls calls tool n times, wanting it allowed or denied.
+	calls := func(tool string, n int, allowed bool) func(*testing.T, *telemetryE2E, *mcp.ClientSession) {
+		return func(t *testing.T, e *telemetryE2E, cs *mcp.ClientSession) {
+			for range n {
+				if res := telCall(t, e.ctx(), cs, tool); res.IsError == allowed {
+					t.Fatalf("%s: isError = %v, want %v: %+v", tool, res.IsError, !allowed, res)
+				}
+			}
+		}
+	}
+	// oneCheck is the metrics of tools/call decisions that made one
+	// decision point check (failed with errType, if not "").
+	oneCheck := func(hits, misses, size int64, errType string, decisions ...point) map[string][]point {
+		pdp := check
+		if errType != "" {
+			pdp = "error.type=" + errType + "," + check
+		}
+		return want(cachePoints(hits, misses, size), map[string][]point{
+			"mcpauth.decisions {decision}":          decisionPoints(decisions...),
+			"mcpauth.pdp.duration s":                {{pdp, 1}},
+			"mcpauth.pdp.active_requests {request}": {{check, 0}},
+		})
+	}
+	// checked is the spans of a decision made by one decision point check.
+	checked := func(action, outcome string) []span {
+		return []span{
+			{Name: "mcpauth.pdp.check", Kind: "client", Parent: "mcpauth.decide", Attrs: pdpAttrs(action, outcome)},
+			{Name: "mcpauth.decide", Kind: "internal", Parent: "caller", Attrs: decideAttrs(action, outcome, "false")},
+		}
+	}
+	toolsCall := func(outcome, source string) point {
+		return point{"mcp.method.name=tools/call,mcpauth.decision.outcome=" + outcome + ",mcpauth.decision.source=" + source, 1}
+	}
 	tests := []struct {
 		name    string
 		run     func(t *testing.T, e *telemetryE2E, cs *mcp.ClientSession)
 		metrics map[string][]point
 		spans   []span
 	}{{
-		name: "allow",
-		run: func(t *testing.T, e *telemetryE2E, cs *mcp.ClientSession) {
-			if res := telCall(t, e.ctx(), cs, "greet"); res.IsError {
-				t.Fatalf("greet denied: %+v", res)
-			}
-		},
-		metrics: want(cachePoints(0, 1, 1), map[string][]point{
-			"mcpauth.decisions {decision}": decisionPoints(
-				point{"mcp.method.name=tools/call,mcpauth.decision.outcome=allow,mcpauth.decision.source=pdp", 1}),
-			"mcpauth.pdp.duration s":                {{check, 1}},
-			"mcpauth.pdp.active_requests {request}": {{check, 0}},
-		}),
-		spans: []span{
-			{Name: "mcpauth.pdp.check", Kind: "client", Parent: "mcpauth.decide", Attrs: pdpAttrs("greet", "allow")},
-			{Name: "mcpauth.decide", Kind: "internal", Parent: "caller", Attrs: decideAttrs("greet", "allow", "false")},
-		},
+		name:    "allow",
+		run:     calls("greet", 1, true),
+		metrics: oneCheck(0, 1, 1, "", toolsCall("allow", "pdp")),
+		spans:   checked("greet", "allow"),
 	}, {
-		name: "cached",
-		run: func(t *testing.T, e *telemetryE2E, cs *mcp.ClientSession) {
-			for range 2 {
-				if res := telCall(t, e.ctx(), cs, "greet"); res.IsError {
-					t.Fatalf("greet denied: %+v", res)
-				}
-			}
-		},
-		metrics: want(cachePoints(1, 1, 1), map[string][]point{
-			"mcpauth.decisions {decision}": decisionPoints(
-				point{"mcp.method.name=tools/call,mcpauth.decision.outcome=allow,mcpauth.decision.source=cache", 1},
-				point{"mcp.method.name=tools/call,mcpauth.decision.outcome=allow,mcpauth.decision.source=pdp", 1}),
-			"mcpauth.pdp.duration s":                {{check, 1}},
-			"mcpauth.pdp.active_requests {request}": {{check, 0}},
-		}),
-		spans: []span{
-			{Name: "mcpauth.pdp.check", Kind: "client", Parent: "mcpauth.decide", Attrs: pdpAttrs("greet", "allow")},
-			{Name: "mcpauth.decide", Kind: "internal", Parent: "caller", Attrs: decideAttrs("greet", "allow", "false")},
-			{Name: "mcpauth.decide", Kind: "internal", Parent: "caller", Attrs: decideAttrs("greet", "allow", "true")},
-		},
+		name:    "cached",
+		run:     calls("greet", 2, true),
+		metrics: oneCheck(1, 1, 1, "", toolsCall("allow", "cache"), toolsCall("allow", "pdp")),
+		spans: append(checked("greet", "allow"),
+			span{Name: "mcpauth.decide", Kind: "internal", Parent: "caller", Attrs: decideAttrs("greet", "allow", "true")}),
 	}, {
-		name: "deny",
-		run: func(t *testing.T, e *telemetryE2E, cs *mcp.ClientSession) {
-			if res := telCall(t, e.ctx(), cs, "delete_all"); !res.IsError {
-				t.Fatalf("delete_all allowed: %+v", res)
-			}
-		},
-		metrics: want(cachePoints(0, 1, 1), map[string][]point{
-			"mcpauth.decisions {decision}": decisionPoints(
-				point{"mcp.method.name=tools/call,mcpauth.decision.outcome=deny,mcpauth.decision.source=pdp", 1}),
-			"mcpauth.pdp.duration s":                {{check, 1}},
-			"mcpauth.pdp.active_requests {request}": {{check, 0}},
-		}),
-		spans: []span{
-			{Name: "mcpauth.pdp.check", Kind: "client", Parent: "mcpauth.decide", Attrs: pdpAttrs("delete-all", "deny")},
-			{Name: "mcpauth.decide", Kind: "internal", Parent: "caller", Attrs: decideAttrs("delete-all", "deny", "false")},
-		},
+		name:    "deny",
+		run:     calls("delete_all", 1, false),
+		metrics: oneCheck(0, 1, 1, "", toolsCall("deny", "pdp")),
+		spans:   checked("delete-all", "deny"),
 	}, {
 		name: "pdp error",
 		run: func(t *testing.T, e *telemetryE2E, cs *mcp.ClientSession) {
 			e.pdp.FailWith(http.StatusInternalServerError)
-			if res := telCall(t, e.ctx(), cs, "greet"); !res.IsError {
-				t.Fatalf("greet allowed while the PDP fails: %+v", res)
-			}
+			calls("greet", 1, false)(t, e, cs)
 		},
-		metrics: want(cachePoints(0, 1, 0), map[string][]point{
-			"mcpauth.decisions {decision}": decisionPoints(
-				point{"mcp.method.name=tools/call,mcpauth.decision.outcome=error,mcpauth.decision.source=pdp", 1}),
-			"mcpauth.pdp.duration s":                {{"error.type=decision_failed," + check, 1}},
-			"mcpauth.pdp.active_requests {request}": {{check, 0}},
-		}),
+		metrics: oneCheck(0, 1, 0, "decision_failed", toolsCall("error", "pdp")),
 		spans: []span{
 			{Name: "mcpauth.pdp.check", Kind: "client", Parent: "mcpauth.decide", Status: codes.Error, Attrs: map[string]string{
 				"mcpauth.resource.type": "mcp_server", "mcpauth.action": "greet", "error.type": "decision_failed"}},
@@ -455,7 +395,7 @@ func TestTelemetryRefused(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", name, diff)
 		}
 	}
-	if n := len(e.spans.Ended()); n != 0 {
+	if n := len(e.rec.Ended()); n != 0 {
 		t.Errorf("%d spans for requests that reached no check, want 0", n)
 	}
 }
@@ -496,7 +436,7 @@ func TestTelemetryToolNames(t *testing.T) {
 		t.Errorf("%d attribute sets, want %d (the first %d names and _OTHER)", n, mcpauth.MaxTelemetryToolNames+1, mcpauth.MaxTelemetryToolNames)
 	}
 	var tool string
-	for _, s := range e.spans.Ended() {
+	for _, s := range e.rec.Ended() {
 		if s.Name() == "mcpauth.decide" {
 			for _, kv := range s.Attributes() {
 				if kv.Key == "gen_ai.tool.name" {
@@ -529,10 +469,129 @@ func TestTelemetryNoCallerTrace(t *testing.T) {
 	check()
 	check()
 	var got []string
-	for _, s := range e.spans.Ended() {
+	for _, s := range e.rec.Ended() {
 		got = append(got, fmt.Sprintf("%s parent=%v", s.Name(), s.Parent().IsValid()))
 	}
 	if diff := cmp.Diff([]string{"mcpauth.pdp.check parent=false"}, got); diff != "" {
 		t.Errorf("spans (-want +got):\n%s", diff)
+	}
+}
+
+// TestTelemetryCoalesced parks the first decision point call on the PDP
+// double's gate while more callers make the same check: they share that
+// call, and the metrics say so exactly.
+func TestTelemetryCoalesced(t *testing.T) {
+	const n = 4
+	e := newTelemetryE2E(t, nil)
+	e.pdp.Allow(permittest.Rule{User: "alice", Type: "mcp_server", Action: "greet"})
+	cs := e.connect(t, "alice")
+	e.pdp.Hold()
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// No caller's trace: the one decision point call is a root span.
+			res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "greet", Arguments: map[string]any{"name": "Ada"}})
+			if err == nil && res.IsError {
+				err = fmt.Errorf("greet denied: %+v", res)
+			}
+			errs <- err
+		}()
+	}
+	e.pdp.WaitHeld(1)
+	waitSharing(t, n)
+	e.pdp.Release()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if got := e.pdp.Calls(permittest.PathAllowed); got != 1 {
+		t.Errorf("PDP calls = %d, want 1", got)
+	}
+	const check = "mcpauth.pdp.operation=check"
+	wantMetrics := want(cachePoints(0, n, 1), map[string][]point{
+		"mcpauth.decisions {decision}": decisionPoints(
+			point{"mcp.method.name=tools/call,mcpauth.decision.outcome=allow,mcpauth.decision.source=pdp", n}),
+		"mcpauth.coalesced {call}":              {{"", n - 1}},
+		"mcpauth.pdp.duration s":                {{check, 1}},
+		"mcpauth.pdp.active_requests {request}": {{check, 0}},
+	})
+	if diff := cmp.Diff(wantMetrics, e.points(t)); diff != "" {
+		t.Errorf("metrics (-want +got):\n%s", diff)
+	}
+	var names []string
+	for _, s := range e.rec.Ended() {
+		names = append(names, s.Name())
+	}
+	if diff := cmp.Diff([]string{"mcpauth.pdp.check"}, names); diff != "" {
+		t.Errorf("spans (-want +got):\n%s", diff)
+	}
+}
+
+// waitSharing waits until n goroutines wait in the decision cache for the
+// result of a decision point call (its caller and those sharing it). The
+// middleware offers no hook for the moment a caller joins a call in
+// flight, and a caller that joined only after the call ended would find
+// the stored decision instead (a hit, not a coalesced call), so the test
+// reads the goroutines' stacks: a caller that waits there has joined.
+func waitSharing(t *testing.T, n int) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	for {
+		m := runtime.Stack(buf, true)
+		if m == len(buf) {
+			buf = make([]byte, 2*len(buf))
+			continue
+		}
+		waiting := 0
+		for _, g := range strings.Split(string(buf[:m]), "\n\n") {
+			header, _, _ := strings.Cut(g, "\n")
+			if strings.Contains(header, "[select") && strings.Contains(g, "mcpauth.(*decisionCache).miss(") {
+				waiting++
+			}
+		}
+		if waiting >= n {
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
+// TestTelemetryEvictions fills a two-entry cache with three decisions and
+// asks for the first again: each store beyond the bound evicts the least
+// recently used decision.
+func TestTelemetryEvictions(t *testing.T) {
+	e := newTelemetryE2E(t, &mcpauth.Options{Cache: mcpauth.CacheOptions{Size: 2}})
+	e.pdp.Allow(permittest.Rule{User: "alice", Type: "mcp_server", Action: "greet"})
+	cs := e.connect(t, "alice")
+	for _, call := range []struct {
+		tool    string
+		allowed bool
+	}{
+		{"greet", true},
+		{"conditional-greet", false},
+		{"delete_all", false}, // evicts greet
+		{"greet", true},       // a miss again; evicts conditional-greet
+	} {
+		if res := telCall(t, context.Background(), cs, call.tool); res.IsError == call.allowed {
+			t.Fatalf("%s: isError = %v, want %v", call.tool, res.IsError, !call.allowed)
+		}
+	}
+	const check = "mcpauth.pdp.operation=check"
+	wantMetrics := want(cachePoints(0, 4, 2), map[string][]point{
+		"mcpauth.decisions {decision}": decisionPoints(
+			point{"mcp.method.name=tools/call,mcpauth.decision.outcome=allow,mcpauth.decision.source=pdp", 2},
+			point{"mcp.method.name=tools/call,mcpauth.decision.outcome=deny,mcpauth.decision.source=pdp", 2}),
+		"mcpauth.cache.evictions {eviction}":    {{"", 2}},
+		"mcpauth.pdp.duration s":                {{check, 4}},
+		"mcpauth.pdp.active_requests {request}": {{check, 0}},
+	})
+	if diff := cmp.Diff(wantMetrics, e.points(t)); diff != "" {
+		t.Errorf("metrics (-want +got):\n%s", diff)
 	}
 }

@@ -201,21 +201,25 @@ func (p *Provider) RequireScopes(scopes ...string) func(http.Handler) http.Handl
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			tok, ok := bearerToken(r)
 			if !ok {
+				p.tel.rejectBearer(r.Context(), bearerMissing)
 				p.challenge(w, nil, hint)
 				return
 			}
 			g, err := p.verify(r.Context(), tok)
 			if err != nil {
 				if !errors.Is(err, errInvalidToken) {
+					p.tel.rejectBearer(r.Context(), bearerUnavailable)
 					p.logger.Error("provider: verify token", "err", err)
 					writeError(w, oauthErr(CodeTemporarilyUnavailable, "the token could not be verified"))
 					return
 				}
+				p.tel.rejectBearer(r.Context(), bearerInvalid)
 				p.challenge(w, oauthErr(CodeInvalidToken, "the access token is invalid, expired or revoked"), hint)
 				return
 			}
 			for _, s := range scopes {
 				if !slices.Contains(g.Scopes, s) {
+					p.tel.rejectBearer(r.Context(), bearerScope)
 					// The hint is everything needed, granted scopes included,
 					// so a client's step-up keeps what it had (SEP-835).
 					want := slices.Clone(g.Scopes)

@@ -224,5 +224,17 @@
 // access token's record carries its grant's user (revoking the grant
 // deletes the records).
 //
+// # Telemetry
+//
+// The provider records OpenTelemetry metrics (logins completed, tokens
+// issued by grant type, revocations, registrations, OAuth errors by
+// endpoint and code, requests rejected by the bearer check by reason,
+// durations of upstream calls) and spans (upstream exchange and refresh;
+// storage calls inside a caller's trace). It uses only the OpenTelemetry
+// API, a no-op until the program installs an SDK, globally or through
+// [Options.Telemetry]. No attribute holds a token, a code, a client secret,
+// a user or a storage key. The tables of every metric, attribute and span
+// are in the README's Telemetry section.
+//
 // [repository.Store]: https://pkg.go.dev/github.com/mcpauth/mcpauth/repository#Store
 package provider

@@ -46,8 +46,30 @@ const (
 	keyUpstreamOp = attribute.Key("mcpauth.provider.upstream.operation")
 	keyStoreOp    = attribute.Key("mcpauth.provider.store.operation")
 	keyErrorType  = attribute.Key("error.type")
+	keyBearer     = attribute.Key("mcpauth.provider.bearer.reason")
 	otherValue    = "_OTHER"
 )
+
+// Reasons a bearer check rejects a request (mcpauth.provider.bearer.reason).
+// The check does not tell an unknown, expired or revoked token apart (one
+// answer for all, which tells a caller probing tokens nothing), so neither
+// does the metric.
+const (
+	// bearerMissing: no "Authorization: Bearer <token>" header, or a
+	// malformed one (401, no error code).
+	bearerMissing = "missing"
+	// bearerInvalid: a token that is not a live access token of this
+	// provider for this MCP URL (401 invalid_token).
+	bearerInvalid = "invalid_token"
+	// bearerScope: a valid token without a required scope (403
+	// insufficient_scope).
+	bearerScope = "insufficient_scope"
+	// bearerUnavailable: the token could not be verified, the store
+	// failing (503 temporarily_unavailable).
+	bearerUnavailable = "unavailable"
+)
+
+var bearerReasons = [...]string{bearerMissing, bearerInvalid, bearerScope, bearerUnavailable}
 
 // oauthErrors are the error codes recorded by name.
 var oauthErrors = map[string]bool{
@@ -75,7 +97,10 @@ type telemetry struct {
 	revocations      metric.Int64Counter
 	registrations    metric.Int64Counter
 	errors           metric.Int64Counter
+	bearerRejections metric.Int64Counter
 	upstreamDuration metric.Float64Histogram
+
+	bearerOpts map[string][]metric.AddOption // by reason, built once
 }
 
 func newTelemetry(o TelemetryOptions) (*telemetry, error) {
@@ -104,8 +129,14 @@ func newTelemetry(o TelemetryOptions) (*telemetry, error) {
 		"Clients registered dynamically (RFC 7591).")
 	counter(&t.errors, "mcpauth.provider.errors", "{error}",
 		"OAuth errors answered, by endpoint and error code.")
+	counter(&t.bearerRejections, "mcpauth.provider.bearer.rejections", "{request}",
+		"Requests the bearer check (RequireBearer, RequireScopes) rejected, by reason.")
 	if err != nil {
 		return nil, err
+	}
+	t.bearerOpts = make(map[string][]metric.AddOption, len(bearerReasons))
+	for _, r := range bearerReasons {
+		t.bearerOpts[r] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(keyBearer.String(r)))}
 	}
 	t.upstreamDuration, err = meter.Float64Histogram("mcpauth.provider.upstream.duration", metric.WithUnit("s"),
 		metric.WithDescription("Duration of calls to the upstream identity provider."),
@@ -114,6 +145,12 @@ func newTelemetry(o TelemetryOptions) (*telemetry, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// rejectBearer counts a request the bearer check rejected for reason (one
+// of the bearer* constants).
+func (t *telemetry) rejectBearer(ctx context.Context, reason string) {
+	t.bearerRejections.Add(ctx, 1, t.bearerOpts[reason]...)
 }
 
 // traced reports whether ctx carries a span a child would join (a

@@ -4,67 +4,39 @@ package provider_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mcpauth/mcpauth/internal/oteltest"
 	"github.com/mcpauth/mcpauth/provider"
+	"github.com/mcpauth/mcpauth/repository/memory"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
 
+// telPoint is an [oteltest.Point] that the tables below may write
+// unkeyed.
 type telPoint struct {
 	Attrs string
 	Value int64
 }
 
-func telAttrs(s attribute.Set) string {
-	var parts []string
-	for _, kv := range s.ToSlice() {
-		parts = append(parts, string(kv.Key)+"="+kv.Value.Emit())
-	}
-	return strings.Join(parts, ",")
-}
-
 // collect returns the provider's metrics: "name unit" -> points sorted by
 // attributes (a histogram gives its count).
-func collect(t *testing.T, r *sdkmetric.ManualReader) map[string][]telPoint {
+func collect(t *testing.T, rec *oteltest.Recorder) map[string][]telPoint {
 	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := r.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
 	out := map[string][]telPoint{}
-	for _, sm := range rm.ScopeMetrics {
-		if sm.Scope.Name != provider.TelemetryScope {
-			t.Errorf("unexpected scope %q", sm.Scope.Name)
-			continue
-		}
-		for _, m := range sm.Metrics {
-			var ps []telPoint
-			switch d := m.Data.(type) {
-			case metricdata.Sum[int64]:
-				for _, dp := range d.DataPoints {
-					ps = append(ps, telPoint{telAttrs(dp.Attributes), dp.Value})
-				}
-			case metricdata.Histogram[float64]:
-				for _, dp := range d.DataPoints {
-					ps = append(ps, telPoint{telAttrs(dp.Attributes), int64(dp.Count)})
-				}
-			default:
-				t.Fatalf("metric %s: unexpected data %T", m.Name, m.Data)
-			}
-			sort.Slice(ps, func(i, j int) bool { return ps[i].Attrs < ps[j].Attrs })
-			out[m.Name+" "+m.Unit] = ps
+	for name, ps := range rec.Metrics(t, provider.TelemetryScope) {
+		for _, p := range ps {
+			out[name] = append(out[name], telPoint(p))
 		}
 	}
 	return out
@@ -74,16 +46,9 @@ func collect(t *testing.T, r *sdkmetric.ManualReader) map[string][]telPoint {
 // and failures against the in-process OP and checks the exact metrics and
 // the upstream span.
 func TestTelemetry(t *testing.T) {
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	t.Cleanup(func() {
-		_ = mp.Shutdown(context.Background())
-		_ = tp.Shutdown(context.Background())
-	})
+	rec := oteltest.New(t)
 	e := newEnv(t, 1, func(o *provider.Options) {
-		o.Telemetry = provider.TelemetryOptions{MeterProvider: mp, TracerProvider: tp}
+		o.Telemetry = provider.TelemetryOptions{MeterProvider: rec.MeterProvider, TracerProvider: rec.TracerProvider}
 	})
 	base := e.url(0)
 	id, pk, code := codeFor(t, e, base) // registration + login
@@ -114,7 +79,7 @@ func TestTelemetry(t *testing.T) {
 		t.Fatalf("deny redirect: %v", q)
 	}
 
-	got := collect(t, reader)
+	got := collect(t, rec)
 	want := map[string][]telPoint{
 		"mcpauth.provider.registrations {registration}":   {{"", 1}},
 		"mcpauth.provider.authorizations {authorization}": {{"", 1}},
@@ -144,11 +109,7 @@ func TestTelemetry(t *testing.T) {
 	}
 	var spans []span
 	for _, s := range rec.Ended() {
-		attrs := map[string]string{}
-		for _, kv := range s.Attributes() {
-			attrs[string(kv.Key)] = kv.Value.Emit()
-		}
-		spans = append(spans, span{s.Name(), s.SpanKind().String(), attrs, !s.Parent().IsValid()})
+		spans = append(spans, span{s.Name(), s.SpanKind().String(), oteltest.AttrMap(s.Attributes()), !s.Parent().IsValid()})
 	}
 	wantSpans := []span{{"mcpauth.provider.upstream.exchange", "client",
 		map[string]string{"mcpauth.provider.upstream.operation": "exchange"}, true}}
@@ -160,11 +121,9 @@ func TestTelemetry(t *testing.T) {
 // TestTelemetryStoreSpans checks that storage calls made inside a caller's
 // trace are its children, and carry no key.
 func TestTelemetryStoreSpans(t *testing.T) {
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	rec := oteltest.New(t)
 	e := newEnv(t, 1, func(o *provider.Options) {
-		o.Telemetry = provider.TelemetryOptions{TracerProvider: tp}
+		o.Telemetry = provider.TelemetryOptions{TracerProvider: rec.TracerProvider}
 	})
 	base := e.url(0)
 	id := register(t, base, nil).str("client_id")
@@ -195,11 +154,7 @@ func TestTelemetryStoreSpans(t *testing.T) {
 		if s.Parent().SpanID() != parent.SpanID() || s.SpanContext().TraceID() != parent.TraceID() {
 			t.Errorf("span %s is not a child of the caller's span", s.Name())
 		}
-		var attrs []string
-		for _, kv := range s.Attributes() {
-			attrs = append(attrs, string(kv.Key)+"="+kv.Value.Emit())
-		}
-		got = append(got, s.Name()+" "+strings.Join(attrs, ","))
+		got = append(got, s.Name()+" "+oteltest.Attrs(attribute.NewSet(s.Attributes()...)))
 	}
 	// The client lookup, then both token kinds looked up.
 	want := []string{
@@ -209,5 +164,96 @@ func TestTelemetryStoreSpans(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("spans (-want +got):\n%s", diff)
+	}
+}
+
+// downStore fails every read while down is set.
+type downStore struct {
+	*memory.Store
+	down atomic.Bool
+}
+
+func (s *downStore) Get(ctx context.Context, key string) ([]byte, error) {
+	if s.down.Load() {
+		return nil, errors.New("store down")
+	}
+	return s.Store.Get(ctx, key)
+}
+
+// TestTelemetryBearerRejections presents the MCP endpoint's bearer check
+// with every kind of bad credential and checks that each rejection is
+// counted under its reason, and nothing else: no token reaches an
+// attribute, and an accepted request is not counted.
+func TestTelemetryBearerRejections(t *testing.T) {
+	rec := oteltest.New(t)
+	var store *downStore
+	e := newEnv(t, 1, func(o *provider.Options) {
+		store = &downStore{Store: o.Store.(*memory.Store)}
+		o.Store = store
+		o.Telemetry = provider.TelemetryOptions{MeterProvider: rec.MeterProvider}
+	})
+	base := e.url(0)
+	e.extra.Handle("/test/admin", e.ps[0].RequireScopes("never-granted")(http.HandlerFunc(echoPrincipal)))
+	token := func() (string, string) {
+		t.Helper()
+		id, pk, code := codeFor(t, e, base)
+		tok := exchange(t, base, id, code, pk.verifier)
+		if tok.status != http.StatusOK {
+			t.Fatalf("exchange: %d %v", tok.status, tok.body)
+		}
+		return id, tok.str("access_token")
+	}
+	wellFormed := func(b byte) string { return "mcp_" + strings.Repeat(string(b), 64) }
+	id, revoked := token()
+	_, expiring := token()
+
+	// status calls base+path (the MCP endpoint, by default) with tok.
+	status := func(path, tok string) int {
+		t.Helper()
+		if path == "" {
+			path = "/mcp"
+		}
+		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader("{}"))
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	var got []int
+	got = append(got,
+		status("", ""),                 // missing
+		status("", "two words"),        // malformed header: missing
+		status("", "mcp_short"),        // invalid
+		status("", wellFormed('0')),    // unknown: invalid
+		status("", revoked),            // valid: not counted
+		status("/test/admin", revoked), // insufficient_scope
+	)
+	if res := postForm(t, base+provider.PathRevoke, url.Values{"token": {revoked}, "client_id": {id}}, "", ""); res.status != http.StatusOK {
+		t.Fatalf("revoke: %d %v", res.status, res.body)
+	}
+	got = append(got, status("", revoked)) // revoked: invalid
+	e.clock.Advance(provider.DefaultAccessTokenTTL + time.Second)
+	got = append(got, status("", expiring)) // expired: invalid
+	store.down.Store(true)
+	got = append(got, status("", wellFormed('1'))) // unavailable
+	store.down.Store(false)
+	want := []int{401, 401, 401, 401, 200, 403, 401, 401, 503}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("statuses (-want +got):\n%s", diff)
+	}
+
+	wantPoints := []telPoint{
+		{"mcpauth.provider.bearer.reason=insufficient_scope", 1},
+		{"mcpauth.provider.bearer.reason=invalid_token", 4},
+		{"mcpauth.provider.bearer.reason=missing", 2},
+		{"mcpauth.provider.bearer.reason=unavailable", 1},
+	}
+	if diff := cmp.Diff(wantPoints, collect(t, rec)["mcpauth.provider.bearer.rejections {request}"]); diff != "" {
+		t.Errorf("mcpauth.provider.bearer.rejections (-want +got):\n%s", diff)
 	}
 }
