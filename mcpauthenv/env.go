@@ -180,8 +180,9 @@ var envTable = []envVar{
 	{Var: Var{
 		Name: "PERMIT_MCP_BYPASSED_METHODS", Field: "Options.BypassMethods", Default: envJSONList(mcpauth.DefaultBypassMethods),
 		Doc: "JSON list of method patterns passed on without identity or a check, matched like Python's fnmatch " +
-			"(permit-fastmcp): * matches any characters including /, ? one character, [...] and [!...] a class; " +
-			"case-sensitive, no escapes. [] bypasses nothing.",
+			"(permit-fastmcp): `*` matches any characters including `/` (`notifications/*` covers " +
+			"`notifications/roots/list_changed`), `?` one character, `[...]` and `[!...]` a class; " +
+			"case-sensitive, no escapes. `[]` bypasses nothing.",
 	}, apply: envListVar(func(s *envState, l []string) { s.o.BypassMethods = l })},
 	{Var: Var{
 		Name: "PERMIT_MCP_ACTION_PREFIX", Field: "Options.ActionPrefix", Default: `""`,
