@@ -3,11 +3,15 @@
 package mcpauth_test
 
 import (
+	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/mcpauth/mcpauth/mcpauthenv"
 )
@@ -64,20 +68,50 @@ func readFile(t *testing.T, name string) string {
 	return string(b)
 }
 
-// TestREADMEEnvTable checks that the README lists every environment
-// variable mcpauthenv.FromEnv reads, with its default.
+// TestREADMEEnvTable checks that the README's environment table is
+// exactly the one generated from mcpauthenv.Vars: every variable, in
+// order, with its default, option and meaning (secrets marked), and no
+// other row. go test -run TestREADMEEnvTable -update rewrites it.
 func TestREADMEEnvTable(t *testing.T) {
 	readme := readFile(t, "README.md")
-	for _, v := range mcpauthenv.Vars() {
-		def := "—"
-		if v.Default != "" {
-			def = "`" + v.Default + "`"
-		}
-		row := "| `" + v.Name + "` | " + def + " |"
-		if !strings.Contains(readme, row) {
-			t.Errorf("README.md lacks the row %q", row)
-		}
+	const header = "| variable | default | option | meaning |\n|---|---|---|---|\n"
+	start := strings.Index(readme, header)
+	if start < 0 {
+		t.Fatalf("README.md lacks the table header %q", header)
 	}
+	end := start + len(header)
+	for strings.HasPrefix(readme[end:], "| ") {
+		end += strings.IndexByte(readme[end:], '\n') + 1
+	}
+	want := header + envTableRows(mcpauthenv.Vars())
+	if got := readme[start:end]; got != want {
+		if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+			if err := os.WriteFile("README.md", []byte(readme[:start]+want+readme[end:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("README.md's environment table differs from mcpauthenv.Vars (go test -run TestREADMEEnvTable -update rewrites it):\n%s",
+			cmp.Diff(strings.Split(want, "\n"), strings.Split(got, "\n")))
+	}
+}
+
+// envTableRows renders vars as Markdown table rows.
+func envTableRows(vars []mcpauthenv.Var) string {
+	cell := func(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
+	var b strings.Builder
+	for _, v := range vars {
+		def := v.Default
+		if !strings.Contains(def, "`") {
+			def = "`" + def + "`"
+		}
+		doc := v.Doc
+		if v.Secret {
+			doc = "Secret (never shown in errors). " + doc
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", v.Name, cell(def), cell(v.Field), cell(doc))
+	}
+	return b.String()
 }
 
 // TestREADMECommands checks that the shell commands the README names exist:

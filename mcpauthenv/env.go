@@ -43,6 +43,9 @@ type Var struct {
 type envState struct {
 	o  *mcpauth.Options
 	po *mcpauth.PermitOptions
+	az *mcpauth.AuthZENOptions // returned only when PDPURL is set
+
+	authzenSet []string // the PERMIT_MCP_AUTHZEN_* variables set, but the URL
 
 	// The identity source is built once every variable is read.
 	identityMode      string // fixed, header, jwt, context or source
@@ -60,7 +63,9 @@ type envState struct {
 	knownMethodsIsSet   bool
 }
 
-// Defaults documented in the table; the middleware applies them.
+// Defaults documented in the table; the middleware and the authorizers
+// apply them (a test in the root package checks them against the real
+// ones).
 const (
 	defaultPDPURL         = "http://localhost:7766"
 	defaultResourcePrefix = "mcp_" // permit-fastmcp's resource_prefix
@@ -175,8 +180,9 @@ var envTable = []envVar{
 	{Var: Var{
 		Name: "PERMIT_MCP_BYPASSED_METHODS", Field: "Options.BypassMethods", Default: envJSONList(mcpauth.DefaultBypassMethods),
 		Doc: "JSON list of method patterns passed on without identity or a check, matched like Python's fnmatch " +
-			"(permit-fastmcp): * matches any characters including /, ? one character, [...] and [!...] a class; " +
-			"case-sensitive, no escapes. [] bypasses nothing.",
+			"(permit-fastmcp): `*` matches any characters including `/` (`notifications/*` covers " +
+			"`notifications/roots/list_changed`), `?` one character, `[...]` and `[!...]` a class; " +
+			"case-sensitive, no escapes. `[]` bypasses nothing.",
 	}, apply: envListVar(func(s *envState, l []string) { s.o.BypassMethods = l })},
 	{Var: Var{
 		Name: "PERMIT_MCP_ACTION_PREFIX", Field: "Options.ActionPrefix", Default: `""`,
@@ -210,6 +216,59 @@ var envTable = []envVar{
 		Name: "PERMIT_MCP_PERMIT_API_KEY", Field: "PermitOptions.APIKey", Default: "none (required by NewPermit)", Secret: true,
 		Doc: "Permit environment API key (ignored by permit-fastmcp; honoured here).",
 	}, apply: envString(func(s *envState, v string) { s.po.APIKey = v })},
+	// An AuthZEN 1.0 decision point instead of Permit.
+	{Var: Var{
+		Name: "PERMIT_MCP_AUTHZEN_URL", Field: "AuthZENOptions.PDPURL", Default: "none (Permit is used)",
+		Doc: "Base URL of an AuthZEN 1.0 PDP (https, or http on a loopback host); setting it chooses AuthZEN instead of Permit, " +
+			"and setting a Permit URL or API key as well is an error.",
+	}, apply: func(s *envState, v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+			// Not echoed: a URL may carry credentials.
+			return errors.New("is not an absolute http or https URL without user info, query or fragment")
+		}
+		s.az.PDPURL = v
+		return nil
+	}},
+	{Var: Var{
+		Name: "PERMIT_MCP_AUTHZEN_ALLOW_INSECURE_HTTP", Field: "AuthZENOptions.AllowInsecureHTTP", Default: "false",
+		Doc: "Boolean; true accepts an http PERMIT_MCP_AUTHZEN_URL on a host that is not loopback (only on a network you trust).",
+	}, apply: envBoolVar(func(s *envState, b bool) { s.az.AllowInsecureHTTP = b })},
+	{Var: Var{
+		Name: "PERMIT_MCP_AUTHZEN_DISCOVER", Field: "AuthZENOptions.Discover", Default: "false",
+		Doc: "Boolean; true reads the endpoints from the PDP's /.well-known/authzen-configuration metadata.",
+	}, apply: envBoolVar(func(s *envState, b bool) { s.az.Discover = b })},
+	{Var: Var{
+		Name: "PERMIT_MCP_AUTHZEN_METADATA_TTL", Field: "AuthZENOptions.MetadataTTL", Default: "1h0m0s",
+		Doc: "How long discovered metadata is reused (Go duration or seconds).",
+	}, apply: envDurationVar(func(s *envState, d time.Duration) { s.az.MetadataTTL = d })},
+	{Var: Var{
+		Name: "PERMIT_MCP_AUTHZEN_TOKEN", Field: "AuthZENOptions.BearerToken", Default: "none", Secret: true,
+		Doc: "Bearer token sent to the AuthZEN PDP (such as the token of mcpauth policy serve).",
+	}, apply: envString(func(s *envState, v string) { s.az.BearerToken = v })},
+	{Var: Var{
+		Name: "PERMIT_MCP_AUTHZEN_API_KEY", Field: "AuthZENOptions.APIKey", Default: "none", Secret: true,
+		Doc: "API key sent to the AuthZEN PDP in PERMIT_MCP_AUTHZEN_API_KEY_HEADER; at most one of it and PERMIT_MCP_AUTHZEN_TOKEN.",
+	}, apply: envString(func(s *envState, v string) { s.az.APIKey = v })},
+	{Var: Var{
+		Name: "PERMIT_MCP_AUTHZEN_API_KEY_HEADER", Field: "AuthZENOptions.APIKeyHeader", Default: "X-API-Key",
+		Doc: "Header carrying PERMIT_MCP_AUTHZEN_API_KEY.",
+	}, apply: func(s *envState, v string) error {
+		if !validHeaderName(v) {
+			return fmt.Errorf("%s is not a header name", quoteEnvValue(v))
+		}
+		s.az.APIKeyHeader = v
+		return nil
+	}},
+	{Var: Var{
+		Name: "PERMIT_MCP_AUTHZEN_SUBJECT_TYPE", Field: "AuthZENOptions.SubjectType", Default: "user",
+		Doc: "AuthZEN subject type of the checks.",
+	}, apply: envString(func(s *envState, v string) { s.az.SubjectType = v })},
+	{Var: Var{
+		Name: "PERMIT_MCP_AUTHZEN_DISABLE_EVALUATIONS", Field: "AuthZENOptions.DisableEvaluations", Default: "false",
+		Doc: "Boolean; true never uses the Access Evaluations (batch) API: list filtering sends one Access Evaluation per item.",
+	}, apply: envBoolVar(func(s *envState, b bool) { s.az.DisableEvaluations = b })},
 	{Var: Var{
 		Name: "PERMIT_MCP_ENABLE_AUDIT_LOGGING", Field: "Options.DisableAudit", Default: "true",
 		Doc: "Boolean; false turns the per-decision audit record off (ignored by permit-fastmcp; honoured here).",
@@ -453,9 +512,9 @@ var envTable = []envVar{
 		Doc: "How long a deny is reused (Go duration or seconds).",
 	}, apply: envDurationVar(func(s *envState, d time.Duration) { s.o.Cache.DenyTTL = d })},
 	{Var: Var{
-		Name: "PERMIT_MCP_PDP_TIMEOUT", Field: "PermitOptions.Timeout and Options.Cache.PDPTimeout", Default: "5s",
-		Doc: "Bound of one decision point request (Go duration or seconds).",
-	}, apply: envDurationVar(func(s *envState, d time.Duration) { s.po.Timeout, s.o.Cache.PDPTimeout = d, d })},
+		Name: "PERMIT_MCP_PDP_TIMEOUT", Field: "PermitOptions.Timeout, AuthZENOptions.Timeout and Options.Cache.PDPTimeout", Default: "5s",
+		Doc: "Bound of one decision point request, Permit or AuthZEN (Go duration or seconds).",
+	}, apply: envDurationVar(func(s *envState, d time.Duration) { s.po.Timeout, s.az.Timeout, s.o.Cache.PDPTimeout = d, d, d })},
 	{Var: Var{
 		Name: "PERMIT_MCP_DISABLE_LIST_FILTERING", Field: "Options.ListFiltering", Default: "false",
 		Doc: "Boolean; true turns per-item filtering off (list requests are then checked as a whole, as with PERMIT_MCP_COARSE_LIST_CHECK): ListCheckOnly.",
@@ -512,28 +571,49 @@ func FromEnv() (*mcpauth.Options, *mcpauth.PermitOptions, error) {
 // A bad value is an error naming the variable; the values of secrets (API
 // key, JWT secret) never appear in errors. The returned mcpauth.PermitOptions has
 // an empty APIKey when none is set: [mcpauth.NewPermit] then refuses it.
+//
+// The PERMIT_MCP_AUTHZEN_* variables are checked here too (an error is
+// better than a setting silently ignored), and setting both
+// PERMIT_MCP_AUTHZEN_URL and a Permit URL or API key is an error; their
+// options come from [AuthZENFromLookup], and [AuthorizerFromLookup]
+// builds whichever authorizer the variables choose.
 func FromLookup(lookup func(string) (string, bool)) (*mcpauth.Options, *mcpauth.PermitOptions, error) {
-	s := &envState{o: &mcpauth.Options{}, po: &mcpauth.PermitOptions{}}
+	s, err := load(lookup)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.o, s.po, nil
+}
+
+// load applies every variable of the table.
+func load(lookup func(string) (string, bool)) (*envState, error) {
+	s := &envState{o: &mcpauth.Options{}, po: &mcpauth.PermitOptions{}, az: &mcpauth.AuthZENOptions{}}
 	for _, v := range envTable {
 		val, ok := lookup(v.Name)
 		if !ok || (val == "" && !v.keepEmpty) {
 			continue
 		}
 		if err := v.apply(s, val); err != nil {
-			return nil, nil, fmt.Errorf("mcpauthenv: %s %s", v.Name, err)
+			return nil, fmt.Errorf("mcpauthenv: %s %s", v.Name, err)
+		}
+		if strings.HasPrefix(v.Name, "PERMIT_MCP_AUTHZEN_") && v.Name != "PERMIT_MCP_AUTHZEN_URL" {
+			s.authzenSet = append(s.authzenSet, v.Name)
 		}
 	}
 	if err := s.finish(); err != nil {
-		return nil, nil, err
+		return nil, err
+	}
+	if err := s.finishAuthZEN(); err != nil {
+		return nil, err
 	}
 	if s.knownMethodsIsSet {
 		m, err := envKnownMethodsMapping(s.o, s.knownMethods)
 		if err != nil {
-			return nil, nil, fmt.Errorf("mcpauthenv: PERMIT_MCP_KNOWN_METHODS %w", err)
+			return nil, fmt.Errorf("mcpauthenv: PERMIT_MCP_KNOWN_METHODS %w", err)
 		}
 		s.o.Mapping = m
 	}
-	return s.o, s.po, nil
+	return s, nil
 }
 
 // finish sets what several variables decide together: the identity

@@ -269,6 +269,15 @@ func TestFromLookupVariables(t *testing.T) {
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ListFiltering = mcpauth.ListCheckOnly }, false},
 		{"coarse list check", map[string]string{"PERMIT_MCP_COARSE_LIST_CHECK": "on"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.ListFiltering = mcpauth.ListFilterAndCheck }, false},
+		// What they set is checked by TestAuthZENFromLookup.
+		{"authzen settings leave Options and PermitOptions alone", map[string]string{
+			"PERMIT_MCP_AUTHZEN_URL": "http://pdp.internal:8181", "PERMIT_MCP_AUTHZEN_ALLOW_INSECURE_HTTP": "true",
+			"PERMIT_MCP_AUTHZEN_DISCOVER": "true", "PERMIT_MCP_AUTHZEN_METADATA_TTL": "5m",
+			"PERMIT_MCP_AUTHZEN_API_KEY": "k", "PERMIT_MCP_AUTHZEN_API_KEY_HEADER": "X-Key",
+			"PERMIT_MCP_AUTHZEN_SUBJECT_TYPE": "identity", "PERMIT_MCP_AUTHZEN_DISABLE_EVALUATIONS": "true",
+		}, func(o *mcpauth.Options, po *mcpauth.PermitOptions) {}, false},
+		{"authzen bearer token", map[string]string{"PERMIT_MCP_AUTHZEN_URL": "https://pdp", "PERMIT_MCP_AUTHZEN_TOKEN": "t"},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) {}, false},
 		{"ambiguous tools", map[string]string{"PERMIT_MCP_ALLOW_AMBIGUOUS_TOOLS": "true"},
 			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.AllowAmbiguousTools = true }, false},
 	}
@@ -731,7 +740,7 @@ func ExampleVars() {
 	// PERMIT_MCP_PERMIT_PDP_URL -> PermitOptions.PDPURL (default http://localhost:7766, secret false)
 	// PERMIT_API_KEY -> PermitOptions.APIKey (default none (required by NewPermit), secret true)
 	// PERMIT_MCP_PERMIT_API_KEY -> PermitOptions.APIKey (default none (required by NewPermit), secret true)
-	// PERMIT_MCP_PDP_TIMEOUT -> PermitOptions.Timeout and Options.Cache.PDPTimeout (default 5s, secret false)
+	// PERMIT_MCP_PDP_TIMEOUT -> PermitOptions.Timeout, AuthZENOptions.Timeout and Options.Cache.PDPTimeout (default 5s, secret false)
 }
 
 // hs256 signs claims as a compact HS256 JWT.

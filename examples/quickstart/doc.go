@@ -26,11 +26,15 @@
 //	                   middleware verifies; a random one is generated and
 //	                   printed when unset
 //	PERMIT_PDP_URL,    ask this Permit PDP (with this API key) instead of
-//	PERMIT_API_KEY     the embedded demo policy; set both or neither
-//	-authzen URL,      ask this AuthZEN PDP instead, such as the demo policy
-//	AUTHZEN_PDP_URL    served by "mcpauth policy serve" (its endpoints are
-//	                   discovered; MCPAUTH_PDP_TOKEN, when set, is sent as
-//	                   the bearer token)
+//	PERMIT_API_KEY     the embedded demo policy
+//	PERMIT_MCP_AUTHZEN_URL
+//	                   ask this AuthZEN 1.0 PDP instead; the other
+//	                   PERMIT_MCP_AUTHZEN_* variables (discovery, token or
+//	                   API key, ...) are those of package mcpauthenv,
+//	                   which reads them all (see the README's table)
+//	-authzen URL       ask the AuthZEN PDP of "mcpauth policy serve" at URL
+//	                   (its endpoints are discovered; MCPAUTH_PDP_TOKEN,
+//	                   when set, is sent as the bearer token)
 //	-telemetry KIND,   export OpenTelemetry metrics and spans: "stdout"
 //	MCPAUTH_TELEMETRY  (metrics every 10 s and spans as JSON on standard
 //	                   output) or "prometheus" (metrics only)
@@ -42,7 +46,8 @@
 // The caller is identified by a verified JWT (mcpauth.JWTIdentity). The
 // login tool is listed in mcpauth.Options.PublicTools, so it needs neither
 // a token nor a policy rule. Decisions come from policy.Demo() or, with the
-// Permit variables set, from mcpauth.NewPermit. The go-sdk handler runs
+// Permit or AuthZEN variables set, from the authorizer
+// mcpauthenv.AuthorizerFromLookup builds. The go-sdk handler runs
 // stateless with JSON responses, so that every curl command is one
 // self-contained POST. greet-jwt reads the verified user from the go-sdk's
 // req.Extra.TokenInfo, filled from the mcpauth decision; it never parses the

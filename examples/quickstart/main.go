@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -19,6 +20,8 @@ import (
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/examples/internal/demo"
+	"github.com/mcpauth/mcpauth/mcpauthenv"
+	"github.com/mcpauth/mcpauth/policy"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -41,8 +44,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	addr := fs.String("addr", or(getenv("ADDR"), DefaultAddr), "listen `address` (env ADDR)")
-	authzenURL := fs.String("authzen", getenv("AUTHZEN_PDP_URL"),
-		"ask the AuthZEN PDP at `URL` (such as `mcpauth policy serve`) instead (env AUTHZEN_PDP_URL)")
+	authzenURL := fs.String("authzen", "",
+		"ask the AuthZEN PDP at `URL` served by `mcpauth policy serve` instead, its endpoints discovered (env PERMIT_MCP_AUTHZEN_URL)")
 	telemetryKind := fs.String("telemetry", getenv("MCPAUTH_TELEMETRY"),
 		"export OpenTelemetry metrics and spans: `stdout` or prometheus (env MCPAUTH_TELEMETRY)")
 	metricsAddr := fs.String("metrics-addr", or(getenv("METRICS_ADDR"), DefaultMetricsAddr),
@@ -59,14 +62,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if secret == "" {
 		secret, generated = demo.NewSecret(), true
 	}
-	authz, source, err := demo.Authorizer(getenv, logger)
+	authz, source, err := decisionPoint(*authzenURL, getenv, logger)
 	if err != nil {
 		return err
-	}
-	if *authzenURL != "" {
-		if authz, source, err = authzenAuthorizer(*authzenURL, getenv, logger); err != nil {
-			return err
-		}
 	}
 
 	tel, err := newTelemetry(*telemetryKind, *metricsAddr, stdout)
@@ -118,20 +116,40 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	return errors.Join(demo.Serve(ctx, ln, mux), <-errs)
 }
 
-// authzenAuthorizer asks the AuthZEN PDP at url, discovering its endpoints,
-// with the bearer token in MCPAUTH_PDP_TOKEN when it is set (as
-// `mcpauth policy serve` expects).
-func authzenAuthorizer(url string, getenv func(string) string, logger *slog.Logger) (mcpauth.Authorizer, string, error) {
-	if getenv("PERMIT_PDP_URL") != "" || getenv("PERMIT_API_KEY") != "" {
-		return nil, "", errors.New("-authzen and the Permit variables are mutually exclusive")
+// decisionPoint returns the authorizer the environment chooses, read by
+// mcpauthenv: an AuthZEN PDP when PERMIT_MCP_AUTHZEN_URL (or -authzen) is
+// set, the Permit PDP when PERMIT_API_KEY (and PERMIT_PDP_URL) is, and the
+// embedded demo policy when neither is. -authzen names the PDP of
+// `mcpauth policy serve`: its endpoints are discovered and its bearer token
+// is MCPAUTH_PDP_TOKEN, unless the PERMIT_MCP_AUTHZEN_* variables say
+// otherwise. It also returns a description for the start-up banner.
+func decisionPoint(authzenURL string, getenv func(string) string, logger *slog.Logger) (mcpauth.Authorizer, string, error) {
+	lookup := func(name string) (string, bool) {
+		v := getenv(name)
+		if authzenURL != "" {
+			switch name {
+			case "PERMIT_MCP_AUTHZEN_URL":
+				v = authzenURL
+			case "PERMIT_MCP_AUTHZEN_DISCOVER":
+				v = cmp.Or(v, "true")
+			case "PERMIT_MCP_AUTHZEN_TOKEN":
+				v = cmp.Or(v, getenv("MCPAUTH_PDP_TOKEN"))
+			}
+		}
+		return v, v != ""
 	}
-	az, err := mcpauth.NewAuthZEN(&mcpauth.AuthZENOptions{
-		PDPURL: url, Discover: true, BearerToken: getenv("MCPAUTH_PDP_TOKEN"), Logger: logger,
-	})
-	if err != nil {
+	authz, err := mcpauthenv.AuthorizerFromLookup(lookup, logger)
+	switch {
+	case errors.Is(err, mcpauthenv.ErrNoDecisionPoint):
+		return policy.Demo(), "the embedded demo policy (set PERMIT_MCP_AUTHZEN_URL for an AuthZEN PDP, or PERMIT_PDP_URL and PERMIT_API_KEY for Permit)", nil
+	case err != nil:
 		return nil, "", err
 	}
-	return az, "the AuthZEN PDP at " + url, nil
+	if _, ok := authz.(*mcpauth.AuthZEN); ok {
+		url, _ := lookup("PERMIT_MCP_AUTHZEN_URL")
+		return authz, "the AuthZEN PDP at " + url, nil
+	}
+	return authz, "the Permit PDP at PERMIT_PDP_URL", nil
 }
 
 func or(v, def string) string {

@@ -354,6 +354,8 @@ func TestPermit(t *testing.T) {
 
 // TestAuthZEN runs the quickstart against the demo policy served over
 // AuthZEN by policy.Handler, as `mcpauth policy serve` does.
+// With -authzen, as the README runs it, or with the mcpauthenv variables
+// only.
 func TestAuthZEN(t *testing.T) {
 	h, err := policy.NewHandler(policy.Demo(), &policy.HandlerOptions{Token: "pdp-token"})
 	if err != nil {
@@ -361,11 +363,25 @@ func TestAuthZEN(t *testing.T) {
 	}
 	pdp := httptest.NewServer(h)
 	t.Cleanup(pdp.Close)
-	_, out := exampletest.Start(t, run, map[string]string{
-		"MCP_JWT_SECRET":    "another-fixed-test-secret-32-byte",
-		"MCPAUTH_PDP_TOKEN": "pdp-token",
-	}, "-authzen", pdp.URL)
-	if !strings.Contains(out.String(), "Decisions: the AuthZEN PDP at "+pdp.URL) {
+	t.Run("flag", func(t *testing.T) {
+		testAuthZEN(t, pdp.URL, map[string]string{
+			"MCP_JWT_SECRET":    "another-fixed-test-secret-32-byte",
+			"MCPAUTH_PDP_TOKEN": "pdp-token",
+		}, "-authzen", pdp.URL)
+	})
+	t.Run("environment", func(t *testing.T) {
+		testAuthZEN(t, pdp.URL, map[string]string{
+			"MCP_JWT_SECRET":           "another-fixed-test-secret-32-byte",
+			"PERMIT_MCP_AUTHZEN_URL":   pdp.URL,
+			"PERMIT_MCP_AUTHZEN_TOKEN": "pdp-token",
+		})
+	})
+}
+
+func testAuthZEN(t *testing.T, pdpURL string, env map[string]string, args ...string) {
+	t.Helper()
+	_, out := exampletest.Start(t, run, env, args...)
+	if !strings.Contains(out.String(), "Decisions: the AuthZEN PDP at "+pdpURL) {
 		t.Errorf("banner does not name the AuthZEN PDP:\n%s", out)
 	}
 	token, cmds := parseBanner(t, out.String())
@@ -394,13 +410,16 @@ func TestRunErrors(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"only the PDP URL", []string{"-addr", "127.0.0.1:0"}, map[string]string{"PERMIT_PDP_URL": "http://127.0.0.1:1"}, "set both PERMIT_PDP_URL and PERMIT_API_KEY"},
-		{"only the API key", []string{"-addr", "127.0.0.1:0"}, map[string]string{"PERMIT_API_KEY": "k"}, "set both PERMIT_PDP_URL and PERMIT_API_KEY"},
+		{"only the PDP URL", []string{"-addr", "127.0.0.1:0"}, map[string]string{"PERMIT_PDP_URL": "http://127.0.0.1:1"}, "PermitOptions.APIKey is empty"},
+		{"AuthZEN variable without its URL", []string{"-addr", "127.0.0.1:0"}, map[string]string{"PERMIT_MCP_AUTHZEN_TOKEN": "t"},
+			"PERMIT_MCP_AUTHZEN_TOKEN is set but PERMIT_MCP_AUTHZEN_URL is not"},
+		{"AuthZEN URL and Permit", []string{"-addr", "127.0.0.1:0"},
+			map[string]string{"PERMIT_MCP_AUTHZEN_URL": "http://127.0.0.1:1", "PERMIT_API_KEY": "k"}, "choose one decision point"},
 		{"unknown flag", []string{"-port", "1"}, nil, "flag provided but not defined"},
 		{"extra argument", []string{"serve"}, nil, "unexpected arguments"},
 		{"bad ADDR", nil, map[string]string{"ADDR": "not-an-address"}, "not-an-address"},
 		{"AuthZEN and Permit", []string{"-addr", "127.0.0.1:0", "-authzen", "http://127.0.0.1:1"},
-			map[string]string{"PERMIT_PDP_URL": "http://127.0.0.1:1", "PERMIT_API_KEY": "k"}, "mutually exclusive"},
+			map[string]string{"PERMIT_PDP_URL": "http://127.0.0.1:1", "PERMIT_API_KEY": "k"}, "choose one decision point"},
 		{"unknown telemetry", []string{"-addr", "127.0.0.1:0", "-telemetry", "jaeger"}, nil, "want stdout or prometheus"},
 		{"AuthZEN over http to a remote host", []string{"-addr", "127.0.0.1:0", "-authzen", "http://pdp.example.com"}, nil, "loopback"},
 	}
