@@ -111,7 +111,7 @@ func TestRunErrors(t *testing.T) {
 		{"store URL not for Redis", []string{"-dev-idp", "-store", "https://user:pw@cache.example"}, nil, "-store must be a redis://, rediss:// or unix:// URL"},
 		{"bad Redis URL", []string{"-dev-idp", "-store", "redis://127.0.0.1:1/not-a-db"}, nil, "Options.URL is not a valid"},
 		{"short encryption key", []string{"-dev-idp"}, map[string]string{"MCP_ENCRYPTION_KEY": "abcd"}, "MCP_ENCRYPTION_KEY must be 64 hex digits"},
-		{"half of Permit", []string{"-dev-idp"}, map[string]string{"PERMIT_API_KEY": "k"}, "set both PERMIT_PDP_URL and PERMIT_API_KEY"},
+		{"half of Permit", []string{"-dev-idp"}, map[string]string{"PERMIT_PDP_URL": "http://127.0.0.1:7766"}, "APIKey is empty"},
 		{"missing policy file", []string{"-dev-idp", "-policy", "/nonexistent/policy.json"}, nil, "/nonexistent/policy.json"},
 		{"plain http elsewhere", []string{"-dev-idp", "-base-url", "http://mcp.example.com"}, nil, "must use https"},
 		{"extra argument", []string{"serve"}, nil, "unexpected arguments"},

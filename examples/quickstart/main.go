@@ -20,8 +20,6 @@ import (
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/examples/internal/demo"
-	"github.com/mcpauth/mcpauth/mcpauthenv"
-	"github.com/mcpauth/mcpauth/policy"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -124,32 +122,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 // is MCPAUTH_PDP_TOKEN, unless the PERMIT_MCP_AUTHZEN_* variables say
 // otherwise. It also returns a description for the start-up banner.
 func decisionPoint(authzenURL string, getenv func(string) string, logger *slog.Logger) (mcpauth.Authorizer, string, error) {
-	lookup := func(name string) (string, bool) {
+	if authzenURL == "" {
+		return demo.Authorizer(getenv, logger)
+	}
+	return demo.Authorizer(func(name string) string {
 		v := getenv(name)
-		if authzenURL != "" {
-			switch name {
-			case "PERMIT_MCP_AUTHZEN_URL":
-				v = authzenURL
-			case "PERMIT_MCP_AUTHZEN_DISCOVER":
-				v = cmp.Or(v, "true")
-			case "PERMIT_MCP_AUTHZEN_TOKEN":
-				v = cmp.Or(v, getenv("MCPAUTH_PDP_TOKEN"))
-			}
+		switch name {
+		case "PERMIT_MCP_AUTHZEN_URL":
+			v = authzenURL
+		case "PERMIT_MCP_AUTHZEN_DISCOVER":
+			v = cmp.Or(v, "true")
+		case "PERMIT_MCP_AUTHZEN_TOKEN":
+			v = cmp.Or(v, getenv("MCPAUTH_PDP_TOKEN"))
 		}
-		return v, v != ""
-	}
-	authz, err := mcpauthenv.AuthorizerFromLookup(lookup, logger)
-	switch {
-	case errors.Is(err, mcpauthenv.ErrNoDecisionPoint):
-		return policy.Demo(), "the embedded demo policy (set PERMIT_MCP_AUTHZEN_URL for an AuthZEN PDP, or PERMIT_PDP_URL and PERMIT_API_KEY for Permit)", nil
-	case err != nil:
-		return nil, "", err
-	}
-	if _, ok := authz.(*mcpauth.AuthZEN); ok {
-		url, _ := lookup("PERMIT_MCP_AUTHZEN_URL")
-		return authz, "the AuthZEN PDP at " + url, nil
-	}
-	return authz, "the Permit PDP at PERMIT_PDP_URL", nil
+		return v
+	}, logger)
 }
 
 func or(v, def string) string {

@@ -3,6 +3,7 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/mcpauthenv"
 	"github.com/mcpauth/mcpauth/policy"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -213,23 +215,27 @@ func WithTokenInfo(next http.Handler) http.Handler {
 	})
 }
 
-// Authorizer returns the decision point selected by the environment:
-// Permit.io when PERMIT_PDP_URL and PERMIT_API_KEY are both set, the
+// Authorizer returns the decision point the environment chooses, as
+// mcpauthenv reads it: an AuthZEN PDP when PERMIT_MCP_AUTHZEN_URL is set,
+// the Permit PDP when PERMIT_API_KEY (and PERMIT_PDP_URL) is, and the
 // embedded demo policy when neither is. It also returns a description for
 // the start-up banner.
 func Authorizer(getenv func(string) string, logger *slog.Logger) (mcpauth.Authorizer, string, error) {
-	pdp, key := getenv("PERMIT_PDP_URL"), getenv("PERMIT_API_KEY")
-	switch {
-	case pdp != "" && key != "":
-		p, err := mcpauth.NewPermit(&mcpauth.PermitOptions{PDPURL: pdp, APIKey: key, Logger: logger})
-		if err != nil {
-			return nil, "", err
-		}
-		return p, "the Permit PDP at PERMIT_PDP_URL", nil
-	case pdp != "" || key != "":
-		return nil, "", errors.New("demo: set both PERMIT_PDP_URL and PERMIT_API_KEY to use Permit, or neither for the embedded policy")
+	lookup := func(name string) (string, bool) {
+		v := getenv(name)
+		return v, v != ""
 	}
-	return policy.Demo(), "the embedded demo policy (set PERMIT_PDP_URL and PERMIT_API_KEY to ask Permit instead)", nil
+	authz, err := mcpauthenv.AuthorizerFromLookup(lookup, logger)
+	switch {
+	case errors.Is(err, mcpauthenv.ErrNoDecisionPoint):
+		return policy.Demo(), "the embedded demo policy (set PERMIT_MCP_AUTHZEN_URL for an AuthZEN PDP, or PERMIT_PDP_URL and PERMIT_API_KEY for Permit)", nil
+	case err != nil:
+		return nil, "", err
+	}
+	if _, ok := authz.(*mcpauth.AuthZEN); ok {
+		return authz, "the AuthZEN PDP at " + getenv("PERMIT_MCP_AUTHZEN_URL"), nil
+	}
+	return authz, "the Permit PDP at " + cmp.Or(getenv("PERMIT_PDP_URL"), "http://localhost:7766"), nil
 }
 
 // NewHTTPServer returns an http.Server for h with the timeouts and limits a
