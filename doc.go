@@ -35,7 +35,7 @@
 //
 // # Requests
 //
-// POST requests are read (up to [Options.MaxBodyBytes]), decoded and
+// POST requests are read (up to [Limits.MaxBodyBytes]), decoded and
 // authorized; the next handler receives the identical bytes. A body that is
 // not application/json gets HTTP 415, an oversized one 413, malformed JSON
 // 400 with JSON-RPC error -32700. Member names are matched case-sensitively

@@ -154,7 +154,7 @@ func TestArgumentLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &recorder{}
-			m, err := New(rec, &Options{Limits: tt.opts, MaxBodyBytes: 8 << 20})
+			m, err := New(rec, &Options{Limits: withBodyCap(tt.opts, 8<<20)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -383,4 +383,10 @@ func TestSessionIDTooLongNotBound(t *testing.T) {
 	if code := do(long); code != http.StatusNotFound {
 		t.Errorf("request naming the unbound long session: %d, want 404", code)
 	}
+}
+
+// withBodyCap returns l with MaxBodyBytes set to n.
+func withBodyCap(l Limits, n int64) Limits {
+	l.MaxBodyBytes = n
+	return l
 }

@@ -96,7 +96,7 @@ func New(authz Authorizer, opts *Options) (*Middleware, error) {
 		authz:     authz,
 		opts:      o,
 		bypass:    o.BypassMethods,
-		maxBody:   o.MaxBodyBytes,
+		maxBody:   o.Limits.MaxBodyBytes,
 		logger:    o.Logger,
 		filtering: o.ListFiltering != ListCheckOnly,
 	}
@@ -121,7 +121,7 @@ func New(authz Authorizer, opts *Options) (*Middleware, error) {
 	}
 	m.cache.tel = m.tel
 	m.sessions = newSessions(o.Sessions, m.logger)
-	m.maxAnon = min(o.Limits.MaxAnonymousBodyBytes, o.MaxBodyBytes)
+	m.maxAnon = min(o.Limits.MaxAnonymousBodyBytes, o.Limits.MaxBodyBytes)
 	if err := m.listen(); err != nil {
 		return nil, err
 	}
@@ -148,10 +148,10 @@ func normalize(o *Options) error {
 	}
 	o.PublicTools = append([]string(nil), o.PublicTools...)
 	switch {
-	case o.MaxBodyBytes == 0:
-		o.MaxBodyBytes = defaultMaxBodyBytes
-	case o.MaxBodyBytes < 0:
-		return errors.New("mcpauth: Options.MaxBodyBytes is negative")
+	case o.Limits.MaxBodyBytes == 0:
+		o.Limits.MaxBodyBytes = defaultMaxBodyBytes
+	case o.Limits.MaxBodyBytes < 0:
+		return errors.New("mcpauth: Options.Limits.MaxBodyBytes is negative")
 	}
 	l := &o.Limits
 	orDefault(&l.MaxAnonymousBodyBytes, defaultMaxAnonymousBodyBytes)

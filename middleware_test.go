@@ -134,13 +134,13 @@ func TestHandlerResponses(t *testing.T) {
 			wantStatus: 200, wantBody: `{"jsonrpc":"2.0","id":1,"result":{}}`, wantNext: true,
 		},
 		{
-			name: "oversized body is 413", authz: &recorder{}, opts: &Options{MaxBodyBytes: 32},
+			name: "oversized body is 413", authz: &recorder{}, opts: &Options{Limits: Limits{MaxBodyBytes: 32}},
 			req:        func() *http.Request { return postJSON(call) },
 			wantStatus: 413,
 			wantBody:   `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Request Entity Too Large","data":"body exceeds 32 bytes"}}`,
 		},
 		{
-			name: "oversized body without Content-Length is 413", authz: &recorder{}, opts: &Options{MaxBodyBytes: 32},
+			name: "oversized body without Content-Length is 413", authz: &recorder{}, opts: &Options{Limits: Limits{MaxBodyBytes: 32}},
 			req: func() *http.Request {
 				r := postJSON(call)
 				r.ContentLength = -1
@@ -397,7 +397,7 @@ func TestNewValidation(t *testing.T) {
 		opts *Options
 		want string
 	}{
-		{"negative body cap", &Options{MaxBodyBytes: -1}, "mcpauth: Options.MaxBodyBytes is negative"},
+		{"negative body cap", &Options{Limits: Limits{MaxBodyBytes: -1}}, "mcpauth: Options.Limits.MaxBodyBytes is negative"},
 		{"bad glob", &Options{BypassMethods: []string{"ok", "[x"}}, `mcpauth: Options.BypassMethods[1]: malformed pattern "[x"`},
 		{"empty public tool", &Options{PublicTools: []string{""}}, "mcpauth: Options.PublicTools[0] is empty"},
 		{"bad tool deny style", &Options{Deny: DenyOptions{ToolCall: 9}}, "mcpauth: Options.Deny.ToolCall: unknown value 9"},

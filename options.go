@@ -144,11 +144,6 @@ type Options struct {
 	// challenge of 401 responses (RFC 9728).
 	ResourceMetadataURL string
 
-	// MaxBodyBytes caps the request body the middleware reads. Default 4 MiB
-	// (4 << 20).
-	// A larger body is rejected with HTTP 413.
-	MaxBodyBytes int64
-
 	// Limits bound what a request may cost before and during its check.
 	Limits Limits
 
@@ -226,6 +221,9 @@ type Options struct {
 // defaults; the middleware refuses what exceeds them before asking the
 // decision point.
 type Limits struct {
+	// MaxBodyBytes caps the request body the middleware reads. Default 4 MiB
+	// (4 << 20). A larger body is rejected with HTTP 413.
+	MaxBodyBytes int64
 	// MaxAnonymousBodyBytes caps the body of a POST that carries no
 	// credential (in the header, JWT and context identity modes): such a
 	// request can only be a bypassed method (initialize, ping,

@@ -346,7 +346,7 @@ func TestTelemetryDecisions(t *testing.T) {
 // TestTelemetryRefused sends requests the middleware refuses before any
 // check, and a method it does not know.
 func TestTelemetryRefused(t *testing.T) {
-	e := newTelemetryE2E(t, &mcpauth.Options{MaxBodyBytes: 1024})
+	e := newTelemetryE2E(t, &mcpauth.Options{Limits: mcpauth.Limits{MaxBodyBytes: 1024}})
 	post := func(user, body string, hdr ...string) int {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/mcp", strings.NewReader(body))

@@ -447,14 +447,14 @@ var envTable = []envVar{
 		Doc: "Boolean; true uses permit-fastmcp's {server}_resources:<uri> and {server}_prompts:<name> resource types.",
 	}, apply: envBoolVar(func(s *envState, b bool) { s.o.LegacyResourceTypes = b })},
 	{Var: Var{
-		Name: "PERMIT_MCP_MAX_BODY_BYTES", Field: "Options.MaxBodyBytes", Default: strconv.Itoa(4 << 20),
+		Name: "PERMIT_MCP_MAX_BODY_BYTES", Field: "Options.Limits.MaxBodyBytes", Default: strconv.Itoa(4 << 20),
 		Doc: "Largest request body read, in bytes (positive integer); larger bodies get HTTP 413.",
 	}, apply: func(s *envState, v string) error {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil || n <= 0 {
 			return fmt.Errorf("%s is not a positive integer", quoteEnvValue(v))
 		}
-		s.o.MaxBodyBytes = n
+		s.o.Limits.MaxBodyBytes = n
 		return nil
 	}},
 	{Var: Var{

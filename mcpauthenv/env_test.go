@@ -244,7 +244,7 @@ func TestFromLookupVariables(t *testing.T) {
 			o.LegacyResourceTypes = true
 		}, false},
 		{"request handling", map[string]string{"PERMIT_MCP_MAX_BODY_BYTES": "1048576", "PERMIT_MCP_ALLOW_BATCH": "true"},
-			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.MaxBodyBytes, o.AllowBatch = 1<<20, true }, false},
+			func(o *mcpauth.Options, po *mcpauth.PermitOptions) { o.Limits.MaxBodyBytes, o.AllowBatch = 1<<20, true }, false},
 		{"denials", map[string]string{
 			"PERMIT_MCP_DENY_CODE": "-32003", "PERMIT_MCP_DENY_MESSAGE": "Forbidden", "PERMIT_MCP_TOOL_DENY": "HTTP403",
 			"PERMIT_MCP_EXPOSE_DENY_REASON": "true", "PERMIT_MCP_AUDIT_ARGUMENTS": "true",

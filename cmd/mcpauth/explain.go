@@ -22,7 +22,7 @@ import (
 )
 
 // maxInputBytes caps the request and response files: the middleware's
-// default Options.MaxBodyBytes.
+// default Options.Limits.MaxBodyBytes.
 const maxInputBytes = 4 << 20
 
 const explainUsage = `usage: mcpauth explain [flags] [REQUEST_FILE | -]
