@@ -263,7 +263,8 @@ type KeySource interface {
 }
 
 // StaticKey returns a [KeySource] that always uses k, whatever key id a
-// token names.
+// token names. It prepares k for go-jose once, so k's Secret must not be
+// modified afterwards.
 func StaticKey(k Key) KeySource {
 	s := &staticKey{k: k, verify: make(map[*algorithm]any)}
 	for _, a := range algorithms {
