@@ -19,7 +19,7 @@ type countingKeys struct {
 	n atomic.Int32
 }
 
-func (c *countingKeys) key(ctx context.Context, kid string, a *algorithm) (*Key, error) {
+func (c *countingKeys) key(ctx context.Context, kid string, a *algorithm) (*Key, any, error) {
 	c.n.Add(1)
 	return c.KeySource.key(ctx, kid, a)
 }

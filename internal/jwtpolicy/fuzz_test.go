@@ -100,6 +100,33 @@ func BenchmarkVerify(b *testing.B) {
 	}
 }
 
+// BenchmarkGoJOSE measures go-jose alone on BenchmarkVerify's HS256 token:
+// ParseSignedCompact and Verify, the part of an uncached verification that
+// this package leaves to go-jose (without its policy checks and claims).
+func BenchmarkGoJOSE(b *testing.B) {
+	k := keys(b)
+	claims := map[string]any{
+		"sub": "alice", "iss": "https://issuer.example", "aud": "mcp",
+		"exp": unix(testNow.Add(time.Hour)), "iat": unix(testNow), "scope": "tools:read tools:call",
+		"email": "alice@example.com", "tenant": "acme",
+	}
+	tok := sign(b, "HS256", k.secret, map[string]any{"alg": "HS256", "typ": "JWT"}, claims)
+	allow := []jose.SignatureAlgorithm{jose.HS256}
+	var key any = k.secret
+	b.Run("HS256", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			jws, err := jose.ParseSignedCompact(tok, allow)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := jws.Verify(key); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
 // FuzzParseJWKS feeds arbitrary documents to the key set parser: it must
 // never panic, and every key it returns must be usable with at least one
 // supported algorithm.

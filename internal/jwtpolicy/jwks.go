@@ -113,7 +113,18 @@ func NewJWKS(o JWKSOptions) (*JWKS, error) {
 	return s, nil
 }
 
-func (s *JWKS) key(ctx context.Context, kid string, a *algorithm) (*Key, error) {
+func (s *JWKS) key(ctx context.Context, kid string, a *algorithm) (*Key, any, error) {
+	k, err := s.find(ctx, kid, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	// A JWKS holds public keys only: the key itself is what go-jose takes.
+	return k, k.verificationKey(a), nil
+}
+
+// find returns the key for a token with key id kid signed with a,
+// fetching the set when it is stale or lacks kid.
+func (s *JWKS) find(ctx context.Context, kid string, a *algorithm) (*Key, error) {
 	for attempt := 0; ; attempt++ {
 		s.mu.Lock()
 		now := s.now()

@@ -123,30 +123,30 @@ func canonicalSegment(s string) bool {
 // segments, then lets go-jose parse it, admitting only the algorithms in
 // allow. go-jose refuses duplicate header members; the header members that
 // would change how go-jose verifies are refused here.
-func parse(token string, allow []jose.SignatureAlgorithm) (*parsed, error) {
+func parse(token string, allow []jose.SignatureAlgorithm) (parsed, error) {
 	if len(token) > MaxTokenSize {
-		return nil, ErrTooLarge
+		return parsed{}, ErrTooLarge
 	}
 	h, rest, ok := strings.Cut(token, ".")
 	if !ok {
-		return nil, ErrMalformed
+		return parsed{}, ErrMalformed
 	}
 	p, s, ok := strings.Cut(rest, ".")
 	if !ok || strings.IndexByte(s, '.') >= 0 {
-		return nil, ErrMalformed
+		return parsed{}, ErrMalformed
 	}
 	if !canonicalSegment(h) || !canonicalSegment(p) || !canonicalSegment(s) {
-		return nil, ErrMalformed
+		return parsed{}, ErrMalformed
 	}
 	jws, err := jose.ParseSignedCompact(token, allow)
 	if err != nil {
 		var unexpected *jose.ErrUnexpectedSignatureAlgorithm
 		if errors.As(err, &unexpected) && unexpected.Got != "" {
-			return nil, ErrAlgorithm
+			return parsed{}, ErrAlgorithm
 		}
 		// No (string) alg, no JSON object, a duplicate member, a kid
 		// that is not a string, ...
-		return nil, ErrMalformed
+		return parsed{}, ErrMalformed
 	}
 	jh := jws.Signatures[0].Header
 	// "crit" names extensions the verifier would have to understand. "b64"
@@ -154,24 +154,29 @@ func parse(token string, allow []jose.SignatureAlgorithm) (*parsed, error) {
 	// the signing input, so it would give a second spelling of a payload.
 	for _, name := range []jose.HeaderKey{"crit", "b64"} {
 		if _, present := jh.ExtraHeaders[name]; present {
-			return nil, ErrCritical
+			return parsed{}, ErrCritical
 		}
 	}
 	header := Header{Algorithm: jh.Algorithm, KeyID: jh.KeyID}
 	if v, present := jh.ExtraHeaders[jose.HeaderType]; present {
 		typ, ok := v.(string)
 		if !ok {
-			return nil, ErrMalformed
+			return parsed{}, ErrMalformed
 		}
 		header.Type = typ
 	}
-	return &parsed{header: header, signingInput: token[:len(h)+1+len(p)], jws: jws}, nil
+	return parsed{header: header, signingInput: token[:len(h)+1+len(p)], jws: jws}, nil
 }
 
 // decodeObject decodes a JSON object with numbers as json.Number, as
 // encoding/json does with UseNumber, and refuses anything else: invalid
 // JSON, trailing data, and duplicate member names (also when spelled with
 // different escapes), which encoding/json would collapse silently.
+//
+// The payload is copied into one string, and member names, plain ASCII
+// string values and numbers at the top level are slices of it: one
+// allocation instead of one per name and value. The claims keep the whole
+// payload (at most [MaxTokenSize]) alive while they are referenced.
 func decodeObject(data []byte) (map[string]any, error) {
 	if !jsonscan.Valid(data) {
 		return nil, ErrMalformed
@@ -180,14 +185,27 @@ func decodeObject(data []byte) (map[string]any, error) {
 	if data[i] != '{' {
 		return nil, ErrMalformed
 	}
-	m := make(map[string]any)
+	text := string(data)
+	m := make(map[string]any, 8)
 	dup := false
 	jsonscan.Members(data, i, func(name, value int) int {
-		raw, _, esc := jsonscan.StringSpan(data, name)
-		key := jsonscan.String(raw, esc)
+		key := plainString(data, text, name)
 		_, seen := m[key]
 		dup = dup || seen
-		v, end := jsonscan.Value(data, value)
+		var (
+			v   any
+			end int
+		)
+		switch c := data[value]; {
+		case c == '"':
+			end, _ = jsonscan.SkipString(data, value)
+			v = plainString(data, text, value)
+		case c == '-' || '0' <= c && c <= '9':
+			end = jsonscan.SkipScalar(data, value)
+			v = json.Number(text[value:end])
+		default:
+			v, end = jsonscan.Value(data, value)
+		}
 		m[key] = v
 		return end
 	})
@@ -195,6 +213,17 @@ func decodeObject(data []byte) (map[string]any, error) {
 		return nil, ErrMalformed
 	}
 	return m, nil
+}
+
+// plainString decodes the string opening at data[i], a slice of text (a
+// copy of data) when it has neither escapes nor non-ASCII bytes, decoded
+// as [jsonscan.String] does otherwise.
+func plainString(data []byte, text string, i int) string {
+	raw, end, esc := jsonscan.StringSpan(data, i)
+	if !esc && jsonscan.IsASCII(raw) {
+		return text[i+1 : end-1]
+	}
+	return jsonscan.String(raw, esc)
 }
 
 // Config configures a [Verifier].
@@ -232,6 +261,7 @@ type Verifier struct {
 	allow         []jose.SignatureAlgorithm // the names of algs, for go-jose
 	issuer        string
 	audience      string
+	anyAudience   josejwt.Audience // {audience}, or nil when audience is empty
 	leeway        time.Duration
 	requireExpiry bool
 	now           func() time.Time
@@ -261,6 +291,9 @@ func NewVerifier(c Config) (*Verifier, error) {
 	}
 	if v.now == nil {
 		v.now = time.Now
+	}
+	if v.audience != "" {
+		v.anyAudience = josejwt.Audience{v.audience}
 	}
 	for _, name := range c.Algorithms {
 		a, ok := algorithms[name]
@@ -321,7 +354,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Token, error) {
 	if a == nil {
 		return nil, ErrAlgorithm
 	}
-	k, err := v.keys.key(ctx, p.header.KeyID, a)
+	k, vk, err := v.keys.key(ctx, p.header.KeyID, a)
 	if err != nil {
 		return nil, err
 	}
@@ -330,7 +363,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Token, error) {
 	if !k.fits(a) {
 		return nil, ErrKeyMismatch
 	}
-	payload, err := p.jws.Verify(k.verificationKey(a))
+	payload, err := p.jws.Verify(vk)
 	if err != nil {
 		return nil, ErrSignature
 	}
@@ -377,10 +410,11 @@ func (v *Verifier) validate(t *Token, now time.Time) error {
 		// go-jose still accepts a token at exactly exp+leeway.
 		return ErrExpired
 	}
+	var dates [3]josejwt.NumericDate // one allocation for the three
 	c := josejwt.Claims{
-		Expiry:    wholeSeconds(t.Expiry, math.Floor),
-		NotBefore: wholeSeconds(t.NotBefore, math.Ceil),
-		IssuedAt:  wholeSeconds(t.IssuedAt, math.Ceil),
+		Expiry:    wholeSeconds(&dates[0], t.Expiry, math.Floor),
+		NotBefore: wholeSeconds(&dates[1], t.NotBefore, math.Ceil),
+		IssuedAt:  wholeSeconds(&dates[2], t.IssuedAt, math.Ceil),
 	}
 	// A non-string "iss" stays empty and fails a configured Issuer.
 	c.Issuer, _ = t.Claims["iss"].(string)
@@ -394,8 +428,8 @@ func (v *Verifier) validate(t *Token, now time.Time) error {
 			}
 		}
 	}
-	want := josejwt.Expected{Issuer: v.issuer, Time: now}
-	if v.audience != "" {
+	want := josejwt.Expected{Issuer: v.issuer, AnyAudience: v.anyAudience, Time: now}
+	if want.AnyAudience == nil && v.audience != "" { // a Verifier not made by NewVerifier
 		want.AnyAudience = josejwt.Audience{v.audience}
 	}
 	switch err := c.ValidateWithLeeway(want, v.leeway); {
@@ -418,13 +452,14 @@ func (v *Verifier) validate(t *Token, now time.Time) error {
 
 // wholeSeconds converts t to go-jose's whole-second NumericDate, rounding
 // with round (down for exp, up for nbf and iat, so that go-jose's check is
-// never more lenient than the exact value); nil for the zero time.
-func wholeSeconds(t time.Time, round func(float64) float64) *josejwt.NumericDate {
+// never more lenient than the exact value), stored in *d; nil for the zero
+// time.
+func wholeSeconds(d *josejwt.NumericDate, t time.Time, round func(float64) float64) *josejwt.NumericDate {
 	if t.IsZero() {
 		return nil
 	}
-	d := josejwt.NumericDate(round(float64(t.Unix()) + float64(t.Nanosecond())/1e9))
-	return &d
+	*d = josejwt.NumericDate(round(float64(t.Unix()) + float64(t.Nanosecond())/1e9))
+	return d
 }
 
 // maxNumericDate is 9999-12-31T23:59:59Z.

@@ -129,7 +129,9 @@ func (k *Key) fits(a *algorithm) bool {
 	return false
 }
 
-// verificationKey is the key handed to go-jose for a, which k fits.
+// verificationKey is the key handed to go-jose for a, which k fits. A key
+// source prepares it once per key, not per token: the conversion of a
+// secret to an interface, and the padding below, both allocate.
 //
 // go-jose refuses HMAC secrets shorter than the hash output (RFC 7518
 // §3.2). mcpauth accepts them with a warning at setup, for compatibility
@@ -255,21 +257,35 @@ func ParsePublicKeyPEM(data []byte) (crypto.PublicKey, error) {
 // it.
 type KeySource interface {
 	// key returns the key for a token with key id kid (possibly empty)
-	// signed with a. The key must fit a.
-	key(ctx context.Context, kid string, a *algorithm) (*Key, error)
+	// signed with a, and the value go-jose verifies a with (see
+	// verificationKey). The key must fit a.
+	key(ctx context.Context, kid string, a *algorithm) (*Key, any, error)
 }
 
 // StaticKey returns a [KeySource] that always uses k, whatever key id a
-// token names.
-func StaticKey(k Key) KeySource { return &staticKey{k: k} }
-
-type staticKey struct{ k Key }
-
-func (s *staticKey) key(_ context.Context, _ string, a *algorithm) (*Key, error) {
-	if !s.k.fits(a) {
-		return nil, ErrKeyMismatch
+// token names. It prepares k for go-jose once, so k's Secret must not be
+// modified afterwards.
+func StaticKey(k Key) KeySource {
+	s := &staticKey{k: k, verify: make(map[*algorithm]any)}
+	for _, a := range algorithms {
+		if k.fits(a) {
+			s.verify[a] = k.verificationKey(a)
+		}
 	}
-	return &s.k, nil
+	return s
+}
+
+type staticKey struct {
+	k Key
+	// verify holds k.verificationKey(a) for each a that k fits.
+	verify map[*algorithm]any
+}
+
+func (s *staticKey) key(_ context.Context, _ string, a *algorithm) (*Key, any, error) {
+	if !s.k.fits(a) {
+		return nil, nil, ErrKeyMismatch
+	}
+	return &s.k, s.verify[a], nil
 }
 
 // findKey selects the key for kid and a from keys: the key with that id when
