@@ -46,7 +46,11 @@
 // have at most a size hint of elements, entries or bytes, which is checked
 // before each evaluation) runs without runtime cost tracking; any other
 // expression, or the same one over larger inputs, is tracked and stopped
-// at the limit.
+// at the limit. Of those untracked expressions, conditions of the common
+// shapes (a selection compared with a literal, or
+// $token.roles.exists(r, r == 'x'), alone or choosing between two
+// literals) are answered without the interpreter for scalar inputs; any
+// other input runs the CEL program, so errors stay CEL's.
 //
 // # The binding's rules, as implemented
 //

@@ -46,9 +46,12 @@ type node struct {
 	fast    cel.Program
 	sized   [][]string
 	maxSize int
-	keys    []string // object members, sorted
-	fields  []*node
-	items   []*node
+	// choice evaluates fast without the interpreter, for the inputs it
+	// handles; set only with fast.
+	choice *choice
+	keys   []string // object members, sorted
+	fields []*node
+	items  []*node
 }
 
 // compiler compiles mapping values into nodes with one CEL environment.
@@ -172,6 +175,9 @@ func (c *compiler) expr(src, path string) (*node, error) {
 	n := &node{kind: kindExpr, src: src, prg: prg, path: parsePath(src[1:])}
 	if n.path == nil {
 		n.fast, n.sized, n.maxSize = c.untracked(ast)
+		if n.fast != nil {
+			n.choice = newChoice(ast)
+		}
 	}
 	return n, nil
 }
@@ -522,6 +528,9 @@ func (n *node) eval(in *inputs) (v any, present bool, err error) {
 			}
 			return jsonValue(v, 0), present, nil
 		}
+		if v, _, _, ok := n.choose(in); ok {
+			return v, true, nil
+		}
 		out, err := n.run(in)
 		if err != nil {
 			return nil, false, fmt.Errorf("expression '%s' failed: %v", n.src, err)
@@ -584,6 +593,15 @@ func (n *node) evalString(in *inputs) (s string, present bool, err error) {
 			return "", false, fmt.Errorf("expression '%s' failed: %v", n.src, err)
 		}
 	case n.kind == kindExpr:
+		if v, s, isStr, ok := n.choose(in); ok {
+			switch {
+			case isStr:
+				return s, true, nil
+			case v == nil:
+				return "", true, errNull
+			}
+			return "", true, errNotString
+		}
 		out, err := n.run(in)
 		if err != nil {
 			return "", false, fmt.Errorf("expression '%s' failed: %v", n.src, err)
