@@ -11,7 +11,7 @@ export GOFLAGS := -buildvcs=false
 # Go tree: the go command ignores directories starting with a dot.
 CONFORMANCE_TOOLS := .tools/conformance
 
-.PHONY: test test-fast fmt-check vet demo bench work tidy tools release-check release
+.PHONY: test test-fast fmt-check vet demo bench work tidy tools release-check release api-count
 
 ## test: gofmt check, then go vet and go test -race for every module, then
 ## the release check.
@@ -44,6 +44,11 @@ test-fast: fmt-check
 release-check:
 	@echo "==> release check"
 	@cd tools/release && go run . check $(if $(VERSION),-version $(VERSION))
+
+## api-count: count the root package's exported names and option fields
+## (the measure issue #12 uses).
+api-count:
+	@cd tools/apicount && go run . ../..
 
 ## release: the dry run of a release: refuses a dirty tree or a version that
 ## is not canonical semver, checks every sibling requirement names it, and

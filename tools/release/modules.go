@@ -44,6 +44,7 @@ var unpublished = map[string]string{
 	"repository/hcvault/vaulttest": "test-only: the HashiCorp Vault store against an in-process Vault",
 	"repository/redis/redistest":   "test-only: replicas of the provider sharing a real Redis",
 	"tools/release":                "this tool",
+	"tools/apicount":               "a maintainers' tool counting the root package's exported API (issue #12)",
 }
 
 // Path returns the module path of m.
