@@ -13,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authzen"
+	"github.com/mcpauth/mcpauth/internal/loopback"
 )
 
 // defaultAuthZENSubjectType is the AuthZEN subject type of translated
@@ -214,7 +214,7 @@ func NewAuthZEN(opts *AuthZENOptions) (*AuthZEN, error) {
 		// The URL is not echoed: it may carry credentials.
 		return nil, errors.New("mcpauth: AuthZENOptions.PDPURL is not an absolute http or https URL without user info, query or fragment")
 	}
-	if u.Scheme == "http" && !opts.AllowInsecureHTTP && !isLoopbackHost(u.Hostname()) {
+	if u.Scheme == "http" && !opts.AllowInsecureHTTP && !loopback.Host(u.Hostname()) {
 		return nil, errors.New("mcpauth: AuthZENOptions.PDPURL: http is only allowed for a loopback host unless AllowInsecureHTTP is set")
 	}
 	n := 0
@@ -288,15 +288,6 @@ func NewAuthZEN(opts *AuthZENOptions) (*AuthZEN, error) {
 	}
 	orDefault(&a.ttl, defaultAuthZENMetadataTTL)
 	return a, nil
-}
-
-// isLoopbackHost reports whether host is localhost or a loopback literal.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // CheckToAuthZEN translates c into an AuthZEN evaluation by the table in

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
 	"strings"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/loopback"
 )
 
 // ErrNoDecisionPoint is returned by [AuthorizerFromEnv] and
@@ -96,7 +96,7 @@ func (s *envState) finishAuthZEN() error {
 		return errors.New("mcpauthenv: PERMIT_MCP_AUTHZEN_URL and a Permit URL or API key (PERMIT_PDP_URL, PERMIT_API_KEY, " +
 			"PERMIT_MCP_PERMIT_PDP_URL, PERMIT_MCP_PERMIT_API_KEY) are both set: choose one decision point")
 	}
-	if u, _ := url.Parse(az.PDPURL); u.Scheme == "http" && !az.AllowInsecureHTTP && !isLoopbackHost(u.Hostname()) {
+	if u, _ := url.Parse(az.PDPURL); u.Scheme == "http" && !az.AllowInsecureHTTP && !loopback.Host(u.Hostname()) {
 		return errors.New("mcpauthenv: PERMIT_MCP_AUTHZEN_URL uses http to a host that is not loopback: " +
 			"use https, or set PERMIT_MCP_AUTHZEN_ALLOW_INSECURE_HTTP=true on a network you trust")
 	}
@@ -107,16 +107,6 @@ func (s *envState) finishAuthZEN() error {
 		return errors.New("mcpauthenv: PERMIT_MCP_AUTHZEN_API_KEY_HEADER is set but PERMIT_MCP_AUTHZEN_API_KEY is not")
 	}
 	return nil
-}
-
-// isLoopbackHost reports whether host is localhost or a loopback literal,
-// as mcpauth.NewAuthZEN decides it.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // validHeaderName reports whether name is an HTTP field name (an RFC 9110

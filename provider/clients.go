@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mcpauth/mcpauth/internal/loopback"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
 )
 
@@ -136,7 +137,7 @@ func (p *Provider) markClientUsed(ctx context.Context, id string) {
 }
 
 // checkRedirectURI accepts https URLs and http URLs on a loopback host (see
-// isLoopbackHost), without fragment or user info, with a port in 1-65535
+// loopback.Host), without fragment or user info, with a port in 1-65535
 // if any.
 func checkRedirectURI(raw string) error {
 	u, err := url.Parse(raw)
@@ -158,7 +159,7 @@ func checkRedirectURI(raw string) error {
 	case "https":
 		return nil
 	case "http":
-		if isLoopbackHost(u.Hostname()) {
+		if loopback.Host(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("redirect URI %q must use https unless it is on a loopback host", raw)

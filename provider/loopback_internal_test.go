@@ -58,39 +58,6 @@ func TestIsLoopbackURL(t *testing.T) {
 	}
 }
 
-func TestIsLoopbackHost(t *testing.T) {
-	tests := []struct {
-		host string
-		want bool
-	}{
-		{"localhost", true},
-		{"LocalHost", true},
-		{"127.0.0.1", true},
-		{"127.255.255.254", true},
-		{"::1", true},
-
-		{"", false},
-		{"127.", false},
-		{"127.evil.example", false},
-		{"127.0.0.1.nip.io", false},
-		{"127.1", false},
-		{"0x7f.1", false},
-		{"localhost.", false},
-		{"localhost:80", false}, // a host, not host:port
-		{"127.0.0.1:80", false},
-		{"[::1]", false}, // url.URL.Hostname strips the brackets
-		{"::ffff:127.0.0.1", false},
-		{"::1%lo", false},
-		{"::2", false},
-		{"128.0.0.1", false},
-	}
-	for _, tt := range tests {
-		if got := isLoopbackHost(tt.host); got != tt.want {
-			t.Errorf("isLoopbackHost(%q) = %v, want %v", tt.host, got, tt.want)
-		}
-	}
-}
-
 // TestCheckRedirectURILoopback: plain http is allowed only on a real
 // loopback host; the same hosts are fine over https, except with user info.
 func TestCheckRedirectURILoopback(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+
+	"github.com/mcpauth/mcpauth/internal/loopback"
 )
 
 // pageCSP forbids scripts, plugins and framing; pages are static HTML with
@@ -151,5 +153,5 @@ func (p *Provider) errorPage(w http.ResponseWriter, status int, title, msg strin
 
 func isLoopbackURL(raw string) bool {
 	u, err := url.Parse(raw)
-	return err == nil && isLoopbackHost(u.Hostname())
+	return err == nil && loopback.Host(u.Hostname())
 }

@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/mcpauth/mcpauth/internal/loopback"
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 )
@@ -137,7 +138,7 @@ func pangeaSources(o PangeaOptions) ([]string, error) {
 			continue
 		}
 		p, err := url.Parse(u.raw)
-		if err != nil || p.Host == "" || p.Scheme != "https" && !(p.Scheme == "http" && isLoopbackHost(p.Hostname())) {
+		if err != nil || p.Host == "" || p.Scheme != "https" && !(p.Scheme == "http" && loopback.Host(p.Hostname())) {
 			return nil, fmt.Errorf("provider: PangeaOptions.%s %q must be an https URL (http is allowed only on loopback)", u.name, u.raw)
 		}
 	}

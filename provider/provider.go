@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/mcpauth/mcpauth/internal/loopback"
 	"github.com/mcpauth/mcpauth/repository"
 	"github.com/mcpauth/mcpauth/repository/memory"
 	"golang.org/x/sync/singleflight"
@@ -91,7 +91,7 @@ func New(opts *Options) (_ *Provider, err error) {
 	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" || base.User != nil || base.RawQuery != "" || base.Fragment != "" {
 		return nil, fmt.Errorf("provider: BaseURL %q must be an absolute http(s) URL without user info, query or fragment", o.BaseURL)
 	}
-	if base.Scheme == "http" && !isLoopbackHost(base.Hostname()) {
+	if base.Scheme == "http" && !loopback.Host(base.Hostname()) {
 		return nil, fmt.Errorf("provider: BaseURL %q must use https (http is allowed only on loopback)", o.BaseURL)
 	}
 	base.Scheme = strings.ToLower(base.Scheme)
@@ -477,25 +477,4 @@ func validScopeToken(s string) bool {
 		}
 	}
 	return true
-}
-
-// isLoopbackHost reports whether host, as returned by [url.URL.Hostname]
-// (no port, no brackets), names this computer: "localhost" in any case, an
-// IPv4 address in 127.0.0.0/8 or the IPv6 address ::1. Anything else is
-// refused, even where some resolver would map it to loopback: names that
-// merely start with "127." or "localhost" (127.0.0.1.nip.io), a trailing dot
-// ("localhost." goes to DNS), the short, hexadecimal, octal and integer IPv4
-// forms net/netip does not accept (127.1, 0x7f.1), IPv4-mapped and
-// IPv4-compatible IPv6 (::ffff:127.0.0.1) and zoned addresses. It is the
-// one loopback test of the package: http redirect URIs, BaseURL and the
-// consent page's "on this computer" all use it.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil || a.Zone() != "" || a.Is4In6() {
-		return false
-	}
-	return a.IsLoopback()
 }

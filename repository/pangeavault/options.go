@@ -7,12 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/loopback"
 )
 
 // Defaults for [Options].
@@ -214,21 +215,13 @@ func baseURL(raw, domain string) (string, error) {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !isLoopback(u.Hostname()) {
+		if !loopback.Host(u.Hostname()) {
 			return "", fmt.Errorf("pangeavault: Options.BaseURL %q: plain http is allowed only for loopback hosts (the token would travel in clear)", raw)
 		}
 	default:
 		return "", fmt.Errorf("pangeavault: Options.BaseURL %q: scheme must be https", raw)
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
