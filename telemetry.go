@@ -110,11 +110,11 @@ var telemetryMethods = mcpspec.Names(func(mcpspec.Method) bool { return true })
 
 var numMethods = len(telemetryMethods) + 1
 
+// methodIndex returns the index of method in telemetryMethods, or
+// len(telemetryMethods) ("_OTHER") for a method the middleware does not know.
 func methodIndex(method string) int {
-	for i, m := range telemetryMethods {
-		if m == method {
-			return i
-		}
+	if i := mcpspec.Index(method); i >= 0 {
+		return i
 	}
 	return len(telemetryMethods)
 }

@@ -81,29 +81,47 @@ var Methods = []Method{
 	{Name: NotificationsRootsListChanged},
 }
 
-var byName = func() map[string]Method {
-	m := make(map[string]Method, len(Methods))
-	for _, x := range Methods {
-		m[x.Name] = x
+// byName maps each method name to its position in Methods.
+var byName = func() map[string]int {
+	m := make(map[string]int, len(Methods))
+	for i, x := range Methods {
+		m[x.Name] = i
 	}
 	return m
 }()
 
 // Lookup returns the method named name.
 func Lookup(name string) (Method, bool) {
-	x, ok := byName[name]
-	return x, ok
+	i, ok := byName[name]
+	if !ok {
+		return Method{}, false
+	}
+	return Methods[i], true
 }
 
 // LookupBytes is Lookup for a name still in a request's bytes; it does not
 // allocate.
 func LookupBytes(name []byte) (Method, bool) {
-	x, ok := byName[string(name)]
-	return x, ok
+	i, ok := byName[string(name)]
+	if !ok {
+		return Method{}, false
+	}
+	return Methods[i], true
+}
+
+// Index returns the position of the method named name in [Methods], or -1.
+func Index(name string) int {
+	if i, ok := byName[name]; ok {
+		return i
+	}
+	return -1
 }
 
 // IsList reports whether name is one of the list methods.
-func IsList(name string) bool { return byName[name].List }
+func IsList(name string) bool {
+	x, _ := Lookup(name)
+	return x.List
+}
 
 // Names returns the names of the methods for which keep returns true, in
 // the order of [Methods].

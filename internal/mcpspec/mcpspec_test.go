@@ -54,3 +54,16 @@ func TestLookupBytesNoAlloc(t *testing.T) {
 		t.Errorf("LookupBytes allocates %v times, want 0", n)
 	}
 }
+
+func TestIndex(t *testing.T) {
+	for i, m := range Methods {
+		if got := Index(m.Name); got != i {
+			t.Errorf("Index(%q) = %d, want %d", m.Name, got, i)
+		}
+	}
+	for _, name := range []string{"", "tools/Call", "tools/call ", "nope"} {
+		if got := Index(name); got != -1 {
+			t.Errorf("Index(%q) = %d, want -1", name, got)
+		}
+	}
+}
