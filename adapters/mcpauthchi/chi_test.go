@@ -4,13 +4,10 @@ package mcpauthchi_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 
@@ -18,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/adapters/mcpauthchi"
+	"github.com/mcpauth/mcpauth/internal/mounttest"
 	"github.com/mcpauth/mcpauth/policy"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -183,79 +181,23 @@ func TestMiddleware(t *testing.T) {
 	}
 }
 
-// fakeServer stands in for *provider.Provider (whose module the adapter
-// does not require; examples/adapters runs these checks with the real
-// one): it serves the provider's four kinds of route below the base URL's
-// path and answers 404 elsewhere.
-type fakeServer struct{ base string }
-
-func newProvider(t *testing.T, baseURL string) fakeServer {
-	t.Helper()
-	u, err := url.Parse(baseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fakeServer{base: strings.TrimRight(u.Path, "/")}
-}
-
-func (f fakeServer) Paths() []string {
-	return []string{
-		"/.well-known/oauth-authorization-server" + f.base,
-		f.base + "/authorize",
-		f.base + "/token",
-		f.base + "/register",
-	}
-}
-
-func (f fakeServer) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !slices.Contains(f.Paths(), r.URL.Path) {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"method":%q,"path":%q}`, r.Method, r.URL.Path)
-	})
-}
-
-type answer struct {
-	Status      int
-	ContentType string
-	Body        string
-}
-
-func serve(h http.Handler, method, target string) answer {
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(method, target, nil))
-	return answer{w.Code, w.Header().Get("Content-Type"), w.Body.String()}
-}
-
-// TestMountProvider checks that every route of an authorization server answers through chi
-// exactly as through the provider's own handler, next to other routes.
+// TestMountProvider checks that every route of an authorization server
+// (the stand-in of [mounttest.Server]; examples/adapters runs this with the
+// real provider) answers through chi exactly as through its own handler,
+// next to other routes.
 func TestMountProvider(t *testing.T) {
 	for _, base := range []string{"http://127.0.0.1:8080", "http://127.0.0.1:8080/auth"} {
 		t.Run(base, func(t *testing.T) {
-			p := newProvider(t, base)
+			p := mounttest.NewServer(t, base)
 			r := chi.NewRouter()
 			mcpauthchi.MountProvider(r, p)
 			r.Get("/other", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "other") })
 
-			direct := p.Handler()
-			for _, path := range p.Paths() {
-				for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodOptions} {
-					want := serve(direct, method, path)
-					if want.Status == http.StatusNotFound {
-						t.Errorf("%s %s: the provider itself answers 404", method, path)
-					}
-					if diff := cmp.Diff(want, serve(r, method, path)); diff != "" {
-						t.Errorf("%s %s through chi (-direct +chi):\n%s", method, path, diff)
-					}
-				}
-			}
-			if got := serve(r, http.MethodGet, "/other"); got.Body != "other" {
+			mounttest.SameAnswers(t, p.Handler(), r, p.Paths())
+			if got := mounttest.Serve(r, http.MethodGet, "/other"); got.Body != "other" {
 				t.Errorf("GET /other: got %+v", got)
 			}
-			meta := serve(r, http.MethodGet, p.Paths()[0])
+			meta := mounttest.Serve(r, http.MethodGet, p.Paths()[0])
 			if meta.Status != http.StatusOK || meta.ContentType != "application/json" {
 				t.Errorf("authorization server metadata: got %d %s", meta.Status, meta.ContentType)
 			}

@@ -4,11 +4,9 @@ package mcpauthgin_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/adapters/mcpauthgin"
+	"github.com/mcpauth/mcpauth/internal/mounttest"
 	"github.com/mcpauth/mcpauth/policy"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -289,55 +288,9 @@ func (u upper) Write(p []byte) (int, error) {
 	return u.ResponseWriter.Write([]byte(strings.ToUpper(string(p))))
 }
 
-// fakeServer stands in for *provider.Provider (whose module the adapter
-// does not require; examples/adapters runs these checks with the real
-// one): it serves the provider's four kinds of route below the base URL's
-// path and answers 404 elsewhere.
-type fakeServer struct{ base string }
-
-func newProvider(t *testing.T, baseURL string) fakeServer {
-	t.Helper()
-	u, err := url.Parse(baseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fakeServer{base: strings.TrimRight(u.Path, "/")}
-}
-
-func (f fakeServer) Paths() []string {
-	return []string{
-		"/.well-known/oauth-authorization-server" + f.base,
-		f.base + "/authorize",
-		f.base + "/token",
-		f.base + "/register",
-	}
-}
-
-func (f fakeServer) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !slices.Contains(f.Paths(), r.URL.Path) {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"method":%q,"path":%q}`, r.Method, r.URL.Path)
-	})
-}
-
-type answer struct {
-	Status      int
-	ContentType string
-	Body        string
-}
-
-func serve(h http.Handler, method, target string) answer {
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(method, target, nil))
-	return answer{w.Code, w.Header().Get("Content-Type"), w.Body.String()}
-}
-
-// TestMountProvider checks that every route of an authorization server answers through gin
-// exactly as through the provider's own handler.
+// TestMountProvider checks that every route of an authorization server
+// (the stand-in of [mounttest.Server]; examples/adapters runs this with the
+// real provider) answers through gin exactly as through its own handler.
 func TestMountProvider(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -352,25 +305,14 @@ func TestMountProvider(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := newProvider(t, tt.base)
+			p := mounttest.NewServer(t, tt.base)
 			r := gin.New()
 			if err := mcpauthgin.MountProvider(tt.group(r), p); err != nil {
 				t.Fatal(err)
 			}
 			r.GET("/other", func(c *gin.Context) { c.String(http.StatusOK, "other") })
-			direct := p.Handler()
-			for _, path := range p.Paths() {
-				for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodOptions} {
-					want := serve(direct, method, path)
-					if want.Status == http.StatusNotFound {
-						t.Errorf("%s %s: the provider itself answers 404", method, path)
-					}
-					if diff := cmp.Diff(want, serve(r, method, path)); diff != "" {
-						t.Errorf("%s %s through gin (-direct +gin):\n%s", method, path, diff)
-					}
-				}
-			}
-			if got := serve(r, http.MethodGet, "/other"); got.Body != "other" {
+			mounttest.SameAnswers(t, p.Handler(), r, p.Paths())
+			if got := mounttest.Serve(r, http.MethodGet, "/other"); got.Body != "other" {
 				t.Errorf("GET /other: got %+v", got)
 			}
 		})
@@ -378,7 +320,7 @@ func TestMountProvider(t *testing.T) {
 
 	t.Run("group outside the paths", func(t *testing.T) {
 		r := gin.New()
-		err := mcpauthgin.MountProvider(r.Group("/api"), newProvider(t, "http://127.0.0.1:8080/api"))
+		err := mcpauthgin.MountProvider(r.Group("/api"), mounttest.NewServer(t, "http://127.0.0.1:8080/api"))
 		if err == nil || !strings.Contains(err.Error(), "outside the group's base path") {
 			t.Errorf("got %v, want the base-path error", err)
 		}

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/google/go-cmp/cmp"
 	"github.com/mcpauth/mcpauth/adapters/mcpauthchi"
+	"github.com/mcpauth/mcpauth/internal/mounttest"
 )
 
 // TestChiMountProvider checks that every provider route answers through chi
@@ -22,22 +22,11 @@ func TestChiMountProvider(t *testing.T) {
 			mcpauthchi.MountProvider(r, p)
 			r.Get("/other", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "other") })
 
-			direct := p.Handler()
-			for _, path := range p.Paths() {
-				for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodOptions} {
-					want := serve(direct, method, path)
-					if want.Status == http.StatusNotFound {
-						t.Errorf("%s %s: the provider itself answers 404", method, path)
-					}
-					if diff := cmp.Diff(want, serve(r, method, path)); diff != "" {
-						t.Errorf("%s %s through chi (-direct +chi):\n%s", method, path, diff)
-					}
-				}
-			}
-			if got := serve(r, http.MethodGet, "/other"); got.Body != "other" {
+			mounttest.SameAnswers(t, p.Handler(), r, p.Paths())
+			if got := mounttest.Serve(r, http.MethodGet, "/other"); got.Body != "other" {
 				t.Errorf("GET /other: got %+v", got)
 			}
-			meta := serve(r, http.MethodGet, p.Paths()[0])
+			meta := mounttest.Serve(r, http.MethodGet, p.Paths()[0])
 			if meta.Status != http.StatusOK || meta.ContentType != "application/json" {
 				t.Errorf("authorization server metadata: got %d %s", meta.Status, meta.ContentType)
 			}

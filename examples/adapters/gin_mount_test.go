@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/go-cmp/cmp"
 	"github.com/mcpauth/mcpauth/adapters/mcpauthgin"
+	"github.com/mcpauth/mcpauth/internal/mounttest"
 )
 
 func init() { gin.SetMode(gin.TestMode) }
@@ -36,19 +36,8 @@ func TestGinMountProvider(t *testing.T) {
 				t.Fatal(err)
 			}
 			r.GET("/other", func(c *gin.Context) { c.String(http.StatusOK, "other") })
-			direct := p.Handler()
-			for _, path := range p.Paths() {
-				for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodOptions} {
-					want := serve(direct, method, path)
-					if want.Status == http.StatusNotFound {
-						t.Errorf("%s %s: the provider itself answers 404", method, path)
-					}
-					if diff := cmp.Diff(want, serve(r, method, path)); diff != "" {
-						t.Errorf("%s %s through gin (-direct +gin):\n%s", method, path, diff)
-					}
-				}
-			}
-			if got := serve(r, http.MethodGet, "/other"); got.Body != "other" {
+			mounttest.SameAnswers(t, p.Handler(), r, p.Paths())
+			if got := mounttest.Serve(r, http.MethodGet, "/other"); got.Body != "other" {
 				t.Errorf("GET /other: got %+v", got)
 			}
 		})

@@ -3,8 +3,6 @@
 package adapters_test
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/mcpauth/mcpauth/provider"
@@ -25,16 +23,4 @@ func newProvider(t *testing.T, baseURL string) *provider.Provider {
 	}
 	t.Cleanup(func() { _ = p.Close() })
 	return p
-}
-
-type answer struct {
-	Status      int
-	ContentType string
-	Body        string
-}
-
-func serve(h http.Handler, method, target string) answer {
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(method, target, nil))
-	return answer{w.Code, w.Header().Get("Content-Type"), w.Body.String()}
 }
