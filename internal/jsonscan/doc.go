@@ -1,7 +1,8 @@
 // Copyright 2026 The mcpauth Authors. SPDX-License-Identifier: Apache-2.0
 
 // Package jsonscan is the JSON scanner shared by the middleware's JSON-RPC
-// decoder (internal/jsonrpc) and the policy file parser (policy).
+// decoder (internal/jsonrpc), the policy file parser (policy) and the
+// AuthZEN mapping module (authzen/coaz).
 //
 // It works in two steps, as both users do:
 //
@@ -16,6 +17,10 @@
 //     spans, and decode what is needed: [Unquote] and [String] decode
 //     strings exactly as encoding/json does, [Value] builds the value
 //     encoding/json would build with UseNumber.
+//
+// [Strict] does both steps for a caller that wants the whole value and no
+// ambiguity: it refuses nesting past a limit and repeated member names at
+// any depth (compared after decoding, so "a" and "\u0061" are one name).
 //
 // The helpers never index outside the input for valid JSON; the fuzz tests
 // of both users check that they never panic.

@@ -3,6 +3,7 @@
 package jsonscan
 
 import (
+	"errors"
 	"fmt"
 	"unicode/utf8"
 )
@@ -29,9 +30,32 @@ type SyntaxError struct {
 	// Msg describes the error; it quotes at most one character of the
 	// input.
 	Msg string
+
+	code errCode
 }
 
 func (e *SyntaxError) Error() string { return e.Msg }
+
+// Is reports whether e is the kind of error target names: [ErrTooDeep] for
+// nesting past the limit, [ErrTrailing] for data after the top-level value.
+func (e *SyntaxError) Is(target error) bool {
+	switch target {
+	case ErrTooDeep:
+		return e.code == errDepth
+	case ErrTrailing:
+		return e.code == errTrailing
+	}
+	return false
+}
+
+// Kinds of [*SyntaxError], for errors.Is.
+var (
+	// ErrTooDeep: objects and arrays nest past the limit.
+	ErrTooDeep = errors.New("jsonscan: nested too deeply")
+	// ErrTrailing: the top-level value is followed by more than
+	// whitespace.
+	ErrTrailing = errors.New("jsonscan: data after the top-level value")
+)
 
 // Check is [Valid] with a nesting limit of maxDepth objects and arrays (the
 // top-level value is at depth 1). On failure it returns a [*SyntaxError]
@@ -41,7 +65,7 @@ func Check(b []byte, maxDepth int) error {
 	if code == ok {
 		return nil
 	}
-	return &SyntaxError{Offset: off, Msg: code.message(b, off, maxDepth)}
+	return &SyntaxError{Offset: off, Msg: code.message(b, off, maxDepth), code: code}
 }
 
 // errCode says why scan failed; the zero value means it did not.
