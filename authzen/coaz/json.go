@@ -3,77 +3,32 @@
 package coaz
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+
+	"github.com/mcpauth/mcpauth/internal/jsonscan"
 )
 
 // maxJSONDepth bounds the nesting of decoded JSON.
 const maxJSONDepth = 64
 
-// decodeStrict decodes one JSON value, refusing repeated member names at
-// any depth, nesting beyond maxJSONDepth and trailing data. Numbers are
-// json.Number values.
+// decodeStrict decodes one JSON value with the shared scanner
+// (jsonscan.Strict), refusing repeated member names at any depth, nesting
+// of more than maxJSONDepth objects and arrays and trailing data. Numbers
+// are json.Number values.
 func decodeStrict(b []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	v, err := decodeValue(d, 0)
-	if err != nil {
-		return nil, err
+	v, err := jsonscan.Strict(b, maxJSONDepth)
+	if err == nil {
+		return v, nil
 	}
-	if _, err := d.Token(); err != io.EOF {
-		return nil, errors.New("trailing data after the JSON value")
-	}
-	return v, nil
-}
-
-func decodeValue(d *json.Decoder, depth int) (any, error) {
-	if depth > maxJSONDepth {
+	var rep *jsonscan.RepeatedNameError
+	switch {
+	case errors.As(err, &rep):
+		return nil, fmt.Errorf("member %q repeated", rep.Name)
+	case errors.Is(err, jsonscan.ErrTooDeep):
 		return nil, errors.New("JSON nested too deeply")
-	}
-	tok, err := d.Token()
-	if err != nil {
-		return nil, errors.New("malformed JSON")
-	}
-	delim, ok := tok.(json.Delim)
-	if !ok {
-		return tok, nil
-	}
-	switch delim {
-	case '{':
-		m := map[string]any{}
-		for d.More() {
-			k, err := d.Token()
-			if err != nil {
-				return nil, errors.New("malformed JSON")
-			}
-			key, _ := k.(string)
-			if _, dup := m[key]; dup {
-				return nil, fmt.Errorf("member %q repeated", key)
-			}
-			if m[key], err = decodeValue(d, depth+1); err != nil {
-				return nil, err
-			}
-		}
-		if _, err := d.Token(); err != nil {
-			return nil, errors.New("malformed JSON")
-		}
-		return m, nil
-	case '[':
-		a := []any{}
-		for d.More() {
-			v, err := decodeValue(d, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			a = append(a, v)
-		}
-		if _, err := d.Token(); err != nil {
-			return nil, errors.New("malformed JSON")
-		}
-		return a, nil
+	case errors.Is(err, jsonscan.ErrTrailing):
+		return nil, errors.New("trailing data after the JSON value")
 	}
 	return nil, errors.New("malformed JSON")
 }
