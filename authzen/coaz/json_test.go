@@ -8,10 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -201,8 +198,10 @@ func FuzzDecodeStrictMatchesLegacy(f *testing.F) {
 }
 
 // legacySeeds returns the inputs of hostileJSON, the JSON of the default
-// mappings and of the coaz fuzz seeds, and the JSON-RPC decoder's and the
-// scanner's fuzz corpora in the root module.
+// mappings and of the coaz fuzz seeds. FuzzDecodeStrictMatchesLegacy also
+// runs its corpus in testdata/fuzz, which starts as a copy of the root
+// module's JSON-RPC decoder and scanner corpora (the module's own files, so
+// its tests run from a downloaded module too).
 func legacySeeds(tb testing.TB) [][]byte {
 	var seeds [][]byte
 	for _, tt := range hostileJSON {
@@ -218,32 +217,6 @@ func legacySeeds(tb testing.TB) [][]byte {
 		`[{"w":"a"},"a"]`, `{"w":["a"]}`,
 	} {
 		seeds = append(seeds, []byte(s))
-	}
-	for _, dir := range []string{
-		"../../internal/jsonrpc/testdata/fuzz/FuzzDecode",
-		"../../internal/jsonscan/testdata/fuzz/FuzzValue",
-	} {
-		files, err := filepath.Glob(filepath.Join(dir, "*"))
-		if err != nil || len(files) == 0 {
-			tb.Fatalf("no fuzz corpus in %s: %v", dir, err)
-		}
-		for _, name := range files {
-			data, err := os.ReadFile(name)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			for _, line := range strings.Split(string(data), "\n") {
-				lit, ok := strings.CutPrefix(line, "[]byte(")
-				if !ok {
-					continue
-				}
-				s, err := strconv.Unquote(strings.TrimSuffix(lit, ")"))
-				if err != nil {
-					tb.Fatalf("%s: %v", name, err)
-				}
-				seeds = append(seeds, []byte(s))
-			}
-		}
 	}
 	return seeds
 }
