@@ -10,14 +10,12 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/mcpauth/mcpauth/internal/gate"
+	"github.com/mcpauth/mcpauth/internal/doubletest"
 )
 
 // Paths of the HTTPS binding (section 10.1) and of the metadata (section 9.2).
@@ -98,12 +96,17 @@ func WithoutRecording() Option { return func(s *Server) { s.noRecord = true } }
 
 // Server is an AuthZEN PDP double on 127.0.0.1. Its methods are safe for
 // concurrent use.
+//
+// The embedded [doubletest.Base] gives it Close, Calls (the number of
+// requests received on a path), Conns (TCP connections accepted), and the
+// gate: Hold (later requests park after validation), Release and
+// WaitHeld.
 type Server struct {
 	// URL is the server's root URL; PDP is the PDP identifier (URL plus
 	// the base path).
 	URL, PDP string
 
-	srv       *httptest.Server
+	doubletest.Base[Request]
 	bearer    string
 	keyHeader string
 	apiKey    string
@@ -112,19 +115,13 @@ type Server struct {
 	editMeta  func(map[string]any)
 	noRecord  bool
 
-	gate *gate.Gate
-
 	mu        sync.Mutex // guards the fields below
 	decide    func(Evaluation) bool
-	requests  []*Request
-	calls     map[string]int
-	conns     int
 	failWith  int
 	rawStatus int
 	rawType   string
 	rawBody   []byte
 	badID     bool
-	closed    bool
 }
 
 // New starts a double and closes it when the test ends.
@@ -137,35 +134,13 @@ func New(t testing.TB, opts ...Option) *Server {
 
 // Start starts a double; the caller must Close it.
 func Start(opts ...Option) *Server {
-	s := &Server{calls: map[string]int{}, gate: gate.New()}
+	s := &Server{}
 	for _, o := range opts {
 		o(s)
 	}
-	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
-	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
-		if st == http.StateNew {
-			s.mu.Lock()
-			s.conns++
-			s.mu.Unlock()
-		}
-	}
-	s.srv.Start()
-	s.URL = s.srv.URL
+	s.URL = s.Serve(http.HandlerFunc(s.serveHTTP), !s.noRecord)
 	s.PDP = s.URL + s.base
 	return s
-}
-
-// Close releases held requests and stops the server.
-func (s *Server) Close() {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	s.closed = true
-	s.mu.Unlock()
-	s.gate.Close()
-	s.srv.Close()
 }
 
 // Decide sets the policy; nil denies everything.
@@ -201,45 +176,15 @@ func (s *Server) BreakRequestID(broken bool) {
 	s.badID = broken
 }
 
-// Hold parks later requests (after validation) until Release.
-func (s *Server) Hold() { s.gate.Hold() }
-
-// Release lets every parked request proceed.
-func (s *Server) Release() { s.gate.Release() }
-
-// WaitHeld waits until n requests are parked.
-func (s *Server) WaitHeld(n int) { s.gate.WaitHeld(n) }
-
 // Requests returns the requests received so far.
-func (s *Server) Requests() []*Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]*Request(nil), s.requests...)
-}
-
-// Calls returns the number of requests received on path.
-func (s *Server) Calls(path string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[path]
-}
-
-// Conns returns the number of TCP connections accepted.
-func (s *Server) Conns() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.conns
-}
+func (s *Server) Requests() []*Request { return s.Records() }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone()}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	rec.Body = body
+	s.Record(r.URL.Path, rec)
 	s.mu.Lock()
-	s.calls[r.URL.Path]++
-	if !s.noRecord {
-		s.requests = append(s.requests, rec)
-	}
 	failWith := s.failWith
 	s.mu.Unlock()
 	w = &recorder{ResponseWriter: w, rec: rec, s: s}
@@ -297,8 +242,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	rec.Evaluations, rec.Batch, rec.Semantic = evals, batch, semantic
-	s.gate.Wait(r.Context())
+	s.Locked(func() { rec.Evaluations, rec.Batch, rec.Semantic = evals, batch, semantic })
+	s.Park(r.Context())
 
 	s.mu.Lock()
 	decide := s.decide
@@ -369,18 +314,16 @@ type recorder struct {
 }
 
 func (w *recorder) WriteHeader(status int) {
-	w.s.mu.Lock()
-	w.rec.Status = status
-	w.s.mu.Unlock()
+	w.s.Locked(func() { w.rec.Status = status })
 	w.ResponseWriter.WriteHeader(status)
 }
 
 func (w *recorder) Write(p []byte) (int, error) {
-	w.s.mu.Lock()
-	if w.rec.Status == 0 {
-		w.rec.Status = http.StatusOK
-	}
-	w.s.mu.Unlock()
+	w.s.Locked(func() {
+		if w.rec.Status == 0 {
+			w.rec.Status = http.StatusOK
+		}
+	})
 	return w.ResponseWriter.Write(p)
 }
 

@@ -9,16 +9,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"github.com/mcpauth/mcpauth/internal/gate"
 	"io"
 	"mime"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/doubletest"
 )
 
 // PDP paths served by [Server].
@@ -109,6 +108,12 @@ func WithoutRecording() Option {
 
 // Server is a Permit PDP double listening on 127.0.0.1. Its methods are
 // safe for concurrent use.
+//
+// The embedded [doubletest.Base] gives it Close, Client, Calls (an empty
+// path counts every request), Conns, Reset (forgets recorded requests and
+// call counts, keeps the policy and any failure, delay or gate settings),
+// and the gate: Hold (later requests are recorded and validated, then
+// park), Release, Held and WaitHeld.
 type Server struct {
 	// URL is the base URL to give a PDP client, such as
 	// "http://127.0.0.1:40123".
@@ -116,20 +121,15 @@ type Server struct {
 	// APIKey is the bearer key the double accepts.
 	APIKey string
 
-	srv      *httptest.Server
+	doubletest.Base[Request]
 	noRecord bool
 
 	mu        sync.Mutex // guards the fields below
 	decide    func(Check) bool
-	requests  []*Request
-	calls     map[string]int
 	failWith  int
 	rawStatus int
 	rawBody   []byte
 	delay     time.Duration
-	gate      *gate.Gate
-	conns     int
-	closed    bool
 }
 
 // New starts a double and closes it when the test ends.
@@ -143,7 +143,7 @@ func New(t testing.TB, opts ...Option) *Server {
 // Start starts a double outside a test (for examples and benchmarks
 // harnesses); the caller must Close it.
 func Start(opts ...Option) *Server {
-	s := &Server{calls: map[string]int{}, gate: gate.New()}
+	s := &Server{}
 	for _, o := range opts {
 		o(s)
 	}
@@ -152,35 +152,9 @@ func Start(opts ...Option) *Server {
 		_, _ = rand.Read(b[:])
 		s.APIKey = "permit_key_" + hex.EncodeToString(b[:])
 	}
-	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
-	s.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
-		if state == http.StateNew {
-			s.mu.Lock()
-			s.conns++
-			s.mu.Unlock()
-		}
-	}
-	s.srv.Start()
-	s.URL = s.srv.URL
+	s.URL = s.Serve(http.HandlerFunc(s.serveHTTP), !s.noRecord)
 	return s
 }
-
-// Close releases held requests and shuts the server down. It is safe to
-// call more than once.
-func (s *Server) Close() {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	s.closed = true
-	s.mu.Unlock()
-	s.gate.Close()
-	s.srv.Close()
-}
-
-// Client returns an HTTP client that reaches the server.
-func (s *Server) Client() *http.Client { return s.srv.Client() }
 
 // Decide sets the policy: decide is called once per check and its result
 // is the decision. Nil denies everything.
@@ -229,73 +203,18 @@ func (s *Server) Delay(d time.Duration) {
 	s.delay = d
 }
 
-// Hold closes the gate: later requests are recorded and validated, then
-// park until [Server.Release] (or until their client goes away).
-func (s *Server) Hold() { s.gate.Hold() }
-
-// Release opens the gate and lets every parked request proceed.
-func (s *Server) Release() { s.gate.Release() }
-
-// Held reports how many requests are parked at the gate.
-func (s *Server) Held() int { return s.gate.Held() }
-
-// WaitHeld blocks until at least n requests are parked at the gate.
-func (s *Server) WaitHeld(n int) { s.gate.WaitHeld(n) }
-
 // Requests returns a copy of every request received since the start or the
-// last [Server.Reset], in arrival order.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Request, len(s.requests))
-	for i, r := range s.requests {
-		out[i] = *r
-	}
-	return out
-}
+// last Reset, in arrival order.
+func (s *Server) Requests() []Request { return s.Snapshot() }
 
 // Checks returns every successfully decoded check, in arrival order,
 // flattening bulk requests.
 func (s *Server) Checks() []Check {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []Check
-	for _, r := range s.requests {
+	for _, r := range s.Snapshot() {
 		out = append(out, r.Checks...)
 	}
 	return out
-}
-
-// Calls reports how many requests were received for path (such as
-// [PathAllowed]); an empty path counts every request.
-func (s *Server) Calls(path string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if path == "" {
-		n := 0
-		for _, c := range s.calls {
-			n += c
-		}
-		return n
-	}
-	return s.calls[path]
-}
-
-// Conns reports how many TCP connections clients opened to the server, to
-// check that a client reuses them (keep-alive).
-func (s *Server) Conns() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.conns
-}
-
-// Reset forgets recorded requests and call counts. The policy and any
-// failure, delay or gate settings are kept.
-func (s *Server) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = nil
-	s.calls = map[string]int{}
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -307,19 +226,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		ContentType:   r.Header.Get("Content-Type"),
 		Body:          body,
 	}
+	s.Record(rec.Path, rec)
 	s.mu.Lock()
-	s.calls[rec.Path]++
-	if !s.noRecord {
-		s.requests = append(s.requests, rec)
-	}
 	failWith := s.failWith
 	s.mu.Unlock()
 
 	status := s.answer(w, r, rec, err, failWith)
-
-	s.mu.Lock()
-	rec.Status = status
-	s.mu.Unlock()
+	s.Locked(func() { rec.Status = status })
 }
 
 // answer writes the response and returns its status.
@@ -350,12 +263,12 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, re
 		return writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"detail": verrs})
 	}
 
+	s.Locked(func() { rec.Checks = checks })
 	s.mu.Lock()
-	rec.Checks = checks
 	delay := s.delay
 	s.mu.Unlock()
 
-	s.gate.Wait(r.Context())
+	s.Park(r.Context())
 	if delay > 0 {
 		t := time.NewTimer(delay)
 		select {
