@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/vault/api"
+	"github.com/mcpauth/mcpauth/internal/storeerr"
 )
 
 // ErrPermissionDenied is wrapped by errors for requests Vault refused with
@@ -37,46 +38,31 @@ var ErrMalformedRecord = errors.New("hcvault: malformed record")
 // not match; callers re-read and retry or report a conflict.
 var errCASMismatch = errors.New("hcvault: check-and-set version mismatch")
 
-// opError is the error every Store method returns for a failed call. Its
-// message names the operation and the kind of failure only: never the key,
-// the request URL (which holds the encoded key) or the token. The original
-// error (often an *api.ResponseError) stays reachable through errors.As.
-type opError struct {
-	op     string
-	kind   error // a sentinel of this package, or nil
-	msg    string
-	causes []error
+// prefix starts the message of every error the store returns.
+const prefix = "hcvault: "
+
+// opError returns the error of a failed call op that has no cause to
+// classify. Errors never name the key, the request URL (which holds the
+// encoded key) or the token; see [storeerr.Op].
+func opError(op string, kind error, msg string) error {
+	return &storeerr.Op{Prefix: prefix, Name: op, Kind: kind, Msg: msg}
 }
 
-func (e *opError) Error() string {
-	return "hcvault: " + e.op + ": " + e.msg
-}
-
-func (e *opError) Unwrap() []error {
-	if e.kind == nil {
-		return e.causes
-	}
-	return append([]error{e.kind}, e.causes...)
-}
-
-// classify turns an error from the api client into an *opError. ctx is the
-// context of the call: when it is done, its error is wrapped too so callers
-// can test for context.Canceled and context.DeadlineExceeded.
+// classify turns an error from the api client into a *storeerr.Op. The
+// original error (often an *api.ResponseError) stays reachable through
+// errors.As.
 func classify(ctx context.Context, op string, err error) error {
-	e := &opError{op: op, causes: []error{err}}
-	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
-		e.causes = append(e.causes, ctxErr)
-	}
+	e := storeerr.New(ctx, prefix, op, err)
 	var re *api.ResponseError
 	switch {
 	case errors.As(err, &re):
-		e.kind, e.msg = classifyResponse(re)
+		e.Kind, e.Msg = classifyResponse(re)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		e.msg = contextMessage(err)
+		e.Msg = storeerr.ContextMessage(err)
 	case ctx.Err() != nil:
-		e.msg = contextMessage(ctx.Err())
+		e.Msg = storeerr.ContextMessage(ctx.Err())
 	default:
-		e.msg = transportMessage(err)
+		e.Msg = transportMessage(err)
 	}
 	return e
 }
@@ -110,13 +96,6 @@ func mentions(re *api.ResponseError, s string) bool {
 	return false
 }
 
-func contextMessage(err error) string {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "context deadline exceeded"
-	}
-	return "context canceled"
-}
-
 // transportMessage describes a network failure without the request URL.
 func transportMessage(err error) string {
 	var ue *url.Error
@@ -135,10 +114,10 @@ func transportMessage(err error) string {
 // notKVv2 reports a response without KV version 2 metadata: the mount
 // exists but is another engine (often KV version 1).
 func notKVv2(op string) error {
-	return &opError{op: op, kind: ErrMountNotFound, msg: "no KV version 2 engine at the mount"}
+	return opError(op, ErrMountNotFound, "no KV version 2 engine at the mount")
 }
 
 // malformed reports a secret whose data is not one of our records.
 func malformed(op string, detail error) error {
-	return &opError{op: op, kind: ErrMalformedRecord, msg: "malformed record: " + detail.Error()}
+	return opError(op, ErrMalformedRecord, "malformed record: "+detail.Error())
 }

@@ -561,7 +561,7 @@ func (s *Store) listSegments(ctx context.Context, op string) ([]string, error) {
 	}
 	raw, ok := secret.Data["keys"].([]any)
 	if !ok {
-		return nil, &opError{op: op, msg: "list response has no keys"}
+		return nil, opError(op, nil, "list response has no keys")
 	}
 	segs := make([]string, 0, len(raw))
 	for _, k := range raw {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/mcpauth/mcpauth/internal/storeerr"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -28,57 +29,38 @@ var ErrPermissionDenied = errors.New("mcpauth/redis: permission denied")
 // calls through a go-redis client that has been closed.
 var ErrClosed = errors.New("mcpauth/redis: store closed")
 
-// opError is the error every Store method returns for a failed call. Its
-// message names the operation and the kind of failure only: never the key,
-// the value or the server's error text (Redis 7.2 and later quote key
-// names in NOPERM errors). The original error stays reachable through
-// errors.As.
-type opError struct {
-	op     string
-	kind   error // a sentinel of this package, or nil
-	msg    string
-	causes []error
+// prefix starts the message of every error the store returns.
+const prefix = "mcpauth/redis: "
+
+// opError returns the error of a failed call op that has no cause to
+// classify. Errors never name the key, the value or the server's error
+// text (Redis 7.2 and later quote key names in NOPERM errors); see
+// [storeerr.Op].
+func opError(op string, kind error, msg string) error {
+	return &storeerr.Op{Prefix: prefix, Name: op, Kind: kind, Msg: msg}
 }
 
-func (e *opError) Error() string {
-	return "mcpauth/redis: " + e.op + ": " + e.msg
-}
-
-func (e *opError) Unwrap() []error {
-	if e.kind == nil {
-		return e.causes
-	}
-	return append([]error{e.kind}, e.causes...)
-}
-
-// classify turns an error from go-redis into an *opError. ctx is the
-// context of the call: when it is done, its error is wrapped too, so
-// callers can test for context.Canceled and context.DeadlineExceeded.
+// classify turns an error from go-redis into a *storeerr.Op. The original
+// error stays reachable through errors.As.
 func classify(ctx context.Context, op string, err error) error {
-	e := &opError{op: op, causes: []error{err}}
-	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
-		e.causes = append(e.causes, ctxErr)
-	}
+	e := storeerr.New(ctx, prefix, op, err)
 	var rerr goredis.Error
 	var nerr net.Error
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), ctx.Err() != nil:
-		e.msg = "context canceled"
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			e.msg = "context deadline exceeded"
-		}
+		e.Msg = storeerr.ContextMessage(errors.Join(err, ctx.Err()))
 	case errors.Is(err, goredis.ErrClosed), errors.Is(err, ErrClosed):
-		e.kind, e.msg = ErrClosed, "client closed"
+		e.Kind, e.Msg = ErrClosed, "client closed"
 	case errors.As(err, &rerr):
-		e.kind, e.msg = classifyReply(rerr.Error())
+		e.Kind, e.Msg = classifyReply(rerr.Error())
 	case errors.Is(err, goredis.ErrPoolTimeout), errors.Is(err, goredis.ErrPoolExhausted):
-		e.kind, e.msg = ErrUnavailable, "no free connection in the pool"
+		e.Kind, e.Msg = ErrUnavailable, "no free connection in the pool"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.As(err, &nerr):
 		// Network errors name addresses and the failing system call, never
 		// keys or credentials.
-		e.kind, e.msg = ErrUnavailable, err.Error()
+		e.Kind, e.Msg = ErrUnavailable, err.Error()
 	default:
-		e.msg = "unexpected error"
+		e.Msg = "unexpected error"
 	}
 	return e
 }

@@ -64,7 +64,7 @@ func (s *Store) Subscribe(topic string, fn func(repository.Notification)) (cance
 	if s.closed {
 		s.mu.Unlock()
 		stop()
-		return nil, &opError{op: "subscribe", kind: ErrClosed, msg: "store closed"}
+		return nil, opError("subscribe", ErrClosed, "store closed")
 	}
 	s.subs[sub] = struct{}{}
 	s.mu.Unlock()

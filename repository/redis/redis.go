@@ -165,7 +165,7 @@ func (s *Store) begin(ctx context.Context, op string) error {
 	closed := s.closed
 	s.mu.Unlock()
 	if closed {
-		return &opError{op: op, kind: ErrClosed, msg: "store closed"}
+		return opError(op, ErrClosed, "store closed")
 	}
 	if err := ctx.Err(); err != nil {
 		return classify(ctx, op, err)
